@@ -1,0 +1,60 @@
+"""Named errors with messages a user can act on.
+
+Every error the system raises on purpose derives from :class:`SalesOpsError`, so the CLI can
+print its message and exit non-zero instead of dumping a traceback.
+"""
+
+from __future__ import annotations
+
+
+class SalesOpsError(Exception):
+    """Base class for every error the SalesOps pipeline raises on purpose."""
+
+
+class ConfigError(SalesOpsError):
+    """A setting is missing or invalid."""
+
+
+class PostgresNotInstalled(SalesOpsError):
+    """No PostgreSQL server binaries were found and they could not be installed."""
+
+
+class ClusterError(SalesOpsError):
+    """The project-local PostgreSQL cluster could not be created, started or stopped."""
+
+
+class WorkbookError(SalesOpsError):
+    """A file cannot be imported as a whole; its message is stored in the import log."""
+
+
+class UnreadableWorkbook(WorkbookError):
+    """The file is not a workbook that can be opened (corrupt, encrypted, wrong format)."""
+
+
+class NoSalesSheet(WorkbookError):
+    """No sheet of the workbook has a header row with the sales columns."""
+
+
+class MissingColumns(WorkbookError):
+    """The best header row found lacks one or more required columns."""
+
+    def __init__(self, missing: list[str], sheet: str, header_row: int) -> None:
+        self.missing = missing
+        self.sheet = sheet
+        self.header_row = header_row
+        names = ", ".join(missing)
+        super().__init__(
+            f"sheet {sheet!r}, header on row {header_row}: missing required column(s): {names}"
+        )
+
+
+class WorkbookTooLarge(WorkbookError):
+    """The workbook exceeds the configured row or size limits."""
+
+
+class UnsafePath(SalesOpsError):
+    """A path resolves outside the data folder (crafted name or symlink)."""
+
+
+class ImportConflict(SalesOpsError):
+    """The warehouse changed under an import in a way that makes it unsafe to continue."""

@@ -1,0 +1,108 @@
+"""All configuration, read from the environment (and an optional `.env`), validated once.
+
+No credentials live in the repository: the embedded cluster's password is generated at creation
+and kept in ``$SALESOPS_HOME/pg.password``; an external server comes in through DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from salesops_pipeline.core.pgcluster import LocalCluster
+from salesops_pipeline.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def sql_dir() -> Path:
+    """The numbered SQL files: the repo's top-level `sql/`, or the copy shipped in the wheel."""
+    for candidate in (PROJECT_ROOT / "sql", Path(__file__).resolve().parent / "sql"):
+        if (candidate / "01_create_tables.sql").exists():
+            return candidate
+    raise ConfigError("sql/01_create_tables.sql not found; is the package installed from the repo?")
+
+
+def with_database(url: str, dbname: str) -> str:
+    """The same server URL pointing at another database."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + dbname))
+
+
+def database_name(url: str) -> str:
+    name = urlsplit(url).path.lstrip("/")
+    if not name:
+        raise ConfigError(f"DATABASE_URL names no database: {redact(url)}")
+    return name
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The URL with the psycopg2 driver named: SQLAlchemy 2.1 defaults `postgresql://` to psycopg 3,
+    which is not installed (Dagster's storage reads DAGSTER_PG_URL through SQLAlchemy)."""
+    scheme, sep, rest = url.partition("://")
+    if scheme in ("postgresql", "postgres"):
+        return f"postgresql+psycopg2{sep}{rest}"
+    return url
+
+
+def redact(url: str) -> str:
+    """The URL with its password replaced, safe for logs and error messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+class Settings(BaseSettings):
+    """Every environment variable the system reads; the README's configuration table mirrors it."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    dagster_database_url: str | None = Field(
+        default=None, validation_alias="SALESOPS_DAGSTER_DATABASE_URL")
+    home: Path = Field(default=Path(".salesops"), validation_alias="SALESOPS_HOME")
+    pg_port: int = Field(default=5433, validation_alias="SALESOPS_PG_PORT")
+    data_dir: Path = Field(default=Path("data/incoming"),
+                           validation_alias=AliasChoices("SALES_DATA_DIR"))
+    data_file: Path | None = Field(default=None, validation_alias="SALES_DATA_FILE")
+    export_dir: Path = Field(default=Path("data/exports"), validation_alias="SALESOPS_EXPORT_DIR")
+    dagster_port: int = Field(default=3000, validation_alias="SALESOPS_DAGSTER_PORT")
+    api_port: int = Field(default=8000, validation_alias="SALESOPS_API_PORT")
+    price_tolerance: Decimal = Field(default=Decimal("0.01"),
+                                     validation_alias="SALESOPS_PRICE_TOLERANCE")
+    sensor_interval_seconds: int = Field(default=30,
+                                         validation_alias="SALESOPS_SENSOR_INTERVAL_SECONDS")
+    weekly_cron: str = Field(default="0 6 * * 1", validation_alias="SALESOPS_WEEKLY_CRON")
+    timezone: str = Field(default="UTC", validation_alias="SALESOPS_TIMEZONE")
+    max_import_age_hours: int = Field(default=168, validation_alias="SALESOPS_MAX_IMPORT_AGE_HOURS")
+
+    @cached_property
+    def cluster(self) -> LocalCluster:
+        return LocalCluster(home=self.home.resolve(), port=self.pg_port)
+
+    @property
+    def embedded(self) -> bool:
+        """True when the project runs its own PostgreSQL (no DATABASE_URL given)."""
+        return not self.database_url
+
+    def warehouse_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        if not self.cluster.password_file.exists():
+            raise ConfigError(
+                "DATABASE_URL is not set and the embedded cluster does not exist yet: "
+                "run `salesops db init` (or `make up`), or set DATABASE_URL.")
+        return self.cluster.url("salesops")
+
+    def dagster_url(self) -> str:
+        if self.dagster_database_url:
+            return self.dagster_database_url
+        warehouse = self.warehouse_url()
+        return with_database(warehouse, database_name(warehouse) + "_dagster")

@@ -1,0 +1,75 @@
+"""Test fixtures: a throwaway PostgreSQL cluster for the whole session, started here.
+
+No SQLite, no mocks: every database test talks to a real server created in a temp folder on a
+free port and removed afterwards. When run as root the server runs as the `postgres` user.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from salesops_pipeline.core.pgcluster import LocalCluster, free_port
+from salesops_pipeline.core.schema import apply_schema, ensure_database, reset
+from salesops_pipeline.settings import sqlalchemy_url, with_database
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[LocalCluster]:
+    home = Path(tempfile.mkdtemp(prefix="salesops-test-pg-"))
+    cluster = LocalCluster(home=home, port=free_port())
+    cluster.init()
+    cluster.start()
+    cluster.wait_ready()
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_cluster: LocalCluster) -> Iterator[str]:
+    """The warehouse URL with the schema applied; also exported as DATABASE_URL."""
+    url = pg_cluster.url("salesops_test")
+    dagster_url = with_database(url, "salesops_test_dagster")
+    for u in (url, dagster_url):
+        ensure_database(u)
+    apply_schema(url)
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "DAGSTER_PG_URL")}
+    os.environ["DATABASE_URL"] = url
+    os.environ["DAGSTER_PG_URL"] = sqlalchemy_url(dagster_url)
+    try:
+        yield url
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[str]:
+    """An empty warehouse for one test (tables truncated before it runs)."""
+    reset(database_url)
+    yield database_url
+
+
+@pytest.fixture
+def sql(db: str):
+    """Run a query against the warehouse and return all rows (autocommit)."""
+    conn = psycopg2.connect(db)
+    conn.autocommit = True
+
+    def run(query: str, params: tuple | dict | None = None) -> list[tuple]:
+        with conn.cursor() as cur:
+            cur.execute(query, params)
+            return cur.fetchall() if cur.description else []
+
+    yield run
+    conn.close()
