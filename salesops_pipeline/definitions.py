@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from salesops_pipeline.defs.resources import warehouse_from_env
+from salesops_pipeline.defs.ingest import ingest_assets, ingest_job
+from salesops_pipeline.defs.resources import resources_from_env
 
 defs = Definitions(
-    resources={"warehouse": warehouse_from_env()},
+    assets=[*ingest_assets],
+    jobs=[ingest_job],
+    resources=resources_from_env(),
 )

@@ -48,6 +48,21 @@ class MissingColumns(WorkbookError):
         )
 
 
+class AmbiguousColumns(WorkbookError):
+    """The header row has two columns that both name the same sales column."""
+
+    def __init__(self, column: str, headers: list[str], sheet: str, header_row: int) -> None:
+        self.column = column
+        self.headers = headers
+        self.sheet = sheet
+        self.header_row = header_row
+        names = ", ".join(headers)
+        super().__init__(
+            f"sheet {sheet!r}, header on row {header_row}: more than one column means "
+            f"{column!r} ({names}); rename or delete all but one"
+        )
+
+
 class WorkbookTooLarge(WorkbookError):
     """The workbook exceeds the configured row or size limits."""
 

@@ -106,3 +106,12 @@ class Settings(BaseSettings):
             return self.dagster_database_url
         warehouse = self.warehouse_url()
         return with_database(warehouse, database_name(warehouse) + "_dagster")
+
+    # -- API sidecar (appended) -----------------------------------------------------------------
+    api_pool_size: int = Field(default=10, ge=1, le=100, validation_alias="SALESOPS_API_POOL_SIZE")
+    api_pool_timeout_seconds: float = Field(
+        default=5.0, gt=0, validation_alias="SALESOPS_API_POOL_TIMEOUT_SECONDS")
+    api_statement_timeout_ms: int = Field(
+        default=5000, ge=100, validation_alias="SALESOPS_API_STATEMENT_TIMEOUT_MS")
+    api_connect_timeout_seconds: int = Field(
+        default=3, ge=1, validation_alias="SALESOPS_API_CONNECT_TIMEOUT_SECONDS")

@@ -1,14 +1,17 @@
-"""Dagster resources: the warehouse connection, configured from the environment."""
+"""Dagster resources: the warehouse connection and the drop folder, configured from the environment."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
 
 import psycopg2.extensions
 from dagster import ConfigurableResource, EnvVar
 
 from salesops_pipeline.core.warehouse import connect
+from salesops_pipeline.settings import Settings
 
 
 class WarehouseResource(ConfigurableResource):
@@ -24,5 +27,36 @@ class WarehouseResource(ConfigurableResource):
             yield conn
 
 
-def warehouse_from_env() -> WarehouseResource:
-    return WarehouseResource(database_url=EnvVar("DATABASE_URL"))
+class SalesFolderResource(ConfigurableResource):
+    """The watched drop folder (SALES_DATA_DIR) and where exports go (never inside it)."""
+
+    data_dir: str
+    export_dir: str = "data/exports"
+    max_rows_per_file: int = 5_000_000
+
+    @property
+    def root(self) -> Path:
+        return Path(self.data_dir)
+
+
+class QualityResource(ConfigurableResource):
+    """Data-quality settings shared by the report refresh and the asset checks."""
+
+    price_tolerance: str = "0.01"
+    max_import_age_hours: int = 168
+
+    @property
+    def tolerance(self) -> Decimal:
+        return Decimal(self.price_tolerance)
+
+
+def resources_from_env() -> dict[str, ConfigurableResource]:
+    """The secret URL stays an EnvVar (never shown in the UI); the rest comes from Settings."""
+    settings = Settings()
+    return {
+        "warehouse": WarehouseResource(database_url=EnvVar("DATABASE_URL")),
+        "sales_folder": SalesFolderResource(data_dir=str(settings.data_dir.resolve()),
+                                            export_dir=str(settings.export_dir.resolve())),
+        "quality": QualityResource(price_tolerance=str(settings.price_tolerance),
+                                   max_import_age_hours=settings.max_import_age_hours),
+    }

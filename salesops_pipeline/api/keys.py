@@ -1,0 +1,171 @@
+"""API keys: generation, hashing and the few statements that manage them.
+
+A key looks like ``sok_<12 hex>_<43 url-safe chars>``. The first part (``sok_<12 hex>``) is the
+public *prefix*: it is stored in clear and finds the row. Only the SHA-256 of the whole key is
+stored; the API recomputes it and compares with :func:`hmac.compare_digest`. The random part
+carries 256 bits, so a plain (unsalted) hash is enough: it cannot be brute-forced.
+
+Example::
+
+    key = create_key(url, name="dashboards", role="viewer")   # shown once, never stored
+    assert verify(key, key_hash(key))
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import psycopg2.errors
+
+from salesops_pipeline.core.warehouse import connect
+from salesops_pipeline.errors import SalesOpsError
+
+__all__ = [
+    "ApiKeyInfo", "DuplicateKeyName", "InvalidKeyName", "LOCAL_ADMIN", "Role", "UnknownKeyName",
+    "create_key", "ensure_local_admin_key", "generate_key", "key_hash", "key_prefix",
+    "list_keys", "revoke_key", "verify",
+]
+
+Role = Literal["viewer", "admin"]
+ROLES: tuple[Role, ...] = ("viewer", "admin")
+LOCAL_ADMIN = "local-admin"
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+KEY_RE = re.compile(r"^(sok_[0-9a-f]{12})_[A-Za-z0-9_-]{43}$")
+
+
+class InvalidKeyName(SalesOpsError):
+    """The key name is empty, too long or has characters outside [A-Za-z0-9._@-]."""
+
+
+class DuplicateKeyName(SalesOpsError):
+    """An API key with that name exists already (names are never reused)."""
+
+
+class UnknownKeyName(SalesOpsError):
+    """No active API key has that name."""
+
+
+@dataclass(frozen=True)
+class ApiKeyInfo:
+    """What `salesops api-key list` shows: never the key, never its hash."""
+
+    name: str
+    role: Role
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def generate_key() -> str:
+    """A new random key (256 random bits behind a 48-bit public prefix)."""
+    return f"sok_{secrets.token_hex(6)}_{secrets.token_urlsafe(32)}"
+
+
+def key_prefix(key: str) -> str | None:
+    """The public prefix of a well-formed key, or None for anything else (checked before SQL)."""
+    match = KEY_RE.match(key)
+    return match.group(1) if match else None
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def verify(key: str, stored_hash: str) -> bool:
+    """Constant-time comparison of the key's hash with the stored one."""
+    return hmac.compare_digest(key_hash(key).encode(), stored_hash.encode())
+
+
+def check_name(name: str) -> str:
+    if not NAME_RE.match(name):
+        raise InvalidKeyName(
+            f"invalid key name {name!r}: use 1-64 characters from A-Z a-z 0-9 . _ @ - "
+            "(starting with a letter or digit)")
+    return name
+
+
+def create_key(url: str, *, name: str, role: Role) -> str:
+    """Store a new key's hash under ``name`` and return the key (the only time it is visible)."""
+    check_name(name)
+    if role not in ROLES:
+        raise SalesOpsError(f"unknown role {role!r}: choose viewer or admin")
+    key = _insert(url, name=name, role=role)
+    if key is None:
+        raise DuplicateKeyName(
+            f"an API key named {name!r} exists already (names are never reused; "
+            "pick another name, `salesops api-key list` shows them)")
+    return key
+
+
+def list_keys(url: str) -> list[ApiKeyInfo]:
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT name, role, key_prefix, created_at, revoked_at"
+                    " FROM salesops.api_key ORDER BY created_at, name")
+        return [ApiKeyInfo(*row) for row in cur.fetchall()]
+
+
+def revoke_key(url: str, name: str) -> datetime:
+    """Revoke the active key ``name``; it stops working at once. Returns the revocation time."""
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute("UPDATE salesops.api_key SET revoked_at = now()"
+                    " WHERE name = %s AND revoked_at IS NULL RETURNING revoked_at", (name,))
+        row = cur.fetchone()
+        if row is None:
+            cur.execute("SELECT revoked_at FROM salesops.api_key WHERE name = %s", (name,))
+            known = cur.fetchone()
+            if known is None:
+                raise UnknownKeyName(f"no API key named {name!r} (`salesops api-key list`)")
+            raise UnknownKeyName(f"the API key {name!r} was revoked already at {known[0]}")
+        return row[0]
+
+
+def ensure_local_admin_key(url: str, key_file: Path) -> str | None:
+    """The admin key for a local installation, created on first start.
+
+    First start (no key named ``local-admin``): create it, write it to ``key_file`` (mode 0600)
+    and return it. Later starts: return the key stored in ``key_file`` while it is still the
+    active ``local-admin`` key, else None (file deleted, or the key revoked: nothing is recreated).
+    """
+    key = _insert(url, name=LOCAL_ADMIN, role="admin")
+    if key is not None:
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key + "\n")
+        key_file.chmod(0o600)
+        return key
+    try:
+        stored = key_file.read_text().strip()
+    except OSError:
+        return None
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT key_hash FROM salesops.api_key"
+                    " WHERE name = %s AND revoked_at IS NULL", (LOCAL_ADMIN,))
+        row = cur.fetchone()
+    return stored if row is not None and verify(stored, row[0]) else None
+
+
+def _insert(url: str, *, name: str, role: Role) -> str | None:
+    """Insert a fresh key; None when the name is taken."""
+    for _ in range(3):  # a prefix collision (48 random bits) is astronomically rare; retry anyway
+        key = generate_key()
+        try:
+            with connect(url) as conn, conn.cursor() as cur:
+                cur.execute(
+                    "INSERT INTO salesops.api_key (name, role, key_prefix, key_hash)"
+                    " VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO NOTHING RETURNING api_key_id",
+                    (name, role, key_prefix(key), key_hash(key)))
+                if cur.fetchone() is None:
+                    return None
+            return key
+        except psycopg2.errors.UniqueViolation:
+            continue
+    raise SalesOpsError("could not generate a unique API key prefix; try again")

@@ -1,0 +1,137 @@
+"""`salesops ingest PATH...`: import files through the same Dagster job the sensor launches.
+
+Each file becomes (or already is) a dynamic partition of `ingest_file` and is materialized in this
+process against the project's Dagster instance, so the runs show up in the UI like any other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from salesops_pipeline.core.files import key_for, sha256_of
+from salesops_pipeline.core.warehouse import connect
+from salesops_pipeline.core.workbook import is_candidate_file
+from salesops_pipeline.errors import SalesOpsError
+from salesops_pipeline.settings import Settings
+
+
+QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    key: str
+    status: str
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    error: str | None
+    run_id: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("loaded", "duplicate")
+
+
+def ingest_files(keys: list[str], settings: Settings, *, instance=None,
+                 echo=print) -> list[FileOutcome]:
+    """Run the ingest job once per file key; return what the import log says afterwards."""
+    from dagster import DagsterInstance
+
+    from salesops_pipeline.definitions import defs
+    from salesops_pipeline.defs.ingest import FILE_TAG, sales_files
+
+    instance = instance or DagsterInstance.get()
+    job = defs.resolve_job_def("ingest_file")
+    outcomes = []
+    for n, key in enumerate(keys, 1):
+        echo(f"[{n}/{len(keys)}] {key}: importing …")
+        instance.add_dynamic_partitions(sales_files.name, [key])
+        result = job.execute_in_process(partition_key=key, instance=instance,
+                                        tags={FILE_TAG: key}, raise_on_error=False,
+                                        run_config=QUIET)
+        outcome = _outcome(settings, key, result.run_id, result.success)
+        outcomes.append(outcome)
+        echo(f"[{n}/{len(keys)}] {key}: {_summary(outcome)}")
+    return outcomes
+
+
+def _outcome(settings: Settings, key: str, run_id: str, success: bool) -> FileOutcome:
+    sha, _ = sha256_of(Path(settings.data_dir) / key)
+    with connect(settings.warehouse_url()) as conn, conn.cursor() as cur:
+        cur.execute("SELECT status, rows_read, rows_loaded, rows_rejected, error"
+                    " FROM salesops.import_log WHERE source_file = %s AND sha256 = %s",
+                    (key, sha))
+        row = cur.fetchone()
+    if row is None:
+        return FileOutcome(key, "failed", 0, 0, 0, f"Dagster run {run_id} failed; see its logs",
+                           run_id)
+    status, read, loaded, rejected, error = row
+    if status in ("running", "staged") or (not success and status != "rejected"):
+        # The run stopped before publishing: nothing of this version is visible; rerun it.
+        status = "failed"
+        error = error or f"Dagster run {run_id} failed; see its logs"
+    return FileOutcome(key, status, read, loaded, rejected, error, run_id)
+
+
+def _summary(o: FileOutcome) -> str:
+    if o.status == "loaded":
+        return (f"loaded {o.rows_loaded:,} of {o.rows_read:,} rows"
+                + (f", {o.rows_rejected:,} quarantined" if o.rows_rejected else ""))
+    return f"{o.status}" + (f": {o.error}" if o.error else "")
+
+
+def resolve_keys(paths: list[Path], settings: Settings, echo=print) -> list[str]:
+    """Keys of the given files (folders are walked); lock/hidden/non-workbook files are skipped."""
+    keys: list[str] = []
+    for path in paths:
+        if not path.exists():
+            raise SalesOpsError(f"{path}: no such file or folder")
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if not is_candidate_file(file):
+                echo(f"skipping {file}: not a workbook (or a lock/temporary file)")
+                continue
+            keys.append(key_for(file, settings.data_dir))
+    return keys
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from salesops_pipeline.serve import stack_environment
+
+    paths = args.paths or ([settings.data_file] if settings.data_file else [])
+    if not paths:
+        raise SalesOpsError("nothing to ingest: give PATH arguments or set SALES_DATA_FILE")
+    for name, value in stack_environment(settings).items():
+        os.environ.setdefault(name, value)
+    keys = resolve_keys(paths, settings)
+    if not keys:
+        print("no workbook to import")
+        return 0
+    outcomes = ingest_files(keys, settings)
+    bad = [o for o in outcomes if not o.ok]
+    print(f"\n{len(outcomes)} file(s): {len(outcomes) - len(bad)} ok, {len(bad)} not imported")
+    for o in outcomes:
+        print(f"  {o.status:<10} {o.rows_loaded:>10,} loaded {o.rows_rejected:>8,} quarantined  "
+              f"{o.key}")
+    return 1 if bad else 0
+
+
+def register(verbs: argparse._SubParsersAction) -> None:
+    parser = verbs.add_parser(
+        "ingest", help="import workbooks now, through the Dagster ingest job",
+        description="Import the given workbooks (files or folders inside SALES_DATA_DIR) through "
+        "the same Dagster job the sensor launches. Without PATH, imports SALES_DATA_FILE. Exits 1 "
+        "when any file was rejected or failed.")
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    parser.set_defaults(func=_ingest)
+
+
+if __name__ == "__main__":
+    from salesops_pipeline.cli import main
+
+    sys.exit(main(["ingest", *sys.argv[1:]]))

@@ -1,0 +1,104 @@
+"""The import log: one row per file version (name + sha256), and the decision what to do with it.
+
+Every decision is taken under a per-file advisory lock, so two imports of the same file at the
+same moment end as one import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import psycopg2.extensions
+
+from salesops_pipeline.core.files import FileVersion
+
+Cursor = psycopg2.extensions.cursor
+
+LOCK_FILE = "SELECT pg_advisory_xact_lock(hashtextextended('salesops.file:' || %s, 0))"
+
+
+class Action(str, Enum):
+    IMPORT = "import"            # stage and publish this version
+    ALREADY_LOADED = "already_loaded"  # same name, same bytes: nothing changes
+    DUPLICATE = "duplicate"      # same bytes loaded under another name: recorded, nothing loaded
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    import_id: int
+    detail: str = ""
+
+
+def lock_file(cur: Cursor, key: str) -> None:
+    """Serialise work on one file name until the transaction ends."""
+    cur.execute(LOCK_FILE, (key,))
+
+
+def decide(cur: Cursor, version: FileVersion, run_id: str | None) -> Decision:
+    """Record that this version was seen and say what to do (caller commits)."""
+    lock_file(cur, version.key)
+    cur.execute(
+        "SELECT import_id, status FROM salesops.import_log WHERE source_file = %s AND sha256 = %s",
+        (version.key, version.sha256),
+    )
+    existing = cur.fetchone()
+    if existing and existing[1] == "loaded":
+        return Decision(Action.ALREADY_LOADED, existing[0], "same name and bytes already loaded")
+    cur.execute(
+        "SELECT import_id, source_file FROM salesops.import_log"
+        " WHERE sha256 = %s AND status = 'loaded' AND source_file <> %s"
+        " ORDER BY import_id LIMIT 1",
+        (version.sha256, version.key),
+    )
+    original = cur.fetchone()
+    status, duplicate_of = ("duplicate", original[0]) if original else ("running", None)
+    cur.execute(
+        """
+        INSERT INTO salesops.import_log
+            (source_file, sha256, size_bytes, status, duplicate_of, run_id, source_missing)
+        VALUES (%(key)s, %(sha)s, %(size)s, %(status)s, %(dup)s, %(run)s, false)
+        ON CONFLICT ON CONSTRAINT import_log_file_version_key DO UPDATE SET
+            status = EXCLUDED.status, duplicate_of = EXCLUDED.duplicate_of,
+            run_id = EXCLUDED.run_id, error = NULL, superseded_by = NULL,
+            rows_read = 0, rows_loaded = 0, rows_rejected = 0, source_missing = false,
+            started_at = now(), finished_at = CASE WHEN EXCLUDED.status = 'duplicate'
+                                                   THEN now() END
+        RETURNING import_id
+        """,
+        {"key": version.key, "sha": version.sha256, "size": version.size, "status": status,
+         "dup": duplicate_of, "run": run_id},
+    )
+    import_id = cur.fetchone()[0]
+    if original:
+        cur.execute("UPDATE salesops.import_log SET finished_at = now() WHERE import_id = %s",
+                    (import_id,))
+        return Decision(Action.DUPLICATE, import_id,
+                        f"same bytes as {original[1]!r} (import {original[0]}); nothing loaded")
+    return Decision(Action.IMPORT, import_id)
+
+
+def mark_rejected(cur: Cursor, import_id: int, reason: str) -> None:
+    """The whole file is refused: record why; nothing of it is loaded."""
+    cur.execute(
+        "UPDATE salesops.import_log SET status = 'rejected', error = %s, finished_at = now(),"
+        " rows_read = 0, rows_loaded = 0, rows_rejected = 0"
+        " WHERE import_id = %s AND status IN ('running', 'staged', 'failed')",
+        (reason, import_id),
+    )
+
+
+def mark_failed(cur: Cursor, import_id: int, reason: str) -> None:
+    """An unexpected error (database down, bug): the version can be retried."""
+    cur.execute(
+        "UPDATE salesops.import_log SET status = 'failed', error = %s, finished_at = now()"
+        " WHERE import_id = %s AND status IN ('running', 'staged')",
+        (reason, import_id),
+    )
+
+
+def status_of(cur: Cursor, import_id: int) -> str | None:
+    cur.execute("SELECT status FROM salesops.import_log WHERE import_id = %s", (import_id,))
+    row = cur.fetchone()
+    return row[0] if row else None

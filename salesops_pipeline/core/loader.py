@@ -1,0 +1,255 @@
+"""Load one file version: stream-parse → COPY into staging → set-based dims → atomic publish.
+
+Staging rows and dimension upserts commit early: they are idempotent and no report reads them.
+The facts of a file version switch in one transaction (old rows out, new rows in, quarantine,
+import log, dirty report days), so a crash at any point leaves no partial import visible and a
+rerun completes it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from tempfile import SpooledTemporaryFile
+
+import psycopg2.extensions
+
+from salesops_pipeline.core import import_log
+from salesops_pipeline.core.rows import RejectedRow, SalesLine, parse_row
+from salesops_pipeline.core.workbook import open_sales_sheet
+from salesops_pipeline.errors import ImportConflict
+
+Connection = psycopg2.extensions.connection
+Progress = Callable[[int], None]
+
+STAGE_COLUMNS = ("import_id", "source_row_number", "sold_at", "product", "seller",
+                 "shipping_company", "unit_price", "units", "total_price")
+COPY_STAGE = (f"COPY salesops.stage_sales_line ({', '.join(STAGE_COLUMNS)}) FROM STDIN")
+COPY_REJECTS = ("COPY salesops.stage_rejected_row (import_id, source_row_number, raw_values,"
+                " reasons) FROM STDIN")
+PROGRESS_EVERY = 50_000
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+@dataclass
+class StageResult:
+    """What staging found; `sample_rejections` keeps a few for the UI."""
+
+    sheet_name: str
+    header_row: int
+    rows_read: int = 0
+    rows_staged: int = 0
+    rows_rejected: int = 0
+    seconds: float = 0.0
+    sample_rejections: list[RejectedRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    published: bool
+    rows_loaded: int
+    rows_replaced: int
+    superseded_import: int | None
+    days_touched: list[date]
+
+
+def _text(value: object) -> str:
+    """One value in COPY text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return str(value)
+
+
+def _pg_array(items: Iterable[str]) -> str:
+    quoted = ('"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"' for s in items)
+    return "{" + ",".join(quoted) + "}"
+
+
+class _LineStream(io.RawIOBase):
+    """A read()-able stream of COPY lines produced lazily, so the workbook is never held twice."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self._buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        chunks = [self._buffer]
+        have = len(self._buffer)
+        target = size if size and size > 0 else 1 << 30
+        for line in self._lines:
+            data = line.encode()
+            chunks.append(data)
+            have += len(data)
+            if have >= target:
+                break
+        blob = b"".join(chunks)
+        self._buffer = blob[target:] if have > target else b""
+        return blob[:target]
+
+
+def stage_file(conn: Connection, *, import_id: int, key: str, path: Path,
+               progress: Progress | None = None, max_rows: int = 5_000_000,
+               sample_size: int = 20) -> StageResult:
+    """Parse the workbook and COPY its rows into staging in ONE transaction (caller's conn).
+
+    Raises a WorkbookError when the file as a whole is unusable; the caller records it.
+    """
+    started = time.perf_counter()
+    cur = conn.cursor()
+    import_log.lock_file(cur, key)
+    cur.execute("DELETE FROM salesops.stage_sales_line WHERE import_id = %s", (import_id,))
+    cur.execute("DELETE FROM salesops.stage_rejected_row WHERE import_id = %s", (import_id,))
+    with open_sales_sheet(path, max_rows=max_rows) as sheet, \
+            SpooledTemporaryFile(max_size=16 << 20, mode="w+b") as rejects:
+        result = StageResult(sheet.layout.sheet_name, sheet.layout.header_row)
+        prefix = f"{import_id}\t"
+
+        def lines() -> Iterator[str]:
+            for row_number, cells in sheet.iter_rows():
+                result.rows_read += 1
+                if progress and result.rows_read % PROGRESS_EVERY == 0:
+                    progress(result.rows_read)
+                parsed = parse_row(row_number, cells)
+                if type(parsed) is SalesLine:
+                    result.rows_staged += 1
+                    yield (f"{prefix}{row_number}\t{parsed.sold_at.isoformat(sep=' ')}\t"
+                           f"{_text(parsed.product)}\t{_text(parsed.seller)}\t"
+                           f"{_text(parsed.shipping_company)}\t{parsed.unit_price}\t"
+                           f"{parsed.units}\t{parsed.total_price}\n")
+                else:
+                    _spool_rejection(rejects, import_id, parsed)
+                    result.rows_rejected += 1
+                    if len(result.sample_rejections) < sample_size:
+                        result.sample_rejections.append(parsed)
+
+        cur.copy_expert(COPY_STAGE, _LineStream(lines()), size=1 << 18)
+        rejects.seek(0)
+        cur.copy_expert(COPY_REJECTS, rejects, size=1 << 18)
+    cur.execute(
+        "UPDATE salesops.import_log SET status = 'staged', sheet_name = %s, header_row = %s,"
+        " rows_read = %s, rows_rejected = %s WHERE import_id = %s",
+        (result.sheet_name, result.header_row, result.rows_read, result.rows_rejected, import_id),
+    )
+    result.seconds = time.perf_counter() - started
+    if progress:
+        progress(result.rows_read)
+    return result
+
+
+def _spool_rejection(out: SpooledTemporaryFile, import_id: int, row: RejectedRow) -> None:
+    raw = json.dumps(row.raw, default=str, ensure_ascii=False)
+    line = f"{import_id}\t{row.source_row_number}\t{_text(raw)}\t{_text(_pg_array(row.reasons))}\n"
+    out.write(line.encode())
+
+
+DIMENSIONS = {
+    "dim_product": "product",
+    "dim_seller": "seller",
+    "dim_shipping_company": "shipping_company",
+}
+
+
+def upsert_dimension(conn: Connection, *, import_id: int, table: str) -> tuple[int, int]:
+    """Insert the staged names missing from one dimension; return (distinct names, new names)."""
+    column = DIMENSIONS[table]  # fixed identifiers, never user input
+    cur = conn.cursor()
+    cur.execute(
+        f"SELECT count(DISTINCT {column}) FROM salesops.stage_sales_line WHERE import_id = %s",
+        (import_id,),
+    )
+    distinct = cur.fetchone()[0]
+    cur.execute(
+        f"INSERT INTO salesops.{table} (name) SELECT DISTINCT {column}"
+        f" FROM salesops.stage_sales_line WHERE import_id = %s AND {column} IS NOT NULL"
+        f" ORDER BY 1 ON CONFLICT (name) DO NOTHING",
+        (import_id,),
+    )
+    return distinct, cur.rowcount
+
+
+PUBLISH_FACTS = """
+INSERT INTO salesops.fact_sales_line
+    (sold_at, product_id, seller_id, shipping_company_id, unit_price, units, total_price,
+     source_file, source_row_number, import_id)
+SELECT s.sold_at, p.product_id, se.seller_id, sc.shipping_company_id, s.unit_price, s.units,
+       s.total_price, %(key)s, s.source_row_number, s.import_id
+FROM salesops.stage_sales_line s
+JOIN salesops.dim_product p ON p.name = s.product
+JOIN salesops.dim_seller se ON se.name = s.seller
+LEFT JOIN salesops.dim_shipping_company sc ON sc.name = s.shipping_company
+WHERE s.import_id = %(import_id)s
+"""
+
+MARK_DIRTY = """
+INSERT INTO salesops.report_dirty_day (day)
+SELECT DISTINCT sold_at::date FROM salesops.fact_sales_line WHERE source_file = %(key)s
+UNION
+SELECT DISTINCT sold_at::date FROM salesops.stage_sales_line WHERE import_id = %(import_id)s
+UNION  -- rejected rows count on the day their import is published (see refresh_reports.sql)
+SELECT now()::date WHERE EXISTS
+    (SELECT 1 FROM salesops.stage_rejected_row WHERE import_id = %(import_id)s)
+UNION
+SELECT finished_at::date FROM salesops.import_log
+WHERE source_file = %(key)s AND status = 'loaded' AND rows_rejected > 0
+ON CONFLICT (day) DO UPDATE SET marked_at = now()
+RETURNING day
+"""
+
+
+def publish(conn: Connection, *, import_id: int, key: str,
+            fail_after_insert: Callable[[], None] | None = None) -> PublishResult:
+    """Switch the file's facts to this version in the caller's (single) transaction."""
+    cur = conn.cursor()
+    import_log.lock_file(cur, key)
+    status = import_log.status_of(cur, import_id)
+    if status != "staged":
+        # Another run published (or rejected) this version meanwhile: nothing to do.
+        return PublishResult(False, 0, 0, None, [])
+    cur.execute(MARK_DIRTY, {"key": key, "import_id": import_id})
+    days = sorted(r[0] for r in cur.fetchall())
+    cur.execute("DELETE FROM salesops.fact_sales_line WHERE source_file = %s", (key,))
+    replaced = cur.rowcount
+    cur.execute("SELECT count(*) FROM salesops.stage_sales_line WHERE import_id = %s",
+                (import_id,))
+    staged = cur.fetchone()[0]
+    cur.execute(PUBLISH_FACTS, {"key": key, "import_id": import_id})
+    loaded = cur.rowcount
+    if loaded != staged:
+        raise ImportConflict(
+            f"{key}: {staged} rows staged but only {loaded} matched their dimensions; nothing was "
+            "changed — rerun the import so the dimension step runs first")
+    if fail_after_insert:
+        fail_after_insert()
+    cur.execute(
+        "INSERT INTO salesops.rejected_row (import_id, source_file, source_row_number,"
+        " raw_values, reasons) SELECT import_id, %s, source_row_number, raw_values, reasons"
+        " FROM salesops.stage_rejected_row WHERE import_id = %s"
+        " ON CONFLICT (import_id, source_row_number) DO NOTHING",
+        (key, import_id),
+    )
+    cur.execute(
+        "UPDATE salesops.import_log SET status = 'superseded', superseded_by = %s,"
+        " finished_at = coalesce(finished_at, now())"
+        " WHERE source_file = %s AND status = 'loaded' RETURNING import_id",
+        (import_id, key),
+    )
+    previous = cur.fetchone()
+    cur.execute(
+        "UPDATE salesops.import_log SET status = 'loaded', rows_loaded = %s, finished_at = now()"
+        " WHERE import_id = %s", (loaded, import_id))
+    cur.execute("DELETE FROM salesops.stage_sales_line WHERE import_id = %s", (import_id,))
+    cur.execute("DELETE FROM salesops.stage_rejected_row WHERE import_id = %s", (import_id,))
+    return PublishResult(True, loaded, replaced, previous[0] if previous else None, days)
+
