@@ -1,14 +1,15 @@
 """The one Definitions object: it only assembles what `defs/` declares."""
 
-from __future__ import annotations
-
 from dagster import Definitions
 
+from salesops_pipeline.defs.checks import all_checks
 from salesops_pipeline.defs.ingest import ingest_assets, ingest_job
+from salesops_pipeline.defs.reports import reports_job, sales_reports
 from salesops_pipeline.defs.resources import resources_from_env
 
 defs = Definitions(
-    assets=[*ingest_assets],
-    jobs=[ingest_job],
+    assets=[*ingest_assets, sales_reports],
+    asset_checks=all_checks,
+    jobs=[ingest_job, reports_job],
     resources=resources_from_env(),
 )

@@ -1,38 +1,57 @@
-"""Run the real ingest assets through Dagster against the test warehouse, and read back results."""
+"""Run the real Dagster jobs (ingest, report refresh) against the test warehouse; read results."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
-from dagster import DagsterInstance, materialize
+from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
-from salesops_pipeline.defs.ingest import FILE_TAG, ingest_assets, sales_files
+from salesops_pipeline.defs.checks import all_checks
+from salesops_pipeline.defs.ingest import FILE_TAG, ingest_assets, ingest_job, sales_files
+from salesops_pipeline.defs.reports import reports_job, sales_reports
 from salesops_pipeline.defs.resources import QualityResource, SalesFolderResource, WarehouseResource
 
 
 @dataclass
 class Ingestor:
-    """Materializes the ingest assets for files in ``folder``, like the sensor's runs do."""
+    """Runs the production jobs for files in ``folder``, like the sensor's runs do."""
 
     database_url: str
     folder: Path
     instance: DagsterInstance
+    tolerance: str = "0.01"
 
     def resources(self) -> dict:
         return {
             "warehouse": WarehouseResource(database_url=self.database_url),
             "sales_folder": SalesFolderResource(data_dir=str(self.folder),
                                                 export_dir=str(self.folder.parent / "exports")),
-            "quality": QualityResource(),
+            "quality_settings": QualityResource(price_tolerance=self.tolerance),
         }
 
-    def run(self, key: str, *, raise_on_error: bool = True):
+    def definitions(self) -> Definitions:
+        return Definitions(assets=[*ingest_assets, sales_reports], asset_checks=all_checks,
+                           jobs=[ingest_job, reports_job], resources=self.resources())
+
+    def run(self, key: str, *, raise_on_error: bool = True) -> ExecuteInProcessResult:
+        """Import one file (with its per-file checks)."""
         self.instance.add_dynamic_partitions(sales_files.name, [key])
-        return materialize(ingest_assets, partition_key=key, instance=self.instance,
-                           resources=self.resources(), tags={FILE_TAG: key},
-                           raise_on_error=raise_on_error)
+        job = self.definitions().resolve_job_def(ingest_job.name)
+        return job.execute_in_process(partition_key=key, instance=self.instance,
+                                      tags={FILE_TAG: key}, raise_on_error=raise_on_error)
+
+    def refresh(self, *, full: bool = False) -> ExecuteInProcessResult:
+        """Refresh the reports and run every check on the whole warehouse (a failing blocking
+        check fails the run: look at `.success` and the check evaluations)."""
+        job = self.definitions().resolve_job_def(reports_job.name)
+        return job.execute_in_process(
+            instance=self.instance, raise_on_error=False,
+            run_config={"ops": {"sales_reports": {"config": {"full_rebuild": full}}}})
+
+
+def checks_by_name(result: ExecuteInProcessResult) -> dict[str, object]:
+    return {e.check_name: e for e in result.get_asset_check_evaluations()}
 
 
 def fact_rows(sql, source_file: str | None = None) -> dict[tuple[str, int], tuple]:
@@ -50,7 +69,3 @@ def fact_rows(sql, source_file: str | None = None) -> dict[tuple[str, int], tupl
 def imports(sql) -> list[tuple]:
     return sql("SELECT source_file, status, rows_read, rows_loaded, rows_rejected, error"
                " FROM salesops.import_log ORDER BY import_id")
-
-
-def money(value: object) -> Decimal:
-    return Decimal(str(value))

@@ -14,7 +14,7 @@ from dagster import DagsterInstance
 
 from salesops_pipeline.core import loader
 from salesops_pipeline.core.warehouse import connect
-from salesops_pipeline_tests.ingest_support import Ingestor, fact_rows, imports
+from salesops_pipeline_tests.ingest_support import Ingestor, checks_by_name, fact_rows, imports
 from salesops_pipeline_tests.workbooks import write_clean_workbook, write_messy_workbook
 
 
@@ -119,8 +119,8 @@ def test_corrupt_file_is_rejected_and_others_unaffected(ingest, folder, sql) -> 
     status, error = sql("SELECT status, error FROM salesops.import_log"
                         " WHERE source_file = 'broken.xlsx'")[0]
     assert status == "rejected" and "not a readable" in error.lower()
-    check = result.get_asset_check_evaluations()[0]
-    assert check.passed is False
+    check = checks_by_name(result)["file_is_readable_workbook"]
+    assert check.passed is False and "not a readable" in check.metadata["detail"].value.lower()
     assert sql("SELECT count(*) FROM salesops.fact_sales_line") == [(1,)]
 
 

@@ -1,0 +1,153 @@
+"""Data-quality and integrity queries behind the asset checks.
+
+The four business rules are the same expressions as in sql/queries/refresh_reports.sql (which
+materializes their daily counts). Every function can be scoped to one file (`source_file`), so a
+check after an import reads that file's rows through the (source_file, row) index, not the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import psycopg2.extensions
+
+Cursor = psycopg2.extensions.cursor
+
+RULES: dict[str, str] = {
+    "mismatched_total": "abs(f.total_price - round(f.unit_price * f.units, 2)) > %(tolerance)s",
+    "nonpositive_units": "f.units <= 0",
+    "negative_amount": "(f.unit_price < 0 OR f.total_price < 0)",
+    "missing_shipping_company": "f.shipping_company_id IS NULL",
+}
+SCOPE = "(%(file)s::text IS NULL OR f.source_file = %(file)s)"
+SAMPLE_COLUMNS = ("source_file", "source_row_number", "sold_at", "unit_price", "units",
+                  "total_price")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """How many rows break a rule and a few of them (file, row, values)."""
+
+    count: int
+    samples: list[dict[str, object]]
+
+
+def _samples(cur: Cursor) -> list[dict[str, object]]:
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def rule_findings(cur: Cursor, *, tolerance: Decimal, source_file: str | None = None,
+                  limit: int = 20) -> dict[str, Finding]:
+    """Counts of every rule in one scan, then a sample of each rule that has hits."""
+    params = {"tolerance": tolerance, "file": source_file, "limit": limit}
+    counts = ", ".join(f"count(*) FILTER (WHERE {expr})" for expr in RULES.values())
+    cur.execute(f"SELECT {counts} FROM salesops.fact_sales_line f WHERE {SCOPE}", params)
+    totals = dict(zip(RULES, cur.fetchone(), strict=True))
+    findings: dict[str, Finding] = {}
+    for rule, expr in RULES.items():
+        samples: list[dict[str, object]] = []
+        if totals[rule]:
+            cur.execute(f"SELECT {', '.join(SAMPLE_COLUMNS)} FROM salesops.fact_sales_line f"
+                        f" WHERE {SCOPE} AND {expr}"
+                        " ORDER BY source_file, source_row_number LIMIT %(limit)s", params)
+            samples = _samples(cur)
+        findings[rule] = Finding(totals[rule], samples)
+    return findings
+
+
+def quarantined(cur: Cursor, *, source_file: str | None = None, limit: int = 20) -> Finding:
+    """Rows of the loaded file versions that were quarantined."""
+    where = ("FROM salesops.rejected_row f JOIN salesops.import_log i USING (import_id)"
+             f" WHERE i.status = 'loaded' AND {SCOPE}")
+    params = {"file": source_file, "limit": limit}
+    cur.execute(f"SELECT count(*) {where}", params)
+    count = cur.fetchone()[0]
+    cur.execute(f"SELECT f.source_file, f.source_row_number, f.reasons {where}"
+                " ORDER BY f.source_file, f.source_row_number LIMIT %(limit)s", params)
+    return Finding(count, _samples(cur))
+
+
+def duplicate_source_rows(cur: Cursor, *, source_file: str | None = None) -> Finding:
+    cur.execute(
+        "SELECT source_file, source_row_number, count(*) AS copies"
+        f" FROM salesops.fact_sales_line f WHERE {SCOPE}"
+        " GROUP BY source_file, source_row_number HAVING count(*) > 1"
+        " ORDER BY 1, 2", {"file": source_file})
+    rows = _samples(cur)
+    return Finding(len(rows), rows[:20])
+
+
+def orphan_keys(cur: Cursor, *, source_file: str | None = None) -> Finding:
+    """Fact rows whose dimension or import key points nowhere."""
+    cur.execute(
+        "SELECT f.source_file, f.source_row_number,"
+        " p.product_id IS NULL AS no_product, s.seller_id IS NULL AS no_seller,"
+        " (f.shipping_company_id IS NOT NULL AND c.shipping_company_id IS NULL) AS no_shipper,"
+        " i.import_id IS NULL AS no_import"
+        " FROM salesops.fact_sales_line f"
+        " LEFT JOIN salesops.dim_product p USING (product_id)"
+        " LEFT JOIN salesops.dim_seller s USING (seller_id)"
+        " LEFT JOIN salesops.dim_shipping_company c USING (shipping_company_id)"
+        " LEFT JOIN salesops.import_log i USING (import_id)"
+        f" WHERE {SCOPE} AND (p.product_id IS NULL OR s.seller_id IS NULL OR i.import_id IS NULL"
+        "   OR (f.shipping_company_id IS NOT NULL AND c.shipping_company_id IS NULL))"
+        " LIMIT 1000", {"file": source_file})
+    rows = _samples(cur)
+    return Finding(len(rows), rows[:20])
+
+
+def import_count_mismatches(cur: Cursor, *, source_file: str | None = None) -> Finding:
+    """Loaded file versions whose logged row count differs from their rows in the fact table."""
+    cur.execute(
+        "SELECT i.import_id, i.source_file, i.rows_loaded AS logged, count(f.sales_line_id) AS"
+        " in_facts FROM salesops.import_log i"
+        " LEFT JOIN salesops.fact_sales_line f ON f.import_id = i.import_id"
+        " WHERE i.status = 'loaded' AND (%(file)s::text IS NULL OR i.source_file = %(file)s)"
+        " GROUP BY i.import_id HAVING i.rows_loaded <> count(f.sales_line_id)"
+        " UNION ALL"
+        " SELECT f.import_id, f.source_file, NULL, count(*) FROM salesops.fact_sales_line f"
+        " JOIN salesops.import_log i USING (import_id)"
+        f" WHERE i.status <> 'loaded' AND {SCOPE} GROUP BY f.import_id, f.source_file",
+        {"file": source_file})
+    rows = _samples(cur)
+    return Finding(len(rows), rows[:20])
+
+
+def report_mismatches(cur: Cursor, *, weeks: list[date] | None) -> Finding:
+    """Weeks whose report totals differ from the fact table (None: every week)."""
+    cur.execute(
+        """
+        WITH facts AS (
+            SELECT date_trunc('week', sold_at)::date AS week, sum(total_price) AS revenue,
+                   sum(units) AS units, count(*) AS lines
+            FROM salesops.fact_sales_line
+            WHERE %(weeks)s::date[] IS NULL OR date_trunc('week', sold_at)::date = ANY(%(weeks)s)
+            GROUP BY 1
+        ), reports AS (
+            SELECT date_trunc('week', day)::date AS week, sum(revenue) AS revenue,
+                   sum(units) AS units, sum(line_count) AS lines
+            FROM salesops.report_daily_sales
+            WHERE %(weeks)s::date[] IS NULL OR date_trunc('week', day)::date = ANY(%(weeks)s)
+            GROUP BY 1
+        )
+        SELECT coalesce(f.week, r.week) AS week, f.revenue AS fact_revenue,
+               r.revenue AS report_revenue, f.lines AS fact_lines, r.lines AS report_lines
+        FROM facts f FULL JOIN reports r USING (week)
+        WHERE f.revenue IS DISTINCT FROM r.revenue OR f.units IS DISTINCT FROM r.units
+           OR f.lines IS DISTINCT FROM r.lines
+        ORDER BY 1
+        """, {"weeks": weeks})
+    rows = _samples(cur)
+    return Finding(len(rows), rows[:20])
+
+
+def latest_import(cur: Cursor) -> datetime | None:
+    cur.execute("SELECT max(finished_at) FROM salesops.import_log WHERE status = 'loaded'")
+    return cur.fetchone()[0]
+
+
+def import_age(latest: datetime | None, now: datetime) -> timedelta | None:
+    return None if latest is None else now - latest

@@ -1,0 +1,125 @@
+"""Asset checks: business rules (WARN) and integrity (ERROR, blocking) on the facts, report
+reconciliation on the reports, and import freshness.
+
+On a per-file ingest run the fact checks look at that file only; in the report and weekly jobs
+(no partition) they look at the whole warehouse.
+"""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    MetadataValue,
+    asset_check,
+    multi_asset_check,
+)
+
+from salesops_pipeline.core import quality
+from salesops_pipeline.defs.ingest import fact_sales_line
+from salesops_pipeline.defs.resources import QualityResource, WarehouseResource
+
+RULE_DESCRIPTIONS = {
+    "mismatched_total": "total_price differs from round(unit_price × units, 2) beyond tolerance",
+    "nonpositive_units": "units ≤ 0",
+    "negative_amount": "unit_price < 0 or total_price < 0",
+    "missing_shipping_company": "no shipping company",
+    "quarantined_rows": "rows of loaded files that could not be parsed (quarantined)",
+}
+INTEGRITY_DESCRIPTIONS = {
+    "no_duplicate_source_rows": "each (source_file, source_row_number) is loaded once",
+    "no_orphan_keys": "every product, seller, shipping company and import key exists",
+    "import_counts_match": "each loaded file version's logged row count equals its fact rows",
+}
+
+
+def _scope(context: AssetCheckExecutionContext) -> str | None:
+    op = context.op_execution_context
+    return op.partition_key if op.has_partition_key else None
+
+
+def _result(name: str, finding: quality.Finding, severity: AssetCheckSeverity,
+            scope: str | None, **extra: object) -> AssetCheckResult:
+    return AssetCheckResult(
+        check_name=name, asset_key=fact_sales_line.key, passed=finding.count == 0,
+        severity=severity,
+        metadata={"count": finding.count, "scope": scope or "whole warehouse",
+                  "samples": MetadataValue.json(_jsonable(finding.samples)), **extra})
+
+
+def _jsonable(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [{k: v if isinstance(v, int | str | None) else str(v) for k, v in r.items()}
+            for r in rows]
+
+
+@multi_asset_check(
+    specs=[AssetCheckSpec(name, asset=fact_sales_line, description=text)
+           for name, text in RULE_DESCRIPTIONS.items()],
+)
+def data_quality_rules(context: AssetCheckExecutionContext, warehouse: WarehouseResource,
+                       quality_settings: QualityResource) -> Iterator[AssetCheckResult]:
+    """The business rules: rows are loaded, but flagged here with samples to fix at the source."""
+    scope = _scope(context)
+    with warehouse.connection() as conn, conn.cursor() as cur:
+        findings = quality.rule_findings(cur, tolerance=quality_settings.tolerance,
+                                         source_file=scope)
+        findings["quarantined_rows"] = quality.quarantined(cur, source_file=scope)
+    for name, finding in findings.items():
+        yield _result(name, finding, AssetCheckSeverity.WARN, scope,
+                      tolerance=str(quality_settings.tolerance))
+
+
+@multi_asset_check(
+    specs=[AssetCheckSpec(name, asset=fact_sales_line, description=text, blocking=True)
+           for name, text in INTEGRITY_DESCRIPTIONS.items()],
+)
+def integrity(context: AssetCheckExecutionContext, warehouse: WarehouseResource
+              ) -> Iterator[AssetCheckResult]:
+    """What must never happen; ERROR severity blocks downstream assets in the same run."""
+    scope = _scope(context)
+    with warehouse.connection() as conn, conn.cursor() as cur:
+        yield _result("no_duplicate_source_rows",
+                      quality.duplicate_source_rows(cur, source_file=scope),
+                      AssetCheckSeverity.ERROR, scope)
+        yield _result("no_orphan_keys", quality.orphan_keys(cur, source_file=scope),
+                      AssetCheckSeverity.ERROR, scope)
+        yield _result("import_counts_match",
+                      quality.import_count_mismatches(cur, source_file=scope),
+                      AssetCheckSeverity.ERROR, scope)
+
+
+@asset_check(asset=fact_sales_line, description="The latest import is recent enough.")
+def import_freshness(warehouse: WarehouseResource, quality_settings: QualityResource
+                     ) -> AssetCheckResult:
+    with warehouse.connection() as conn, conn.cursor() as cur:
+        latest = quality.latest_import(cur)
+    age = quality.import_age(latest, datetime.now(UTC))
+    limit_h = quality_settings.max_import_age_hours
+    passed = age is not None and age.total_seconds() <= limit_h * 3600
+    return AssetCheckResult(
+        passed=passed, severity=AssetCheckSeverity.WARN,
+        metadata={"latest_import": latest.isoformat() if latest else "never",
+                  "age_hours": round(age.total_seconds() / 3600, 2) if age else -1,
+                  "max_age_hours": limit_h})
+
+
+@asset_check(asset="report_weekly_summary", blocking=True,
+             description="Report totals equal the fact table, to the cent, for refreshed weeks.")
+def reports_reconcile(warehouse: WarehouseResource) -> AssetCheckResult:
+    with warehouse.connection() as conn, conn.cursor() as cur:
+        cur.execute("SELECT mode, weeks FROM salesops.report_refresh"
+                    " ORDER BY refresh_id DESC LIMIT 1")
+        last = cur.fetchone()
+        weeks = None if last is None or last[0] == "full" else list(last[1])
+        finding = quality.report_mismatches(cur, weeks=weeks)
+    return AssetCheckResult(
+        passed=finding.count == 0, severity=AssetCheckSeverity.ERROR,
+        metadata={"weeks_checked": "all" if weeks is None else len(weeks),
+                  "mismatched_weeks": finding.count,
+                  "samples": MetadataValue.json(_jsonable(finding.samples))})
+
+
+all_checks = [data_quality_rules, integrity, import_freshness, reports_reconcile]
