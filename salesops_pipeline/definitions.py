@@ -4,12 +4,15 @@ from dagster import Definitions
 
 from salesops_pipeline.defs.checks import all_checks
 from salesops_pipeline.defs.ingest import ingest_assets, ingest_job
+from salesops_pipeline.defs.maintenance import nightly_maintenance
 from salesops_pipeline.defs.reports import reports_job, sales_reports
 from salesops_pipeline.defs.resources import resources_from_env
+from salesops_pipeline.defs.sensors import sales_folder_sensor, stale_reports_sensor
 
 defs = Definitions(
     assets=[*ingest_assets, sales_reports],
     asset_checks=all_checks,
-    jobs=[ingest_job, reports_job],
+    jobs=[ingest_job, reports_job, nightly_maintenance],
+    sensors=[sales_folder_sensor, stale_reports_sensor],
     resources=resources_from_env(),
 )

@@ -45,6 +45,8 @@ def decide(cur: Cursor, version: FileVersion, run_id: str | None) -> Decision:
     )
     existing = cur.fetchone()
     if existing and existing[1] == "loaded":
+        cur.execute("UPDATE salesops.import_log SET source_missing = false WHERE import_id = %s"
+                    " AND source_missing", (existing[0],))
         return Decision(Action.ALREADY_LOADED, existing[0], "same name and bytes already loaded")
     cur.execute(
         "SELECT import_id, source_file FROM salesops.import_log"
@@ -102,3 +104,10 @@ def status_of(cur: Cursor, import_id: int) -> str | None:
     cur.execute("SELECT status FROM salesops.import_log WHERE import_id = %s", (import_id,))
     row = cur.fetchone()
     return row[0] if row else None
+
+
+def mark_source_missing(cur: Cursor, keys: list[str]) -> int:
+    """Files deleted from the folder keep their data; the log says their source is gone."""
+    cur.execute("UPDATE salesops.import_log SET source_missing = true"
+                " WHERE source_file = ANY(%s) AND NOT source_missing", (keys,))
+    return cur.rowcount

@@ -40,21 +40,24 @@ def week_start(day: date) -> date:
 
 
 def refresh(conn: Connection, *, tolerance: Decimal, full: bool = False,
-            run_id: str | None = None) -> RefreshResult:
+            weeks: list[date] | None = None, run_id: str | None = None) -> RefreshResult:
     """Rewrite the dirty days (or every day) in the caller's connection; commits itself.
+
+    ``weeks`` (Mondays) are rewritten too, dirty or not: the weekly job refreshes last week.
 
     Retries a few times when a concurrent publish makes the snapshot stale.
     """
     for attempt in range(5):
         try:
-            return _refresh_once(conn, tolerance=tolerance, full=full, run_id=run_id)
+            return _refresh_once(conn, tolerance=tolerance, full=full, weeks=weeks or [],
+                                 run_id=run_id)
         except psycopg2.errors.SerializationFailure:
             conn.rollback()
             time.sleep(0.2 * (attempt + 1))
-    return _refresh_once(conn, tolerance=tolerance, full=full, run_id=run_id)
+    return _refresh_once(conn, tolerance=tolerance, full=full, weeks=weeks or [], run_id=run_id)
 
 
-def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool,
+def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool, weeks: list[date],
                   run_id: str | None) -> RefreshResult:
     started = time.perf_counter()
     conn.set_session(isolation_level="REPEATABLE READ")
@@ -64,6 +67,10 @@ def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool,
         cur.execute("CREATE TEMP TABLE refresh_day (day date PRIMARY KEY) ON COMMIT DROP")
         cur.execute("WITH taken AS (DELETE FROM salesops.report_dirty_day RETURNING day)"
                     " INSERT INTO refresh_day SELECT day FROM taken")
+        forced = [week_start(w) + timedelta(days=i) for w in weeks for i in range(7)]
+        if forced:
+            cur.execute("INSERT INTO refresh_day SELECT unnest(%s::date[]) ON CONFLICT DO NOTHING",
+                        (forced,))
         if full:
             cur.execute(
                 "INSERT INTO refresh_day SELECT DISTINCT sold_at::date FROM salesops.fact_sales_line"
@@ -78,15 +85,15 @@ def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool,
         if days:
             cur.execute((sql_dir() / "queries" / "refresh_reports.sql").read_text(),
                         {"tolerance": tolerance, "samples": SAMPLES_PER_DAY_AND_RULE})
-        weeks = sorted({week_start(d) for d in days})
+        touched = sorted({week_start(d) for d in days})
         if days or full:
             cur.execute(
                 "INSERT INTO salesops.report_refresh (mode, days, weeks, run_id)"
                 " VALUES (%s, %s::date[], %s::date[], %s) RETURNING refresh_id",
-                ("full" if full else "incremental", days, weeks, run_id))
+                ("full" if full else "incremental", days, touched, run_id))
             refresh_id = cur.fetchone()[0]
         conn.commit()
     finally:
         conn.set_session(isolation_level="READ COMMITTED")
-    return RefreshResult("full" if full else "incremental", days, weeks,
+    return RefreshResult("full" if full else "incremental", days, touched,
                          time.perf_counter() - started, refresh_id)

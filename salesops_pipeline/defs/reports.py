@@ -5,6 +5,7 @@ touched (or everything with `full_rebuild: true`), so readers never see a half-r
 """
 
 from collections.abc import Iterator
+from datetime import date
 
 from dagster import (
     AssetExecutionContext,
@@ -36,6 +37,8 @@ REPORT_ASSETS = {
 class ReportRefreshConfig(Config):
     full_rebuild: bool = False
     """Recompute every day instead of only the days imports touched."""
+    weeks: list[str] = []
+    """ISO dates (any day of the week) of weeks to recompute as well; the weekly job sets it."""
 
 
 @multi_asset(
@@ -49,6 +52,7 @@ def sales_reports(context: AssetExecutionContext, config: ReportRefreshConfig,
                   ) -> Iterator[MaterializeResult]:
     with warehouse.connection() as conn:
         result = refresh(conn, tolerance=quality_settings.tolerance, full=config.full_rebuild,
+                         weeks=[date.fromisoformat(w) for w in config.weeks],
                          run_id=context.run_id)
     context.log.info(f"{result.mode} refresh: {len(result.days)} day(s) in "
                      f"{len(result.weeks)} week(s) rewritten in {result.seconds:.2f}s")

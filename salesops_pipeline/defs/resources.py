@@ -33,6 +33,8 @@ class SalesFolderResource(ConfigurableResource):
     data_dir: str
     export_dir: str = "data/exports"
     max_rows_per_file: int = 5_000_000
+    settle_seconds: float = 10.0
+    """A new or changed file is imported once it has not changed for this long (or one tick)."""
 
     @property
     def root(self) -> Path:

@@ -1,0 +1,114 @@
+"""What changed in the drop folder since the last look: the logic behind the file-drop sensor.
+
+The state (the sensor's cursor) remembers, per file key, the size and mtime seen last time, the
+content hash once the file was stable, and how many versions of that name were seen. A tick
+stats every file but hashes only those whose size/mtime changed and then held still for one tick
+(or are older than the settle time), so a tick stays cheap with thousands of files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from salesops_pipeline.core.files import sha256_of
+from salesops_pipeline.core.workbook import is_candidate_file
+
+
+@dataclass
+class Seen:
+    size: int                   # -1: the file is gone (kept so its version count survives)
+    mtime_ns: int
+    sha256: str | None = None   # None: changed, waiting to hold still
+    version: int = 0            # how many distinct versions of this name were requested
+    last_sha256: str | None = None  # the hash of the last requested version
+
+
+@dataclass
+class ScanResult:
+    new_versions: list[tuple[str, str, int]] = field(default_factory=list)  # key, sha, version
+    waiting: list[str] = field(default_factory=list)
+    vanished: list[str] = field(default_factory=list)
+    hashed: int = 0
+
+
+def load_state(cursor: str | None) -> dict[str, Seen]:
+    if not cursor:
+        return {}
+    return {k: Seen(*v) for k, v in json.loads(cursor).items()}
+
+
+def dump_state(state: dict[str, Seen]) -> str:
+    return json.dumps(
+        {k: [s.size, s.mtime_ns, s.sha256, s.version, s.last_sha256] for k, s in state.items()},
+        separators=(",", ":"))
+
+
+def walk(root: Path, *, exclude: tuple[Path, ...] = ()) -> dict[str, os.stat_result]:
+    """Candidate workbooks under ``root`` by key; symlinks and excluded folders are skipped."""
+    found: dict[str, os.stat_result] = {}
+    root = root.resolve()
+    excluded = {p.resolve() for p in exclude}
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                continue  # never follow a link out of the folder
+            path = Path(entry.path)
+            if entry.is_dir(follow_symlinks=False):
+                if path not in excluded and not entry.name.startswith("."):
+                    stack.append(path)
+            elif entry.is_file(follow_symlinks=False) and is_candidate_file(path):
+                found[path.relative_to(root).as_posix()] = entry.stat(follow_symlinks=False)
+    return found
+
+
+def scan(root: Path, state: dict[str, Seen], *, settle_seconds: float = 10.0,
+         exclude: tuple[Path, ...] = (), now: float | None = None) -> ScanResult:
+    """Update ``state`` in place and return the versions that should be imported now.
+
+    A version is new when its hash differs from the last one requested for that name, so
+    touching a file without changing it, or the same file seen by many ticks, requests nothing.
+    """
+    now = time.time() if now is None else now
+    result = ScanResult()
+    files = walk(root, exclude=exclude)
+    for key, st in sorted(files.items()):
+        seen = state.get(key)
+        if seen is None or (seen.size, seen.mtime_ns) != (st.st_size, st.st_mtime_ns):
+            # A file that comes back after vanishing is requested again (its log entry says
+            # "source missing" until an import run sees it).
+            last = seen.last_sha256 if seen and seen.size != -1 else None
+            seen = state[key] = Seen(st.st_size, st.st_mtime_ns, None,
+                                     seen.version if seen else 0, last)
+            if now - st.st_mtime_ns / 1e9 < settle_seconds:
+                result.waiting.append(key)  # may still be being written: the next tick decides
+                continue
+        if seen.sha256 is not None:
+            continue
+        try:
+            sha, size = sha256_of(root / key)
+        except OSError:
+            continue  # vanished or unreadable between stat and read: the next tick decides
+        result.hashed += 1
+        if size != st.st_size:
+            result.waiting.append(key)
+            continue
+        seen.sha256 = sha
+        if sha != seen.last_sha256:
+            seen.version += 1
+            seen.last_sha256 = sha
+            result.new_versions.append((key, sha, seen.version))
+    for key, seen in state.items():
+        if key not in files and seen.size != -1:
+            result.vanished.append(key)
+            seen.size, seen.mtime_ns, seen.sha256 = -1, 0, None
+    return result
