@@ -27,6 +27,7 @@ from salesops_pipeline.core import import_log, loader
 from salesops_pipeline.core.files import file_version
 from salesops_pipeline.defs.metadata import import_metadata, rejections_markdown
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
+from salesops_pipeline.defs.retry import retry_transient_db_errors
 from salesops_pipeline.errors import UnsafePath, WorkbookError
 
 sales_files = DynamicPartitionsDefinition(name="sales_files")
@@ -44,6 +45,12 @@ READABLE_CHECK = "file_is_readable_workbook"
 )
 def raw_sales_rows(context: AssetExecutionContext, warehouse: WarehouseResource,
                    sales_folder: SalesFolderResource) -> MaterializeResult:
+    with retry_transient_db_errors():
+        return _extract(context, warehouse, sales_folder)
+
+
+def _extract(context: AssetExecutionContext, warehouse: WarehouseResource,
+             sales_folder: SalesFolderResource) -> MaterializeResult:
     key = context.partition_key
     try:
         version = file_version(key, sales_folder.root)
@@ -120,11 +127,13 @@ def _dimension_asset(table: str):
     )
     def _dimension(context: AssetExecutionContext, warehouse: WarehouseResource
                    ) -> MaterializeResult:
-        import_id = _staged_import(warehouse, context.partition_key)
-        if import_id is None:
-            return MaterializeResult(metadata={"detail": "nothing staged for this file"})
-        with warehouse.connection() as conn:
-            distinct, inserted = loader.upsert_dimension(conn, import_id=import_id, table=table)
+        with retry_transient_db_errors():
+            import_id = _staged_import(warehouse, context.partition_key)
+            if import_id is None:
+                return MaterializeResult(metadata={"detail": "nothing staged for this file"})
+            with warehouse.connection() as conn:
+                distinct, inserted = loader.upsert_dimension(conn, import_id=import_id,
+                                                             table=table)
         context.log.info(f"{table}: {inserted} new of {distinct} names in import {import_id}")
         return MaterializeResult(metadata={"import_id": import_id, "names_in_file": distinct,
                                            "names_inserted": inserted})
@@ -145,12 +154,13 @@ dim_shipping_company = _dimension_asset("dim_shipping_company")
 def fact_sales_line(context: AssetExecutionContext, warehouse: WarehouseResource
                     ) -> MaterializeResult:
     key = context.partition_key
-    import_id = _staged_import(warehouse, key)
+    with retry_transient_db_errors():
+        import_id = _staged_import(warehouse, key)
     if import_id is None:
         return MaterializeResult(metadata={"file": key, "detail": "nothing staged for this file"})
     started = time.perf_counter()
     try:
-        with warehouse.connection() as conn:
+        with retry_transient_db_errors(), warehouse.connection() as conn:
             result = loader.publish(conn, import_id=import_id, key=key)
     except Exception as exc:
         _record_failure(warehouse, import_id, exc)

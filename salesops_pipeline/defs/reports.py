@@ -21,6 +21,7 @@ from dagster import (
 from salesops_pipeline.core.reports import RefreshResult, refresh
 from salesops_pipeline.defs.ingest import fact_sales_line
 from salesops_pipeline.defs.resources import QualityResource, WarehouseResource
+from salesops_pipeline.defs.retry import retry_transient_db_errors
 from salesops_pipeline.defs.report_metadata import latest_week_preview, weekly_revenue_chart
 
 REPORT_GROUP = "reports"
@@ -50,7 +51,7 @@ class ReportRefreshConfig(Config):
 def sales_reports(context: AssetExecutionContext, config: ReportRefreshConfig,
                   warehouse: WarehouseResource, quality_settings: QualityResource
                   ) -> Iterator[MaterializeResult]:
-    with warehouse.connection() as conn:
+    with retry_transient_db_errors(), warehouse.connection() as conn:
         result = refresh(conn, tolerance=quality_settings.tolerance, full=config.full_rebuild,
                          weeks=[date.fromisoformat(w) for w in config.weeks],
                          run_id=context.run_id)
