@@ -15,10 +15,25 @@ from decimal import Decimal
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
-__all__ = ["ExpectedLine", "Formula", "MessyWorkbook", "write_clean_workbook", "write_messy_workbook"]
+__all__ = [
+    "ExpectedLine",
+    "Formula",
+    "MessyWorkbook",
+    "write_clean_workbook",
+    "write_messy_workbook",
+]
 
-CANONICAL = ("sold_at", "product", "seller", "unit_price", "units", "total_price", "shipping_company")
+CANONICAL = (
+    "sold_at",
+    "product",
+    "seller",
+    "unit_price",
+    "units",
+    "total_price",
+    "shipping_company",
+)
 HEADER_SPELLINGS = {  # how exports name each column; deliberately not imported from core.columns
     "sold_at": ["Sold At", "sold_at", "DATE", "Sale Date", " Order date ", "Timestamp", "sold-on"],
     "product": ["Product", "product name", "ITEM", " Product  "],
@@ -29,12 +44,24 @@ HEADER_SPELLINGS = {  # how exports name each column; deliberately not imported 
     "shipping_company": ["Shipping Company", "Carrier", "Shipper", "shipping co."],
 }
 EXTRA_COLUMNS = ["Notes", "Order ID", "Region"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 SELLERS = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Søren Kierkegaard", "Zoë Ng"]
 SHIPPERS = ["DHL", "UPS", "FedEx", "La Poste"]
 EXCEL_EPOCH = datetime(1899, 12, 30)
-BAD_VALUES = {
+BAD_VALUES: dict[str, list[object]] = {
     "sold_at": ["yesterday", "31/02/2026", "2026-13-01", True],
     "product": ["", "   "],
     "seller": ["", " \t "],
@@ -46,7 +73,7 @@ BAD_VALUES = {
 
 @dataclass(frozen=True)
 class Formula:
-    """A formula cell with the value Excel cached when it last calculated (None: no cached value)."""
+    """A formula cell and the value Excel cached when it last calculated (None: no value)."""
 
     text: str
     cached: float | str | None
@@ -93,7 +120,7 @@ def write_clean_workbook(
     first_row: int = 0,
     first_col: int = 0,
 ) -> Path:
-    """Write ``rows`` under a header at 0-based (first_row, first_col); header text defaults to the key."""
+    """Write ``rows`` under a header at 0-based (first_row, first_col); headers default to keys."""
     columns = columns or (list(rows[0]) if rows else list(CANONICAL))
     workbook = xlsxwriter.Workbook(str(path))
     sheet = workbook.add_worksheet(sheet_name)
@@ -110,7 +137,7 @@ def write_clean_workbook(
 class _CellWriter:
     """Writes Python values with the cell type Excel would use."""
 
-    def __init__(self, workbook: xlsxwriter.Workbook, sheet: object) -> None:
+    def __init__(self, workbook: xlsxwriter.Workbook, sheet: Worksheet) -> None:
         self.sheet = sheet
         self.datetime_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         self.date_format = workbook.add_format({"num_format": "dd/mm/yyyy"})
@@ -120,7 +147,9 @@ class _CellWriter:
         if value is None:
             return
         if isinstance(value, Formula):
-            sheet.write_formula(row, col, value.text, None, value.cached if value.cached is not None else "")
+            sheet.write_formula(
+                row, col, value.text, None, value.cached if value.cached is not None else ""
+            )
         elif isinstance(value, datetime):
             sheet.write_datetime(row, col, value, self.datetime_format)
         elif isinstance(value, date):
@@ -165,8 +194,9 @@ def write_messy_workbook(
     return result
 
 
-def _messy_row(rng: random.Random, excel_row: int, letters: dict[str, str],
-               result: MessyWorkbook) -> dict[str, object]:
+def _messy_row(
+    rng: random.Random, excel_row: int, letters: dict[str, str], result: MessyWorkbook
+) -> dict[str, object]:
     """Choose one row's true values and how they are shown; record the expectation."""
     kind = rng.random()
     if kind < 0.05:
@@ -222,8 +252,20 @@ def _messy_row(rng: random.Random, excel_row: int, letters: dict[str, str],
 
 def _show_datetime(rng: random.Random, when: datetime, result: MessyWorkbook) -> object:
     """An Excel datetime, a date-only cell, a serial number, or text in a documented format."""
-    style = rng.choice(["excel", "excel", "excel", "date only", "iso", "iso-t", "day-first",
-                        "dotted", "month name", "serial"])
+    style = rng.choice(
+        [
+            "excel",
+            "excel",
+            "excel",
+            "date only",
+            "iso",
+            "iso-t",
+            "day-first",
+            "dotted",
+            "month name",
+            "serial",
+        ]
+    )
     result.features[f"sold_at {style}"] += 1
     if style == "excel":
         return when
@@ -266,8 +308,13 @@ def _show_money(rng: random.Random, amount: Decimal, result: MessyWorkbook) -> o
     return sign + f"{magnitude:,f}".replace(",", "\u00a0")
 
 
-def _show_total(rng: random.Random, total: Decimal, letters: dict[str, str], excel_row: int,
-                result: MessyWorkbook) -> object:
+def _show_total(
+    rng: random.Random,
+    total: Decimal,
+    letters: dict[str, str],
+    excel_row: int,
+    result: MessyWorkbook,
+) -> object:
     """A number, a formula with its cached result, or accounting-style text for negatives."""
     style = rng.choice(["number", "formula", "formula", "text"])
     result.features[f"total {style}"] += 1

@@ -59,7 +59,7 @@ _ANNOTATION = re.compile(r"[(\[][^()\[\]]*[)\]]\s*$")
 
 
 def header_key(text: str) -> str:
-    """Reduce a header cell to the letters and digits that identify it ("Unit-Price (€)" → "unitprice")."""
+    """Reduce a header cell to the letters and digits naming it ("Unit-Price (€)" → "unitprice")."""
     text = _ANNOTATION.sub("", text)
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 

@@ -6,15 +6,17 @@ parse_row never raises, whatever the cells hold.
 
 Conventions users are told about:
 
-* **Dates as text.** ISO 8601 first (``2026-03-02``, ``2026-03-02 14:05``, ``2026-03-02T14:05:09.5``).
-  Otherwise numeric dates are **day first** (European): ``02/03/2026``, ``02.03.2026`` and
-  ``02-03-2026`` are 2 March 2026; year-first ``2026/03/02`` and ``2026.3.2`` are accepted, two-digit
-  years are not. English month names: ``Mar 2, 2026``, ``2 March 2026``, ``02-Mar-2026``. An
-  optional time follows: ``14:05``, ``14:05:09``, ``14:05:09.250``, ``2:05 PM``.
+* **Dates as text.** ISO 8601 first (``2026-03-02``, ``2026-03-02 14:05``,
+  ``2026-03-02T14:05:09.5``). Otherwise numeric dates are **day first** (European):
+  ``02/03/2026``, ``02.03.2026`` and ``02-03-2026`` are 2 March 2026; year-first ``2026/03/02``
+  and ``2026.3.2`` are accepted; two-digit years are not. English month names: ``Mar 2, 2026``,
+  ``2 March 2026``, ``02-Mar-2026``. An optional time follows: ``14:05``, ``14:05:09``,
+  ``14:05:09.250``, ``2:05 PM``.
 * **Time zones.** Times carrying a zone (``…Z``, ``…+01:00``) are rejected: the warehouse keeps
   naive business-local times, and guessing a conversion could move a sale to another day.
 * **Day numbers.** A plain number in sold_at is an Excel serial day (1899-12-30 epoch), accepted
-  from 61 (1900-03-01) to 2958465 (9999-12-31) and rounded to the millisecond. Years < 1900 are refused.
+  from 61 (1900-03-01) to 2958465 (9999-12-31), rounded to the millisecond. Years < 1900 are
+  refused.
 * **Numbers.** Excel stores doubles, so a cached ``=0.1+0.2`` reads 0.30000000000000004; floats
   are taken at Excel's own precision, 15 significant digits (12.3 → Decimal("12.3")). Text numbers
   may carry $ € £ ¥ or a currency code, thousands separators in groups of three ("1,234.50",
@@ -29,6 +31,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from salesops_pipeline.core.columns import CANONICAL_ORDER
 
@@ -50,7 +53,8 @@ MIN_YEAR = 1900
 MAX_NAME_LENGTH = 1000
 _RAW_TEXT_LIMIT = 1000  # longer raw text is cut in RejectedRow.raw
 _EXCEL_EPOCH = datetime(1899, 12, 30)
-_FIRST_SERIAL, _LAST_SERIAL = 61, 2958466  # 1900-03-01 (after Excel's fake 1900-02-29) .. 10000-01-01
+_FIRST_SERIAL = 61  # 1900-03-01, the first day after Excel's fictitious 1900-02-29
+_LAST_SERIAL = 2958466  # 10000-01-01, excluded
 _ZERO = Decimal(0)
 _INF = float("inf")
 _QUANTUM = Decimal(1).scaleb(-MAX_DECIMAL_PLACES)
@@ -84,7 +88,7 @@ class _Invalid(Exception):
     """One cell's problem; collected by parse_row, never escapes this module."""
 
 
-def parse_row(row_number: int, cells: tuple) -> SalesLine | RejectedRow:
+def parse_row(row_number: int, cells: tuple[Any, ...]) -> SalesLine | RejectedRow:
     """Parse the cells of one row, given in CANONICAL_ORDER, into a SalesLine or a RejectedRow."""
     try:
         return _parse(row_number, cells)
@@ -92,10 +96,15 @@ def parse_row(row_number: int, cells: tuple) -> SalesLine | RejectedRow:
         return RejectedRow(row_number, _raw(cells), (f"row: internal error {exc!r}",))
 
 
-def _parse(row_number: int, cells: tuple) -> SalesLine | RejectedRow:
-    """parse_row's body: each cell parsed on its own so every reason is reported."""
+def _parse(row_number: int, cells: tuple[Any, ...]) -> SalesLine | RejectedRow:
+    """parse_row's body: each cell parsed on its own so every reason is reported.
+
+    Unrolled rather than looped over the columns: this runs once per row and a loop costs ~8%.
+    """
     if len(cells) != len(CANONICAL_ORDER):
-        return RejectedRow(row_number, _raw(cells), (f"row: expected {len(CANONICAL_ORDER)} cells",))
+        return RejectedRow(
+            row_number, _raw(cells), (f"row: expected {len(CANONICAL_ORDER)} cells",)
+        )
     sold_raw, product_raw, seller_raw, price_raw, units_raw, total_raw, ship_raw = cells
     reasons: list[str] = []
     sold_at = product = seller = ship = price = units = total = None
@@ -157,7 +166,7 @@ def _to_name(value: object) -> str:
 
 
 def _clean_name(text: str) -> str:
-    """Slow path: drop control, surrogate and invisible characters, then re-check emptiness and length."""
+    """Slow path: drop control, surrogate and invisible characters; re-check what is left."""
     kept = "".join(
         ch
         for ch in text.translate(_INVISIBLE)
@@ -201,6 +210,17 @@ def _to_decimal(value: object, limit: float) -> Decimal:
     if type(value) is int:
         return _checked(Decimal(value), limit, value)
     if type(value) is str:
+        text = value.strip()
+        digits = text[1:] if text[:1] == "-" else text
+        dot = digits.find(".")
+        if (  # plain "12.50": skip the regex; 13 characters are always within the limits
+            len(digits) <= 13
+            and digits.isascii()
+            and digits.replace(".", "", 1).isdigit()
+            and (dot < 0 or len(digits) - dot - 1 <= MAX_DECIMAL_PLACES)
+        ):
+            number = Decimal(text)
+            return number if number else _ZERO
         return _checked(_decimal_from_text(value), limit, value)
     if value is None:
         raise _Invalid("missing")
@@ -254,13 +274,13 @@ _TIME = (
     r"(?:[ T,]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,6}))?)?"
     r" ?(?P<ampm>[AP]\.?M\.?)?)?"
 )
+_MONTH_NAMES = (
+    "jan january|feb february|mar march|apr april|may|jun june|jul july|aug august|"
+    "sep sept september|oct october|nov november|dec december"
+)
 _MONTHS = {
     name: number
-    for number, names in enumerate(
-        ("jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july",
-         "aug august", "sep sept september", "oct october", "nov november", "dec december"),
-        start=1,
-    )
+    for number, names in enumerate(_MONTH_NAMES.split("|"), start=1)
     for name in names.split()
 }
 _DATE_PATTERNS = tuple(
@@ -336,8 +356,15 @@ def _datetime_from_match(match: re.Match[str]) -> datetime:
             raise ValueError("12-hour clock needs hours 1..12")
         hour = hour % 12 + (12 if parts["ampm"][0] in "pP" else 0)
     micro = int((parts["f"] or "0").ljust(6, "0"))
-    return datetime(int(parts["y"]), month, int(parts["d"]), hour, int(parts["mi"] or 0),
-                    int(parts["s"] or 0), micro)
+    return datetime(
+        int(parts["y"]),
+        month,
+        int(parts["d"]),
+        hour,
+        int(parts["mi"] or 0),
+        int(parts["s"] or 0),
+        micro,
+    )
 
 
 # ---- reporting --------------------------------------------------------------------------------
@@ -354,7 +381,10 @@ def _kind(value: object) -> str:
 
 def _show(value: object) -> str:
     """A short quoted rendering of a raw value for a reason."""
-    text = value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
+    try:
+        text = value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
+    except ValueError:  # int too long for str()
+        text = f"<{type(value).__name__} too long to show>"
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
@@ -364,7 +394,7 @@ def _raw(cells: object) -> dict[str, object]:
         values = list(cells)  # type: ignore[call-overload]
     except TypeError:
         values = [cells]
-    return {name: _json_safe(value) for name, value in zip(CANONICAL_ORDER, values)}
+    return {name: _json_safe(value) for name, value in zip(CANONICAL_ORDER, values, strict=False)}
 
 
 def _json_safe(value: object) -> object:

@@ -31,6 +31,7 @@ from python_calamine import CalamineSheet, CalamineWorkbook, PasswordError, Shee
 
 from salesops_pipeline.core.columns import (
     CANONICAL_ORDER,
+    OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     column_letter,
     match_header,
@@ -64,7 +65,7 @@ _ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")  # stream name inside
 
 
 def is_candidate_file(path: Path) -> bool:
-    """Tell whether a file in the drop folder should be imported (skips Office locks and temp files)."""
+    """Tell whether a dropped file should be imported (skips Office locks and temp files)."""
     name = path.name
     if name.startswith(("~$", ".~lock", ".")):
         return False
@@ -73,7 +74,7 @@ def is_candidate_file(path: Path) -> bool:
 
 @dataclass(frozen=True)
 class SheetLayout:
-    """Where the sales table is: sheet, 1-based header row, canonical → 0-based Excel column (A = 0).
+    """Where the sales table is: sheet, 1-based header row, canonical → 0-based column (A = 0).
 
     Optional columns absent from the sheet are absent from ``columns``; rows yielded by
     :meth:`SalesSheet.iter_rows` are in ``CANONICAL_ORDER`` regardless of these positions.
@@ -87,13 +88,15 @@ class SheetLayout:
 class SalesSheet:
     """An open workbook positioned on its sales table; use as a context manager."""
 
-    def __init__(self, workbook: CalamineWorkbook, sheet: CalamineSheet, layout: SheetLayout) -> None:
+    def __init__(
+        self, workbook: CalamineWorkbook, sheet: CalamineSheet, layout: SheetLayout
+    ) -> None:
         self._workbook = workbook
         self._sheet: CalamineSheet | None = sheet
         self.layout = layout
 
     def iter_rows(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
-        """Yield (Excel row number, cells in CANONICAL_ORDER) for each non-blank row under the header.
+        """Yield (Excel row number, cells in CANONICAL_ORDER) for each non-blank row under it.
 
         Cells are calamine's raw values ("" for empty); a missing optional column yields None.
         A row is blank when every canonical cell is None, "" or whitespace.
@@ -104,14 +107,16 @@ class SalesSheet:
         if start is None:
             return
         first_col = start[1]
-        picks = [self.layout.columns.get(name, first_col - 1) - first_col for name in CANONICAL_ORDER]
+        picks = [
+            self.layout.columns.get(name, first_col - 1) - first_col for name in CANONICAL_ORDER
+        ]
         pad = -1 in picks  # a missing column reads the None appended to each row
         pick = itemgetter(*picks)
         row_number = self.layout.header_row
         for row in islice(self._sheet.iter_rows(), row_number, None):
             row_number += 1
             if pad:
-                row.append(None)
+                row.append(None)  # type: ignore[arg-type]
             cells = pick(row)
             for value in cells:
                 if value is None or value == "" or (type(value) is str and value.isspace()):
@@ -163,12 +168,14 @@ def open_sales_sheet(
 
 
 def _open_workbook(path: Path) -> CalamineWorkbook:
-    """Open with calamine, turning every failure into UnreadableWorkbook with a reason users follow."""
+    """Open with calamine; any failure becomes UnreadableWorkbook with a reason users act on."""
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)
             if not head:
-                raise UnreadableWorkbook("not a readable Excel workbook: the file is empty (0 bytes)")
+                raise UnreadableWorkbook(
+                    "not a readable Excel workbook: the file is empty (0 bytes)"
+                )
             if head.startswith(_OLE2_SIGNATURE) and _is_encrypted_ooxml(path):
                 raise UnreadableWorkbook(
                     "the workbook is password-protected (encrypted); save it without a password"
@@ -180,7 +187,9 @@ def _open_workbook(path: Path) -> CalamineWorkbook:
     except OSError as exc:
         raise UnreadableWorkbook(f"cannot read the file: {exc}") from exc
     except PasswordError as exc:
-        raise UnreadableWorkbook("the workbook is password-protected; save it without a password") from exc
+        raise UnreadableWorkbook(
+            "the workbook is password-protected; save it without a password"
+        ) from exc
     except BaseException as exc:  # calamine raises its own errors and, on odd input, pyo3 panics
         if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
             raise
@@ -193,8 +202,14 @@ def _is_encrypted_ooxml(path: Path) -> bool:
 
 
 def _describe(head: bytes, exc: BaseException) -> str:
-    """Name what the file looks like when calamine rejects it (CSV or HTML saved as .xlsx is common)."""
+    """Say what the file looks like when calamine rejects it (CSV or HTML named .xlsx is common)."""
     reason = str(exc) or type(exc).__name__
+    if head.startswith(b"PK\x03\x04"):
+        return f"a zip archive without a workbook inside ({reason})"
+    if head.startswith(_OLE2_SIGNATURE):
+        return (
+            f"an old-style Office file that is damaged, encrypted or not a spreadsheet ({reason})"
+        )
     if b"\x00" not in head:
         try:
             head.decode("utf-8")
@@ -226,7 +241,7 @@ def _locate_table(workbook: CalamineWorkbook) -> tuple[CalamineSheet, SheetLayou
             f"no sheet has a header row naming at least {MIN_HEADER_MATCHES} of the sales columns "
             f"(looked in the first {HEADER_SCAN_ROWS} rows of sheets: "
             f"{', '.join(map(repr, scanned)) or 'none'}); the header needs "
-            f"{', '.join(CANONICAL_ORDER)} (shipping_company optional)"
+            f"{', '.join(REQUIRED_COLUMNS)} and optionally {', '.join(OPTIONAL_COLUMNS)}"
         )
     _, sheet, name, header_row, row, found = best
     missing = [column for column in REQUIRED_COLUMNS if column not in found]
@@ -269,15 +284,19 @@ def _check_grid_size(path: Path, max_cells: int) -> None:
             name = info.filename
             if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
                 continue
-            with archive.open(info) as stream:
-                declared = _dimension_cells(stream.read(4096))
-            if declared is not None and declared <= max_cells:
+            try:
+                with archive.open(info) as stream:
+                    declared = _dimension_cells(stream.read(4096))
+                if declared is not None and declared <= max_cells:
+                    continue
+                cells = _scan_used_cells(archive, info)
+            except Exception:  # damaged or unusual zip: calamine reports it, or reads what it can
                 continue
-            cells = _scan_used_cells(archive, info)
             if cells > max_cells:
                 raise WorkbookTooLarge(
                     f"{name.rsplit('/', 1)[-1]} spans {cells:,} cells from its first to its last "
-                    f"value (limit {max_cells:,}); delete stray cells far below or right of the data"
+                    f"value (limit {max_cells:,}); delete stray cells far below or right of "
+                    "the data"
                 )
 
 
