@@ -85,7 +85,7 @@ def run_stack(settings: Settings) -> int:
         and settings.cluster.is_running()
     for line in init_databases(settings):
         print(line, flush=True)
-    sample = ensure_sample(settings)
+    sample = ensure_sample(settings) if settings.seed_sample else None
     if sample:
         print(f"wrote sample workbook {sample}", flush=True)
     env = stack_environment(settings)

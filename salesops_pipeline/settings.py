@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     weekly_cron: str = Field(default="0 6 * * 1", validation_alias="SALESOPS_WEEKLY_CRON")
     timezone: str = Field(default="UTC", validation_alias="SALESOPS_TIMEZONE")
     max_import_age_hours: int = Field(default=168, validation_alias="SALESOPS_MAX_IMPORT_AGE_HOURS")
+    settle_seconds: float = Field(default=10.0, ge=0, validation_alias="SALESOPS_SETTLE_SECONDS")
+    seed_sample: bool = Field(default=True, validation_alias="SALESOPS_SEED_SAMPLE")
+    nightly_cron: str = Field(default="30 2 * * *", validation_alias="SALESOPS_NIGHTLY_CRON")
+    run_history_days: int = Field(default=90, ge=1, validation_alias="SALESOPS_RUN_HISTORY_DAYS")
 
     @cached_property
     def cluster(self) -> LocalCluster:
@@ -108,7 +112,7 @@ class Settings(BaseSettings):
         return with_database(warehouse, database_name(warehouse) + "_dagster")
 
     # -- API sidecar (appended) -----------------------------------------------------------------
-    api_pool_size: int = Field(default=10, ge=1, le=100, validation_alias="SALESOPS_API_POOL_SIZE")
+    api_pool_size: int = Field(default=16, ge=1, le=100, validation_alias="SALESOPS_API_POOL_SIZE")
     api_pool_timeout_seconds: float = Field(
         default=5.0, gt=0, validation_alias="SALESOPS_API_POOL_TIMEOUT_SECONDS")
     api_statement_timeout_ms: int = Field(

@@ -58,7 +58,8 @@ def resources_from_env() -> dict[str, ConfigurableResource]:
     return {
         "warehouse": WarehouseResource(database_url=EnvVar("DATABASE_URL")),
         "sales_folder": SalesFolderResource(data_dir=str(settings.data_dir.resolve()),
-                                            export_dir=str(settings.export_dir.resolve())),
+                                            export_dir=str(settings.export_dir.resolve()),
+                                            settle_seconds=settings.settle_seconds),
         "quality_settings": QualityResource(price_tolerance=str(settings.price_tolerance),
                                    max_import_age_hours=settings.max_import_age_hours),
     }

@@ -1,0 +1,215 @@
+"""Ingest throughput and memory: our Dagster import against the classic script and the floor.
+
+    python benchmarks/ingest.py [--rows 100000,1000000] [--skip-classic] [--quick] [--repeat N]
+
+Starts a throwaway PostgreSQL (removed at the end), writes workbooks of each size, and measures
+three contenders per size, each in its own process after emptying the warehouse:
+
+* ours    — the real ingest assets through ``dagster.materialize`` (xlsx → committed facts);
+* classic — pandas.read_excel(openpyxl) + one INSERT … ON CONFLICT per row (dimensions upserted
+  and looked up row by row) via SQLAlchemy; above 100k rows extrapolated from the 100k figure;
+* floor   — python-calamine rows + one plain COPY into a table with no key, index or constraint.
+
+Peak RSS is the contender process's own (the PostgreSQL server is not counted). With
+``--repeat N`` ours and the floor run N times each and the fastest run counts (the classic script
+runs once): on a shared machine the best run is the one least disturbed by other work.
+Targets: ≥ 20× the classic rows/s, ≤ 1.5× the floor's seconds, < 1.5 GB peak RSS at 1M rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest_data import TABLES_SQL, write_workbook
+
+from salesops_pipeline.core.pgcluster import LocalCluster, free_port
+from salesops_pipeline.core.schema import apply_schema, ensure_database, reset
+from salesops_pipeline.core.warehouse import connect
+
+HERE = Path(__file__).resolve().parent
+CLASSIC_MAX_ROWS = 100_000  # above this the classic script is extrapolated, not run
+TARGET_VS_CLASSIC = 20.0
+TARGET_VS_FLOOR = 1.5
+TARGET_RSS_MB = 1536.0  # 1.5 GB
+RSS_TARGET_ROWS = 1_000_000
+
+
+@dataclass
+class Measure:
+    rows: int
+    contender: str
+    seconds: float
+    peak_rss_mb: float | None
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", default="100000,1000000",
+                        help="comma-separated workbook sizes (default: 100000,1000000)")
+    parser.add_argument("--skip-classic", action="store_true",
+                        help="do not run (or extrapolate) the classic script")
+    parser.add_argument("--quick", action="store_true", help="smoke run: one 20k-row workbook")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of ours and of the floor per size; the fastest counts")
+    args = parser.parse_args(argv)
+    args.sizes = [20_000] if args.quick else sorted({int(n) for n in args.rows.split(",")})
+    return args
+
+
+def run_contender(contender: str, path: Path, rows: int, url: str, logs: Path) -> Measure:
+    """Run one contender in a child process; its peak RSS comes from wait4()."""
+    log = logs / f"{contender}-{rows}.log"
+    with log.open("w") as err, (logs / "out.json").open("w+") as out:
+        child = subprocess.Popen(
+            [sys.executable, str(HERE / "ingest_contenders.py"), contender, str(path), str(rows)],
+            stdout=out, stderr=err, cwd=HERE.parent,
+            env={**os.environ, "BENCH_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"},
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        lines = out.read().splitlines()
+    if child.returncode != 0 or not lines:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+        raise SystemExit(f"{contender} at {rows} rows failed (exit {child.returncode}):\n{tail}")
+    result = json.loads(lines[-1])
+    measure = Measure(rows, contender, result["seconds"], usage.ru_maxrss / 1024)
+    detail = ", ".join(f"{k}={v}" for k, v in result["detail"].items())
+    print(f"  {contender:<8} {measure.seconds:8.2f} s  {measure.rate:>9,.0f} rows/s  "
+          f"peak RSS {measure.peak_rss_mb:,.0f} MB  (start-up {result['startup_s']:.1f} s"
+          f"{'; ' + detail if detail else ''})", flush=True)
+    return measure
+
+
+def prepare(url: str) -> None:
+    """Empty the warehouse and the reference tables, then flush dirty pages before the next run."""
+    reset(url)
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute("TRUNCATE bench.floor_sales_line, bench.classic_sales_line")
+    with connect(url, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("CHECKPOINT")
+
+
+def measure_all(args: argparse.Namespace, url: str, work: Path) -> list[Measure]:
+    data_dir, logs = work / "incoming", work / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    classic_at = max((n for n in args.sizes if n <= CLASSIC_MAX_ROWS), default=CLASSIC_MAX_ROWS)
+    sizes = sorted(set(args.sizes) | ({classic_at} if not args.skip_classic else set()))
+    measures: list[Measure] = []
+    for rows in sizes:
+        path = data_dir / f"sales_{rows}.xlsx"
+        started = time.perf_counter()
+        write_workbook(path, rows)
+        print(f"{rows:,} rows: workbook written in {time.perf_counter() - started:.1f} s "
+              f"({path.stat().st_size / 1e6:.1f} MB)", flush=True)
+        contenders = ["floor", "ours"] if rows in args.sizes else []
+        if not args.skip_classic and rows == classic_at:
+            contenders.append("classic")
+        for contender in contenders:
+            runs = 1 if contender == "classic" else max(1, args.repeat)
+            tries = []
+            for _ in range(runs):
+                prepare(url)
+                tries.append(run_contender(contender, path, rows, url, logs))
+            best = min(tries, key=lambda m: m.seconds)
+            best.peak_rss_mb = max(m.peak_rss_mb or 0.0 for m in tries)
+            measures.append(best)
+        path.unlink()
+    if not args.skip_classic:
+        classic = next(m for m in measures if m.contender == "classic")
+        for rows in args.sizes:
+            if rows != classic.rows:
+                measures.append(Measure(rows, "classic", rows / classic.rate, None,
+                                        f"extrapolated from {classic.rows:,} rows"))
+    return [m for m in measures if m.rows in args.sizes]
+
+
+def table(measures: list[Measure]) -> list[str]:
+    """The figures as a Markdown table (also readable in a terminal)."""
+    lines = ["| rows | contender | seconds | rows/s | peak RSS MB | speed vs classic "
+             "| time vs floor |", "|---:|---|---:|---:|---:|---:|---:|"]
+    order = {"ours": 0, "classic": 1, "floor": 2}
+    for m in sorted(measures, key=lambda m: (m.rows, order[m.contender])):
+        classic, floor = _ref(measures, m.rows, "classic"), _ref(measures, m.rows, "floor")
+        rss = f"{m.peak_rss_mb:,.0f}" if m.peak_rss_mb is not None else "–"
+        name = m.contender + (f" ({m.note})" if m.note else "")
+        seconds = f"{m.seconds:,.1f}" + ("*" if m.note else "")
+        lines.append(
+            f"| {m.rows:,} | {name} | {seconds} | {m.rate:,.0f} | {rss} | "
+            f"{f'{m.rate / classic.rate:.1f}×' if classic else '–'} | "
+            f"{f'{m.seconds / floor.seconds:.2f}×' if floor else '–'} |")
+    return lines
+
+
+def verdicts(measures: list[Measure]) -> list[tuple[str, bool]]:
+    """Each target, per size, as (statement, met)."""
+    found = []
+    for ours in (m for m in measures if m.contender == "ours"):
+        classic, floor = _ref(measures, ours.rows, "classic"), _ref(measures, ours.rows, "floor")
+        if classic:
+            speed = ours.rate / classic.rate
+            found.append((f"{ours.rows:,} rows: {speed:.1f}× the classic script "
+                          f"(target ≥ {TARGET_VS_CLASSIC:.0f}×)", speed >= TARGET_VS_CLASSIC))
+        if floor:
+            slower = ours.seconds / floor.seconds
+            found.append((f"{ours.rows:,} rows: {slower:.2f}× the floor's time "
+                          f"(target ≤ {TARGET_VS_FLOOR}×)", slower <= TARGET_VS_FLOOR))
+        if ours.rows >= RSS_TARGET_ROWS and ours.peak_rss_mb is not None:
+            found.append((f"{ours.rows:,} rows: peak RSS {ours.peak_rss_mb:,.0f} MB "
+                          f"(target < {TARGET_RSS_MB:,.0f} MB)", ours.peak_rss_mb < TARGET_RSS_MB))
+    return found
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _ref(measures: list[Measure], rows: int, contender: str) -> Measure | None:
+    return next((m for m in measures if m.rows == rows and m.contender == contender), None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="salesops-bench-") as folder:
+        work = Path(folder)
+        cluster = LocalCluster(home=work / "pg", port=free_port())
+        try:
+            cluster.init()
+            cluster.start()
+            cluster.wait_ready()
+            url = cluster.url("salesops_bench")
+            ensure_database(url)
+            apply_schema(url)
+            with connect(url) as conn, conn.cursor() as cur:
+                cur.execute(TABLES_SQL.read_text())
+            print(f"throwaway PostgreSQL on port {cluster.port}; {os.cpu_count()} CPUs; "
+                  f"load average {_load()}", flush=True)
+            measures = measure_all(args, url, work)
+        finally:
+            cluster.destroy()
+    print(f"\nload average at the end {_load()} "
+          "(other work on the machine slows every contender)\n")
+    print("\n".join(table(measures)))
+    if any(m.note for m in measures):
+        print("\n* classic not run at this size: its 100k rows/s applied to the row count")
+    print()
+    for statement, met in verdicts(measures):
+        print(f"{'MET   ' if met else 'MISSED'}  {statement}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
