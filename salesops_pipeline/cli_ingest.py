@@ -12,11 +12,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from salesops_pipeline.core.files import key_for, sha256_of
+from salesops_pipeline.core.files import key_for, sha256_inside
 from salesops_pipeline.core.warehouse import connect
 from salesops_pipeline.core.workbook import is_candidate_file
 from salesops_pipeline.errors import SalesOpsError
-from salesops_pipeline.settings import Settings
+from salesops_pipeline.settings import Settings, redact
 
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -45,7 +45,14 @@ def ingest_files(keys: list[str], settings: Settings, *, instance=None,
     from salesops_pipeline.definitions import defs
     from salesops_pipeline.defs.ingest import FILE_TAG, sales_files
 
-    instance = instance or DagsterInstance.get()
+    if instance is None:
+        try:
+            instance = DagsterInstance.get()
+        except Exception as exc:  # noqa: BLE001 - dagster-postgres wraps the driver's error
+            where = redact(os.environ.get("DAGSTER_PG_URL", "DAGSTER_HOME/dagster.yaml"))
+            raise SalesOpsError(
+                f"cannot open Dagster's storage at {where}: {type(exc).__name__}; is the "
+                "database running? (`salesops db status`)") from None
     job = defs.resolve_job_def("ingest_file")
     outcomes = []
     for n, key in enumerate(keys, 1):
@@ -61,7 +68,7 @@ def ingest_files(keys: list[str], settings: Settings, *, instance=None,
 
 
 def _outcome(settings: Settings, key: str, run_id: str, success: bool) -> FileOutcome:
-    sha, _ = sha256_of(Path(settings.data_dir) / key)
+    sha, _ = sha256_inside(key, Path(settings.data_dir))
     with connect(settings.warehouse_url()) as conn, conn.cursor() as cur:
         cur.execute("SELECT status, rows_read, rows_loaded, rows_rejected, error"
                     " FROM salesops.import_log WHERE source_file = %s AND sha256 = %s",

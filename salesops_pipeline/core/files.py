@@ -7,13 +7,21 @@ whatever the name or symlinks say.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from salesops_pipeline.errors import UnsafePath
 
 CHUNK = 1 << 20
+_LINK_ERRORS = (errno.ELOOP, errno.ENOTDIR)
 
 
 @dataclass(frozen=True)
@@ -24,17 +32,6 @@ class FileVersion:
     key: str
     sha256: str
     size: int
-
-
-def sha256_of(path: Path) -> tuple[str, int]:
-    """Hash the file in 1 MiB chunks (never the whole file in memory); return (hex, size)."""
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def key_for(path: Path, data_dir: Path) -> str:
@@ -63,7 +60,72 @@ def path_for(key: str, data_dir: Path) -> Path:
     return candidate
 
 
+def open_inside(key: str, data_dir: Path) -> BinaryIO:
+    """Open the file behind ``key`` for reading without following any symlink on the way.
+
+    Each component is opened relative to its parent's descriptor with O_NOFOLLOW, so a link
+    swapped in at any moment (before or after a check) is refused instead of followed.
+    """
+    path_for(key, data_dir)  # same validation and message for '..', absolute keys, …
+    parts = PurePosixPath(key).parts
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(data_dir.resolve(), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        for part in parts[:-1]:
+            child = os.open(part, flags | getattr(os, "O_DIRECTORY", 0), dir_fd=fd)
+            os.close(fd)
+            fd = child
+        try:
+            leaf = os.open(parts[-1], flags, dir_fd=fd)
+        except OSError as exc:
+            if exc.errno in _LINK_ERRORS:  # ELOOP (a symlink), ENOTDIR
+                raise UnsafePath(f"{key!r} is a symbolic link; only regular files inside the "
+                                 "data folder are read") from None
+            raise
+    except OSError as exc:
+        if exc.errno in _LINK_ERRORS:
+            raise UnsafePath(f"{key!r} passes through a symbolic link; not read") from None
+        raise
+    finally:
+        os.close(fd)
+    handle = os.fdopen(leaf, "rb")
+    if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        handle.close()
+        raise UnsafePath(f"{key!r} is not a regular file; not read")
+    return handle
+
+
+def sha256_inside(key: str, data_dir: Path) -> tuple[str, int]:
+    """Hash a file of the folder (never through a symlink); return (hex, size)."""
+    digest = hashlib.sha256()
+    size = 0
+    with open_inside(key, data_dir) as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+@contextmanager
+def private_copy(key: str, data_dir: Path) -> Iterator[FileVersion]:
+    """Copy the file into a private temp folder while hashing it, and yield that version.
+
+    The import then parses exactly the bytes it hashed: a file replaced or swapped for a link
+    while the import runs cannot change what is loaded, nor make it read outside the folder.
+    """
+    with tempfile.TemporaryDirectory(prefix="salesops-import-") as tmp:
+        target = Path(tmp) / ("workbook" + PurePosixPath(key).suffix.lower())
+        digest = hashlib.sha256()
+        size = 0
+        with open_inside(key, data_dir) as src, target.open("wb") as dst:
+            while chunk := src.read(CHUNK):
+                digest.update(chunk)
+                dst.write(chunk)
+                size += len(chunk)
+        yield FileVersion(path=target, key=key, sha256=digest.hexdigest(), size=size)
+
+
 def file_version(key: str, data_dir: Path) -> FileVersion:
-    path = path_for(key, data_dir)
-    sha, size = sha256_of(path)
-    return FileVersion(path=path, key=key, sha256=sha, size=size)
+    """The version of a file in place (its path in the folder, hash and size)."""
+    sha, size = sha256_inside(key, data_dir)
+    return FileVersion(path=path_for(key, data_dir), key=key, sha256=sha, size=size)

@@ -14,8 +14,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from salesops_pipeline.core.files import sha256_of
+from salesops_pipeline.core.files import sha256_inside
 from salesops_pipeline.core.workbook import is_candidate_file
+from salesops_pipeline.errors import UnsafePath
 
 
 @dataclass
@@ -95,8 +96,8 @@ def scan(root: Path, state: dict[str, Seen], *, settle_seconds: float = 10.0,
         if seen.sha256 is not None:
             continue
         try:
-            sha, size = sha256_of(root / key)
-        except OSError:
+            sha, size = sha256_inside(key, root)
+        except (OSError, UnsafePath):
             continue  # vanished or unreadable between stat and read: the next tick decides
         result.hashed += 1
         if size != st.st_size:

@@ -18,6 +18,7 @@ Two calamine details shape this module:
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -61,6 +62,8 @@ MIN_HEADER_MATCHES = 3  # fewer recognised columns than this is not a sales head
 # calamine keeps about 32 bytes per grid cell: 100M cells is ~3 GB, far beyond any real export.
 MAX_GRID_CELLS = 100_000_000
 _OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
+_BIFF8_BOF = b"\x09\x08\x10\x00\x00\x06\x05\x00"  # BOF record of a BIFF8 workbook stream
+_FILEPASS = 0x002F  # the record that says the workbook stream is encrypted
 _ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")  # stream name inside encrypted OOXML
 
 
@@ -176,7 +179,8 @@ def _open_workbook(path: Path) -> CalamineWorkbook:
                 raise UnreadableWorkbook(
                     "not a readable Excel workbook: the file is empty (0 bytes)"
                 )
-            if head.startswith(_OLE2_SIGNATURE) and _is_encrypted_ooxml(path):
+            if head.startswith(_OLE2_SIGNATURE) and (_is_encrypted_ooxml(path)
+                                                     or _is_encrypted_xls(path)):
                 raise UnreadableWorkbook(
                     "the workbook is password-protected (encrypted); save it without a password"
                 )
@@ -193,7 +197,8 @@ def _open_workbook(path: Path) -> CalamineWorkbook:
     except BaseException as exc:  # calamine raises its own errors and, on odd input, pyo3 panics
         if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
             raise
-        raise UnreadableWorkbook(f"not a readable Excel workbook: {_describe(head, exc)}") from exc
+        raise UnreadableWorkbook(
+            f"not a readable Excel workbook: {_describe(head, exc, path)}") from exc
 
 
 def _is_encrypted_ooxml(path: Path) -> bool:
@@ -201,10 +206,36 @@ def _is_encrypted_ooxml(path: Path) -> bool:
     return _ENCRYPTED_MARKER in path.read_bytes()
 
 
-def _describe(head: bytes, exc: BaseException) -> str:
+def _is_encrypted_xls(path: Path) -> bool:
+    """An old .xls whose workbook stream opens with BOF then FILEPASS is password-protected."""
+    data = path.read_bytes()
+    at = data.find(_BIFF8_BOF)
+    for _ in range(64 if at >= 0 else 0):  # FILEPASS comes right after BOF, within a few records
+        if at + 4 > len(data):
+            break
+        record, length = struct.unpack_from("<HH", data, at)
+        if record == _FILEPASS:
+            return True
+        at += 4 + length
+    return False
+
+
+def _is_damaged_zip(path: Path) -> bool:
+    """A zip whose central directory cannot be read: typically a copy cut short."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is not None
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return True
+
+
+def _describe(head: bytes, exc: BaseException, path: Path) -> str:
     """Say what the file looks like when calamine rejects it (CSV or HTML named .xlsx is common)."""
     reason = str(exc) or type(exc).__name__
     if head.startswith(b"PK\x03\x04"):
+        if _is_damaged_zip(path):
+            return (f"the file is damaged or incomplete (an interrupted copy?); export or copy "
+                    f"it again ({reason})")
         return f"a zip archive without a workbook inside ({reason})"
     if head.startswith(_OLE2_SIGNATURE):
         return (

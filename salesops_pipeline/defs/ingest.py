@@ -24,7 +24,7 @@ from dagster import (
 )
 
 from salesops_pipeline.core import import_log, loader
-from salesops_pipeline.core.files import file_version
+from salesops_pipeline.core.files import FileVersion, private_copy
 from salesops_pipeline.defs.metadata import import_metadata, rejections_markdown
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
 from salesops_pipeline.defs.retry import retry_transient_db_errors
@@ -53,12 +53,19 @@ def _extract(context: AssetExecutionContext, warehouse: WarehouseResource,
              sales_folder: SalesFolderResource) -> MaterializeResult:
     key = context.partition_key
     try:
-        version = file_version(key, sales_folder.root)
+        with private_copy(key, sales_folder.root) as version:
+            return _import_version(context, warehouse, sales_folder, version)
     except FileNotFoundError:
         raise Failure(f"{key}: the file is no longer in {sales_folder.root}; nothing imported",
                       allow_retries=False) from None
     except UnsafePath as exc:
         raise Failure(str(exc), allow_retries=False) from None
+
+
+def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource,
+                    sales_folder: SalesFolderResource, version: FileVersion) -> MaterializeResult:
+    """Record, stage and report one version (parsed from the private copy that was hashed)."""
+    key = version.key
     with warehouse.connection() as conn:
         decision = import_log.decide(conn.cursor(), version, context.run_id)
     base = {"file": key, "sha256": version.sha256, "size_bytes": version.size,

@@ -68,11 +68,7 @@ WRONG_FORMAT = [
                  id="encrypted-xlsx"),
     pytest.param("locked.xls", corpus.encrypted_xls,
                  ["password-protected", "save it without a password"], (),
-                 marks=[reliability(case="a password-protected .xls (FILEPASS record)"),
-                        pytest.mark.xfail(strict=True, reason=(
-                            "defect: calamine's format sniffing swallows the PasswordError of an "
-                            "encrypted .xls; the log says 'damaged, encrypted or not a "
-                            "spreadsheet' instead of 'password-protected'"))],
+                 marks=reliability(case="a password-protected .xls (FILEPASS record)"),
                  id="encrypted-xls"),
     pytest.param("memo.xlsx", corpus.ole2_not_a_spreadsheet,
                  ["an old-style Office file", "not a spreadsheet"], (),
@@ -82,11 +78,7 @@ WRONG_FORMAT = [
                  marks=reliability(case="an empty file (0 bytes)"), id="zero-bytes"),
     pytest.param("half.xlsx", lambda p: corpus.truncated_copy(p, GOOD_ROWS * 20),
                  ["not a readable Excel workbook", "incomplete"], (),
-                 marks=[reliability(case="a workbook truncated by an interrupted copy"),
-                        pytest.mark.xfail(strict=True, reason=(
-                            "defect: a truncated .xlsx is reported as 'a zip archive without a "
-                            "workbook inside', which sends the user looking for the wrong "
-                            "problem; it should say the file is damaged or incomplete"))],
+                 marks=reliability(case="a workbook truncated by an interrupted copy"),
                  id="truncated"),
 ]
 

@@ -134,29 +134,27 @@ def test_a_symlink_to_a_directory_outside_is_not_followed(
 
 
 @reliability(case="a symlink in the folder to another file in the folder")
-def test_a_symlink_to_a_file_inside_is_skipped_and_counted_once(
+def test_a_symlink_to_a_file_inside_is_skipped_and_refused(
         shared_bench: Bench, record_happened) -> None:
-    """Skipped by the sensor; imported by name it is a duplicate of its target: counted once."""
+    """Skipped by the sensor; run by hand the import refuses links: nothing read, nothing logged."""
     bench = shared_bench
     (bench.folder / "alias.xlsx").symlink_to(bench.folder / GOOD_FILE)
     try:
         assert "alias.xlsx" not in sensor_keys(bench)
-        outcome = bench.run("alias.xlsx")
+        run = bench.ingest.run("alias.xlsx", raise_on_error=False)
     finally:
         (bench.folder / "alias.xlsx").unlink()
-    good_id = bench.before.good_import[0][0]
-    record_happened(f"skipped by the sensor; run by hand: {outcome.status} of {GOOD_FILE}")
-    assert outcome.run.success and outcome.status == "duplicate"
-    assert bench.sql("SELECT duplicate_of FROM salesops.import_log WHERE source_file ="
-                     " 'alias.xlsx'") == [(good_id,)]
+    failure = next(e for e in run.all_events if e.is_step_failure)
+    message = failure.step_failure_data.error.message
+    record_happened(f"skipped by the sensor; run by hand: refused ({message.strip()})")
+    assert not run.success and "symbolic link" in message
+    assert bench.sql("SELECT count(*) FROM salesops.import_log WHERE source_file ="
+                     " 'alias.xlsx'") == [(0,)]
     bench.assert_untouched(loaded=False)
 
 
 @reliability(case="a file swapped for a symlink to outside while its import runs",
-             lost="nothing — but a file outside is read")
-@pytest.mark.xfail(strict=True, reason=(
-    "defect: core/files.path_for checks the resolved path once, then the file is hashed and later "
-    "opened again by its unresolved name; a symlink swapped in between is followed outside"))
+             lost="nothing")
 def test_a_symlink_swapped_in_after_the_check_is_not_followed(
         shared_bench: Bench, secret: Path, record_happened, monkeypatch) -> None:
     """The file is opened once and only inside the folder, even if it is replaced meanwhile."""
