@@ -1,18 +1,61 @@
-"""The API sidecar application."""
+"""The reporting API sidecar: `create_app()` assembles it; nothing here touches the database.
+
+Run with ``uvicorn salesops_pipeline.api.main:app``. The connection pool is created when the
+app starts (lifespan) and closed when it stops, so importing this module is free.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from anyio import to_thread
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from salesops_pipeline.api.pool import Database
+from salesops_pipeline.api.routes import health, imports, lines, reports
+from salesops_pipeline.core.warehouse import WarehouseUnavailable
+from salesops_pipeline.settings import Settings
+
+DESCRIPTION = """\
+Weekly sales reports of the SalesOps warehouse, read from the materialized report tables.
+
+Send an API key in the `X-API-Key` header (`salesops api-key create --role viewer|admin
+--name NAME`). `viewer` reads `/reports/*`; `admin` also reads `/imports`, quarantined rows,
+data-quality samples and `/reports/lines`. Money and units are exact decimal strings.
+"""
 
 
-def create_app() -> FastAPI:
-    app = FastAPI(title="SalesOps reports API")
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; ``settings`` defaults to the environment (read now, used at start-up)."""
+    settings = settings or Settings()
 
-    @app.get("/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.db = Database.from_settings(settings)
+        # Threads beyond the pool's connections would only wait for one, contending for the GIL.
+        to_thread.current_default_thread_limiter().total_tokens = settings.api_pool_size
+        try:
+            yield
+        finally:
+            app.state.db.close()
+            app.state.db = None
 
+    app = FastAPI(title="SalesOps reports API", version="1.0.0", description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.settings = settings
+    app.state.db = None
+    app.add_exception_handler(WarehouseUnavailable, _unavailable)
+    app.include_router(health.router)
+    app.include_router(reports.router)
+    app.include_router(lines.router)
+    app.include_router(imports.router)
     return app
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
 
 
 app = create_app()

@@ -165,18 +165,16 @@ def upsert_dimension(conn: Connection, *, import_id: int, table: str) -> tuple[i
     """Insert the staged names missing from one dimension; return (distinct names, new names)."""
     column = DIMENSIONS[table]  # fixed identifiers, never user input
     cur = conn.cursor()
-    cur.execute(
-        f"SELECT count(DISTINCT {column}) FROM salesops.stage_sales_line WHERE import_id = %s",
+    cur.execute(  # one scan of the staged rows both inserts and counts
+        f"WITH names AS (SELECT DISTINCT {column} AS name FROM salesops.stage_sales_line"
+        f"               WHERE import_id = %s AND {column} IS NOT NULL),"
+        f" added AS (INSERT INTO salesops.{table} (name) SELECT name FROM names ORDER BY name"
+        f"           ON CONFLICT (name) DO NOTHING RETURNING 1)"
+        f" SELECT (SELECT count(*) FROM names), (SELECT count(*) FROM added)",
         (import_id,),
     )
-    distinct = cur.fetchone()[0]
-    cur.execute(
-        f"INSERT INTO salesops.{table} (name) SELECT DISTINCT {column}"
-        f" FROM salesops.stage_sales_line WHERE import_id = %s AND {column} IS NOT NULL"
-        f" ORDER BY 1 ON CONFLICT (name) DO NOTHING",
-        (import_id,),
-    )
-    return distinct, cur.rowcount
+    distinct, added = cur.fetchone()
+    return distinct, added
 
 
 PUBLISH_FACTS = """
