@@ -1,0 +1,179 @@
+"""Dependencies: the DB pool (`DbDep`), API-key authentication, strict parameters, the period.
+
+The pool (:mod:`salesops_pipeline.api.pool`) is created in the app's lifespan, never at import.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import APIKeyHeader
+from pydantic import BeforeValidator
+
+from salesops_pipeline.api import keys, queries
+from salesops_pipeline.api.pool import Database
+from salesops_pipeline.core.warehouse import WarehouseUnavailable
+from salesops_pipeline.settings import Settings
+
+
+# -- the DB dependency ---------------------------------------------------------------------------
+# Dependencies that do not block are `async def`: they run on the event loop, where a plain
+# `def` would cost a hop through the thread pool on every request.
+def pool_of(request: Request) -> Database:
+    db: Database | None = getattr(request.app.state, "db", None)
+    if db is None:
+        raise WarehouseUnavailable("the API is starting or stopping; no database pool yet")
+    return db
+
+
+async def get_db(request: Request) -> Database:
+    return pool_of(request)
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+
+
+async def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+# -- authentication ------------------------------------------------------------------------------
+api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False,
+    description="Create one with `salesops api-key create --role viewer|admin --name NAME`.")
+
+
+@dataclass(frozen=True)
+class Caller:
+    name: str
+    role: keys.Role
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def authenticate(db: DbDep, key: Annotated[str | None, Depends(api_key_header)]) -> Caller:
+    """Any valid, unrevoked key: 401 when missing or wrong."""
+    if not key:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing X-API-Key header",
+                            headers={"WWW-Authenticate": "X-API-Key"})
+    prefix = keys.key_prefix(key)
+    row = queries.api_key_by_prefix(db, prefix=prefix) if prefix else None
+    if row is None or row["revoked_at"] is not None or not keys.verify(key, row["key_hash"]):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key",
+                            headers={"WWW-Authenticate": "X-API-Key"})
+    return Caller(name=row["name"], role=row["role"])
+
+
+async def require_admin(caller: Annotated[Caller, Depends(authenticate)]) -> Caller:
+    """An admin key: 403 for a viewer key."""
+    if not caller.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"the API key {caller.name!r} has role viewer; this needs admin")
+    return caller
+
+
+ViewerDep = Annotated[Caller, Depends(authenticate)]
+AdminDep = Annotated[Caller, Depends(require_admin)]
+
+
+# -- strict parameter types ----------------------------------------------------------------------
+# Pydantic's lax parsing would read "0" as the date 1970-01-01 and "1_000" or "1.0" as integers;
+# parameters accept only what the schema says: YYYY-MM-DD dates and plain whole numbers.
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_WHOLE = re.compile(r"[+-]?[0-9]{1,20}")
+
+
+def _iso_date(value: object) -> object:
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("not an ISO date (YYYY-MM-DD)")
+    return value
+
+
+def _whole_number(value: object) -> object:
+    if isinstance(value, str) and not _WHOLE.fullmatch(value):
+        raise ValueError("not a whole number")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+WholeNumber = BeforeValidator(_whole_number)
+
+
+async def strict_query(request: Request) -> None:
+    """422 for a query parameter the endpoint does not take (a typo such as `start=` would
+    otherwise silently give the default week) or one given more than once."""
+    route = request.scope.get("route")
+    known = _query_names(route.dependant) if route is not None else set()
+    seen: set[str] = set()
+    for name, _ in request.query_params.multi_items():
+        if name not in known:
+            _invalid(name, None, f"unknown query parameter {name!r}; this endpoint takes: "
+                                 + (", ".join(sorted(known)) or "none"))
+        if name in seen:
+            _invalid(name, None, f"query parameter {name!r} given more than once")
+        seen.add(name)
+
+
+#: Put right after the auth dependency, so a missing key is a 401 whatever the parameters.
+StrictQuery = Annotated[None, Depends(strict_query)]
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+# -- the report period ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+
+def last_complete_week(today: date) -> Period:
+    """Monday..Sunday of the ISO week before the one holding ``today``."""
+    monday = today - timedelta(days=today.weekday())
+    return Period(monday - timedelta(days=7), monday - timedelta(days=1))
+
+
+async def period(
+    settings: SettingsDep,
+    start_date: Annotated[IsoDate | None, Query(
+        description="First day, inclusive (ISO date). Give both dates or neither; "
+                    "neither means the last complete ISO week (Monday-Sunday).")] = None,
+    end_date: Annotated[IsoDate | None, Query(
+        description="Last day, inclusive (ISO date); not before start_date.")] = None,
+) -> Period:
+    if start_date is None and end_date is None:
+        return last_complete_week(datetime.now(ZoneInfo(settings.timezone)).date())
+    if start_date is None or end_date is None:
+        missing = "start_date" if start_date is None else "end_date"
+        _invalid(missing, None, "give both start_date and end_date, or neither "
+                                "(the last complete week)")
+    assert start_date is not None and end_date is not None
+    if start_date > end_date:
+        _invalid("start_date", str(start_date),
+                 f"start_date {start_date} is after end_date {end_date}")
+    return Period(start_date, end_date)
+
+
+def _invalid(field: str, value: object, message: str) -> None:
+    raise RequestValidationError([{"type": "value_error", "loc": ("query", field),
+                                   "msg": message, "input": value}])
+
+
+PeriodDep = Annotated[Period, Depends(period)]

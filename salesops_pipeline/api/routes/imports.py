@@ -1,0 +1,43 @@
+"""`/imports` (admin): the import log and the quarantined rows of each import."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, status
+
+from salesops_pipeline.api import queries
+from salesops_pipeline.api.deps import AdminDep, DbDep, StrictQuery, WholeNumber
+from salesops_pipeline.api.routes import PROTECTED
+from salesops_pipeline.api.schemas import Imports, Message, Rejections
+
+router = APIRouter(prefix="/imports", tags=["imports"], responses=PROTECTED)
+
+Limit = Annotated[int, Query(ge=1, le=1000, description="Page size (1-1000)"), WholeNumber]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip"), WholeNumber]
+
+
+@router.get("", response_model=Imports)
+def list_imports(_: AdminDep, _q: StrictQuery, db: DbDep, limit: Limit = 50,
+                 offset: Offset = 0) -> Any:
+    """Every file version the importer has seen, newest first. `status` is one of loaded,
+    rejected, duplicate, superseded, failed, running."""
+    rows = queries.imports(db, limit=limit, offset=offset)
+    return {"data": rows, "count": len(rows), "total": queries.import_count(db),
+            "limit": limit, "offset": offset}
+
+
+@router.get("/{import_id}/rejections", response_model=Rejections,
+            responses={404: {"model": Message, "description": "No import with this id"}})
+def rejections(
+    _: AdminDep, _q: StrictQuery, db: DbDep,
+    import_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="`id` from GET /imports"),
+                         WholeNumber],
+    limit: Limit = 100, offset: Offset = 0,
+) -> Any:
+    """The quarantined rows of one import, by Excel row number, with every reason."""
+    if not queries.import_exists(db, import_id=import_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no import with id {import_id}")
+    rows = queries.rejections(db, import_id=import_id, limit=limit, offset=offset)
+    return {"import_id": import_id, "data": rows, "count": len(rows), "limit": limit,
+            "offset": offset}

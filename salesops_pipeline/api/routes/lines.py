@@ -1,0 +1,60 @@
+"""`/reports/lines` (admin): the audit trail from a report figure back to workbook rows.
+
+The one endpoint that reads the fact table: filtered by the period (index on sold_at) and
+optionally by seller, product or shipping company (indexes on their ids), paginated.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from salesops_pipeline.api import exports, queries
+from salesops_pipeline.api.deps import (
+    AdminDep,
+    DbDep,
+    PeriodDep,
+    StrictQuery,
+    WholeNumber,
+)
+from salesops_pipeline.api.routes import PROTECTED
+from salesops_pipeline.api.routes.reports import FormatQuery, answer
+from salesops_pipeline.api.schemas import SalesLine, SalesLines
+
+router = APIRouter(prefix="/reports", tags=["audit"], responses=PROTECTED)
+
+MAX_LIMIT = 10_000
+MAX_OFFSET = 1_000_000
+NAME = r"^[^\x00]+$"  # any text but NUL (PostgreSQL text cannot hold it)
+
+
+def _name(what: str) -> Any:
+    return Query(min_length=1, max_length=200, pattern=NAME,
+                 description=f"Only lines of this {what} (exact name)")
+
+
+@router.get("/lines", response_model=SalesLines,
+            responses=exports.export_responses("The fact lines behind the figures"))
+def sales_lines(
+    _: AdminDep, _q: StrictQuery, db: DbDep, period: PeriodDep,
+    seller: Annotated[str | None, _name("seller")] = None,
+    product: Annotated[str | None, _name("product")] = None,
+    shipping_company: Annotated[str | None, Query(
+        min_length=1, max_length=200, pattern=NAME,
+        description='Only lines of this shipping company; "UNKNOWN" also matches lines '
+                    "without one (as in the shipping breakdown)")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size"), WholeNumber] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Lines to skip"),
+                      WholeNumber] = 0,
+    fmt: FormatQuery = "json",
+) -> Any:
+    """Sales lines sold in the period (oldest first), each with its workbook (`source_file`),
+    Excel row (`source_row_number`) and import: sums of these lines are the report figures."""
+    rows = queries.sales_lines(db, start=period.start, end=period.end, seller=seller,
+                               product=product, shipping_company=shipping_company,
+                               limit=limit + 1, offset=offset)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return answer(rows, period, fmt, name="lines", row_model=SalesLine, limit=limit,
+                  offset=offset, next_offset=offset + limit if more else None)

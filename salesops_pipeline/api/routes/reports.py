@@ -1,0 +1,122 @@
+"""`/reports/*`: figures over any period, read from the daily report tables only.
+
+Every endpoint takes `start_date`/`end_date` (inclusive; neither = the last complete ISO week)
+and `format=json|csv|xlsx`; csv and xlsx are the same rows as a download.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from salesops_pipeline.api import exports, queries
+from salesops_pipeline.api.deps import (
+    DbDep,
+    Period,
+    PeriodDep,
+    SettingsDep,
+    StrictQuery,
+    ViewerDep,
+    WholeNumber,
+)
+from salesops_pipeline.api.exports import ExportFormat
+from salesops_pipeline.api.routes import PROTECTED
+from salesops_pipeline.api.schemas import (
+    DataQuality,
+    DataQualityRow,
+    SellerRanking,
+    SellerRankRow,
+    ShippingBreakdown,
+    ShippingRow,
+    TopProductRow,
+    TopProducts,
+    WeeklySummary,
+    WeeklySummaryRow,
+)
+
+router = APIRouter(prefix="/reports", tags=["reports"], responses=PROTECTED)
+
+FormatQuery = Annotated[ExportFormat, Query(
+    alias="format", description="json (default), or csv / xlsx: the same rows as a download")]
+SAMPLE_LIMIT = 100
+
+
+def answer(rows: list[dict[str, Any]], period: Period, fmt: ExportFormat, *, name: str,
+           row_model: type[BaseModel], **extra: Any) -> Any:
+    """The JSON envelope, or the rows as a csv/xlsx download named after report and period."""
+    if fmt != "json":
+        filename = f"{name}_{period.start.isoformat()}_{period.end.isoformat()}"
+        return exports.download(rows, list(row_model.model_fields), fmt=fmt, filename=filename)
+    return {"start_date": period.start, "end_date": period.end, "data": rows,
+            "count": len(rows), **extra}
+
+
+@router.get("/weekly-summary", response_model=WeeklySummary,
+            responses=exports.export_responses("Revenue, units and lines per ISO week"))
+def weekly_summary(_: ViewerDep, _q: StrictQuery, db: DbDep, period: PeriodDep,
+                   fmt: FormatQuery = "json") -> Any:
+    """Revenue, units and line count per ISO week (Monday-Sunday) touching the period.
+
+    Only the days inside the period count: a week cut by `start_date` or `end_date` is partial.
+    """
+    rows = queries.weekly_summary(db, start=period.start, end=period.end)
+    return answer(rows, period, fmt, name="weekly-summary", row_model=WeeklySummaryRow)
+
+
+@router.get("/seller-ranking", response_model=SellerRanking,
+            responses=exports.export_responses("Every seller ranked by revenue"))
+def seller_ranking(_: ViewerDep, _q: StrictQuery, db: DbDep, period: PeriodDep,
+                   fmt: FormatQuery = "json") -> Any:
+    """Every seller with sales in the period, by revenue; equal revenue shares a rank
+    (1, 1, 3) and is listed in name order."""
+    rows = queries.seller_ranking(db, start=period.start, end=period.end)
+    return answer(rows, period, fmt, name="seller-ranking", row_model=SellerRankRow)
+
+
+@router.get("/top-products", response_model=TopProducts,
+            responses=exports.export_responses("The best-selling products"))
+def top_products(_: ViewerDep, _q: StrictQuery, db: DbDep, period: PeriodDep,
+                 limit: Annotated[int, Query(ge=1, le=1000, description="Rows (1-1000)"),
+                                  WholeNumber] = 10,
+                 fmt: FormatQuery = "json") -> Any:
+    """The `limit` products with the most revenue in the period; equal revenue shares a rank."""
+    rows = queries.top_products(db, start=period.start, end=period.end, limit=limit)
+    return answer(rows, period, fmt, name="top-products", row_model=TopProductRow)
+
+
+@router.get("/shipping-breakdown", response_model=ShippingBreakdown,
+            responses=exports.export_responses("Revenue per shipping company"))
+def shipping_breakdown(_: ViewerDep, _q: StrictQuery, db: DbDep, period: PeriodDep,
+                       fmt: FormatQuery = "json") -> Any:
+    """Revenue, lines and share of the period's revenue per shipping company, largest first.
+
+    Lines without a shipping company are grouped as "UNKNOWN". `revenue_share` is rounded half
+    away from zero to 6 decimal places (0 when the period's revenue is 0).
+    """
+    rows = queries.shipping_breakdown(db, start=period.start, end=period.end)
+    return answer(rows, period, fmt, name="shipping-breakdown", row_model=ShippingRow)
+
+
+@router.get("/data-quality", response_model=DataQuality,
+            responses=exports.export_responses("Data-quality counts of the period"))
+def data_quality(caller: ViewerDep, _q: StrictQuery, db: DbDep, settings: SettingsDep,
+                 period: PeriodDep, fmt: FormatQuery = "json") -> Any:
+    """Data-quality counts summed over the period: "ok" when all are 0, else "warn".
+
+    `samples` (up to 100 offending lines) only for admin keys, null for viewer keys. The csv /
+    xlsx export is one row: the period, status, tolerance and the counts.
+    """
+    counts = queries.quality_counts(db, start=period.start, end=period.end,
+                                    default_tolerance=settings.price_tolerance)
+    tolerance = counts.pop("tolerance")
+    status = "ok" if not any(counts.values()) else "warn"
+    if fmt != "json":
+        row = {"start_date": period.start, "end_date": period.end, "status": status,
+               "tolerance": tolerance, **counts}
+        return answer([row], period, fmt, name="data-quality", row_model=DataQualityRow)
+    samples = (queries.quality_samples(db, start=period.start, end=period.end,
+                                       limit=SAMPLE_LIMIT) if caller.is_admin else None)
+    return {"start_date": period.start, "end_date": period.end, "status": status,
+            "counts": counts, "tolerance": tolerance, "samples": samples}

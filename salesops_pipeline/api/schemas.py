@@ -1,0 +1,199 @@
+"""Response models: the public contract shown in /docs, separate from the storage tables.
+
+Money and units are :class:`~decimal.Decimal` and leave as JSON *strings* holding exactly the
+stored value (e.g. ``"1234.500000"``), never a binary float.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, JsonValue, WithJsonSchema
+
+ImportStatus = Literal["loaded", "rejected", "duplicate", "superseded", "failed", "running"]
+QualityRule = Literal["mismatched_total", "nonpositive_units", "negative_amount",
+                      "missing_shipping_company", "rejected_row"]
+
+
+#: A timestamp without time zone ("2026-03-02T10:15:00"): RFC 3339 `date-time` requires an
+#: offset, so the schema says what it is instead.
+LocalDateTime = Annotated[datetime, WithJsonSchema({
+    "type": "string", "format": "local-date-time",
+    "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$",
+    "description": "Business-local date and time of the sale, without time zone"})]
+
+
+class Message(BaseModel):
+    """An error: 401, 403, 404, 503."""
+
+    detail: str
+
+
+class _Report(BaseModel):
+    start_date: date = Field(description="First day of the period (inclusive)")
+    end_date: date = Field(description="Last day of the period (inclusive)")
+    count: int = Field(description="Number of rows in `data`")
+
+
+class WeeklySummaryRow(BaseModel):
+    week_start: date = Field(description="Monday of the ISO week")
+    week_end: date = Field(description="Sunday of the ISO week")
+    revenue: Decimal = Field(description="Sum of total_price of the week's days in the period")
+    units: Decimal
+    line_count: int
+
+
+class WeeklySummary(_Report):
+    data: list[WeeklySummaryRow]
+
+
+class SellerRankRow(BaseModel):
+    rank: int = Field(description="1 = most revenue; equal revenue shares a rank")
+    seller: str
+    revenue: Decimal
+    units: Decimal
+    line_count: int
+
+
+class SellerRanking(_Report):
+    data: list[SellerRankRow]
+
+
+class TopProductRow(BaseModel):
+    rank: int = Field(description="1 = most revenue; equal revenue shares a rank")
+    product: str
+    revenue: Decimal
+    units: Decimal
+
+
+class TopProducts(_Report):
+    data: list[TopProductRow]
+
+
+class ShippingRow(BaseModel):
+    shipping_company: str = Field(description='"UNKNOWN" for lines without a shipping company')
+    revenue: Decimal
+    line_count: int
+    revenue_share: Decimal = Field(
+        description="revenue / total revenue of the period, rounded half away from zero to 6 "
+                    "decimal places; 0 when the total is 0")
+
+
+class ShippingBreakdown(_Report):
+    data: list[ShippingRow]
+
+
+class QualityCounts(BaseModel):
+    mismatched_total_count: int = Field(description="|total − unit price × units| > tolerance")
+    nonpositive_units_count: int
+    negative_amount_count: int
+    missing_shipping_company_count: int
+    rejected_row_count: int = Field(description="Quarantined rows, counted on their import day")
+
+
+class QualitySample(BaseModel):
+    day: date
+    rule: QualityRule
+    source_file: str
+    source_row_number: int
+    row_values: JsonValue = Field(description="The offending line's values")
+
+
+class DataQuality(BaseModel):
+    start_date: date
+    end_date: date
+    status: Literal["ok", "warn"] = Field(description='"ok" when every count is 0')
+    counts: QualityCounts
+    tolerance: Decimal = Field(description="Price tolerance the counts were computed with")
+    samples: list[QualitySample] | None = Field(
+        description="Up to 100 offending lines (admin keys only; null for viewer keys)")
+
+
+class DataQualityRow(QualityCounts):
+    """The one export row of /reports/data-quality."""
+
+    start_date: date
+    end_date: date
+    status: Literal["ok", "warn"]
+    tolerance: Decimal
+
+
+class SalesLine(BaseModel):
+    sales_line_id: int
+    sold_at: LocalDateTime
+    product: str
+    seller: str
+    shipping_company: str | None
+    unit_price: Decimal
+    units: Decimal
+    total_price: Decimal
+    source_file: str = Field(description="Workbook the line was loaded from")
+    source_row_number: int = Field(description="Excel row number in that workbook")
+    import_id: int = Field(description="The import (GET /imports) that loaded the line")
+    import_sha256: str
+    imported_at: datetime
+
+
+class SalesLines(_Report):
+    data: list[SalesLine]
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="offset of the next page; null on the last page")
+
+
+class ImportRow(BaseModel):
+    """One file version seen by the importer."""
+
+    id: int = Field(description="Import id, for /imports/{id}/rejections")
+    source_file: str
+    sha256: str
+    status: ImportStatus
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    error: str | None
+    run_id: str | None = Field(description="Dagster run that imported the file")
+    imported_at: datetime = Field(description="When the import started")
+    finished_at: datetime | None
+    duplicate_of: int | None
+    superseded_by: int | None
+
+
+class Imports(BaseModel):
+    data: list[ImportRow]
+    count: int = Field(description="Number of rows in `data`")
+    total: int = Field(description="Number of imports in the log")
+    limit: int
+    offset: int
+
+
+class RejectedRow(BaseModel):
+    id: int
+    import_id: int
+    source_file: str
+    source_row_number: int = Field(description="Excel row number in the workbook")
+    raw_values: JsonValue = Field(description="The row's cells as read")
+    reasons: list[str] = Field(description="Every reason the row was quarantined")
+    created_at: datetime
+
+
+class Rejections(BaseModel):
+    import_id: int
+    data: list[RejectedRow]
+    count: int = Field(description="Number of rows in `data`")
+    limit: int
+    offset: int
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    database: Literal["reachable", "unreachable"]
+    detail: str | None = Field(default=None, description="Why the database is unreachable")
+    checked_at: datetime | None = None
+    latest_import_at: datetime | None = Field(default=None, description="Latest import start")
+    reports_refreshed_at: datetime | None = Field(
+        default=None, description="Latest report refresh")
+    report_age_seconds: float | None = Field(
+        default=None, description="Seconds since the latest report refresh")

@@ -1,0 +1,123 @@
+"""?format=csv|xlsx: the same rows as the JSON answer, as a named download."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from fastapi.testclient import TestClient
+
+from salesops_pipeline.api.exports import cell_text, exact_float, to_csv, to_xlsx
+from salesops_pipeline_tests.api.builders import (
+    random_lines,
+    write_facts,
+    write_quality,
+    write_reports,
+)
+
+LINES = random_lines(120, start=date(2026, 2, 2), days=20, seed=11)
+PERIOD = {"start_date": "2026-02-01", "end_date": "2026-02-28"}
+ENDPOINTS = [("weekly-summary", {}), ("seller-ranking", {}), ("top-products", {"limit": 3}),
+             ("shipping-breakdown", {}), ("lines", {"limit": 25, "seller": "Ada"})]
+
+
+def _csv_rows(body: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
+
+
+def _xlsx_rows(body: bytes) -> list[dict[str, object]]:
+    sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
+    values = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+
+
+def _same(json_value: object, exported: object) -> bool:
+    """An exported cell equals the JSON value (decimals compared exactly, as numbers)."""
+    if json_value is None:
+        return exported in (None, "")
+    if isinstance(exported, datetime):  # xlsx: naive (UTC) date or date-time
+        if exported.time() == datetime.min.time() and len(str(json_value)) == 10:
+            return exported.date().isoformat() == json_value
+        want = datetime.fromisoformat(str(json_value)).replace(tzinfo=None)
+        return abs(exported - want) <= timedelta(milliseconds=1)  # Excel keeps milliseconds
+    if isinstance(json_value, str) and "T" in json_value and isinstance(exported, str):
+        try:  # csv: the same instant, written with +00:00 instead of Z
+            return datetime.fromisoformat(exported) == datetime.fromisoformat(json_value)
+        except ValueError:
+            pass
+    if isinstance(exported, int | float) and not isinstance(exported, bool):
+        return Decimal(repr(exported)) == Decimal(str(json_value))
+    return str(exported) == str(json_value)
+
+
+@pytest.fixture
+def loaded(sql) -> None:
+    write_reports(sql, LINES)
+    write_facts(sql, LINES)
+
+
+@pytest.mark.parametrize(("name", "params"), ENDPOINTS)
+def test_csv_and_xlsx_hold_the_json_rows(admin: TestClient, loaded, name: str, params) -> None:
+    path = f"/reports/{name}"
+    rows = admin.get(path, params={**PERIOD, **params}).json()["data"]
+    assert rows
+    for fmt, parse in (("csv", _csv_rows), ("xlsx", _xlsx_rows)):
+        r = admin.get(path, params={**PERIOD, **params, "format": fmt})
+        assert r.status_code == 200, r.text
+        assert r.headers["content-disposition"] == \
+            f'attachment; filename="{name}_2026-02-01_2026-02-28.{fmt}"'
+        exported = parse(r.content)
+        assert len(exported) == len(rows)
+        for want, got in zip(rows, exported, strict=True):
+            assert list(got) == list(want)
+            for column, value in want.items():
+                assert _same(value, got[column]), (fmt, column, value, got[column])
+
+
+def test_csv_is_exact_text(admin: TestClient, loaded) -> None:
+    rows = admin.get("/reports/seller-ranking", params=PERIOD).json()["data"]
+    r = admin.get("/reports/seller-ranking", params={**PERIOD, "format": "csv"})
+    assert r.headers["content-type"].startswith("text/csv")
+    assert _csv_rows(r.content) == [{k: str(v) for k, v in row.items()} for row in rows]
+
+
+def test_data_quality_exports_one_row(viewer: TestClient, sql) -> None:
+    write_quality(sql, date(2026, 2, 3), tolerance="0.01", rejected_row_count=2)
+    r = viewer.get("/reports/data-quality", params={**PERIOD, "format": "csv"})
+    assert _csv_rows(r.content) == [{
+        "mismatched_total_count": "0", "nonpositive_units_count": "0",
+        "negative_amount_count": "0", "missing_shipping_company_count": "0",
+        "rejected_row_count": "2", "start_date": "2026-02-01", "end_date": "2026-02-28",
+        "status": "warn", "tolerance": "0.01"}]
+    x = viewer.get("/reports/data-quality", params={**PERIOD, "format": "xlsx"})
+    assert _xlsx_rows(x.content)[0]["rejected_row_count"] == 2
+
+
+def test_xlsx_keeps_decimals_no_double_can_hold_as_text() -> None:
+    big = Decimal("123456789012345.123456")
+    rows = [{"a": big, "b": Decimal("0.1"), "c": "=1+1", "d": date(2026, 1, 2), "e": None}]
+    got = _xlsx_rows(to_xlsx(rows, ["a", "b", "c", "d", "e"], "t"))[0]
+    assert got["a"] == str(big)
+    assert got["b"] == 0.1
+    assert got["c"] == "=1+1"  # a string, never a formula
+    assert got["d"] == datetime(2026, 1, 2)
+    assert got["e"] is None
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (Decimal("1.500000"), "1.500000"), (None, ""), (date(2026, 1, 2), "2026-01-02"),
+    ({"b": 1, "a": "x"}, '{"a": "x", "b": 1}'), ("Zoë, \"q\"", "Zoë, \"q\"")])
+def test_cell_text(value: object, text: str) -> None:
+    assert cell_text(value) == text
+    assert _csv_rows(to_csv([{"v": value}], ["v"])) == [{"v": text}]
+
+
+@pytest.mark.parametrize(("value", "exact"), [
+    (Decimal("0.1"), 0.1), (Decimal("1.500000"), 1.5), (Decimal("12345678901234567890"), None),
+    (Decimal("0.1234567890123456789"), None), (Decimal("NaN"), None)])
+def test_exact_float(value: Decimal, exact: float | None) -> None:
+    assert exact_float(value) == exact
