@@ -3,16 +3,23 @@
 from dagster import Definitions
 
 from salesops_pipeline.defs.checks import all_checks
+from salesops_pipeline.defs.exports import weekly_report_export
 from salesops_pipeline.defs.ingest import ingest_assets, ingest_job
 from salesops_pipeline.defs.maintenance import nightly_maintenance
 from salesops_pipeline.defs.reports import reports_job, sales_reports
 from salesops_pipeline.defs.resources import resources_from_env
+from salesops_pipeline.defs.schedules import (
+    nightly_maintenance_schedule,
+    weekly_job,
+    weekly_reports_schedule,
+)
 from salesops_pipeline.defs.sensors import sales_folder_sensor, stale_reports_sensor
 
 defs = Definitions(
-    assets=[*ingest_assets, sales_reports],
+    assets=[*ingest_assets, sales_reports, weekly_report_export],
     asset_checks=all_checks,
-    jobs=[ingest_job, reports_job, nightly_maintenance],
+    jobs=[ingest_job, reports_job, weekly_job, nightly_maintenance],
     sensors=[sales_folder_sensor, stale_reports_sensor],
+    schedules=[weekly_reports_schedule, nightly_maintenance_schedule],
     resources=resources_from_env(),
 )

@@ -15,6 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from salesops_pipeline.api.keys import ensure_local_admin_key
 from salesops_pipeline.core.bootstrap import init_databases
 from salesops_pipeline.core.sample import write_sample_workbook
 from salesops_pipeline.core.workbook import is_candidate_file
@@ -85,6 +86,8 @@ def run_stack(settings: Settings) -> int:
         and settings.cluster.is_running()
     for line in init_databases(settings):
         print(line, flush=True)
+    key_file = settings.home.resolve() / "api-admin.key"
+    admin_key = ensure_local_admin_key(settings.warehouse_url(), key_file)
     sample = ensure_sample(settings) if settings.seed_sample else None
     if sample:
         print(f"wrote sample workbook {sample}", flush=True)
@@ -118,6 +121,8 @@ def run_stack(settings: Settings) -> int:
         print(f"  Dagster UI : {dagster_url}" + ("" if ok else "  (not answering yet)"))
         print(f"  API        : {api_url}/docs   (health: {api_url}/health)")
         print(f"  Data folder: {settings.data_dir.resolve()}")
+        if admin_key:
+            print(f"  API admin key (X-API-Key; also in {key_file}):\n    {admin_key}")
         print("  Ctrl-C stops everything started here.")
         print("=" * 60 + "\n", flush=True)
         while not stopping:

@@ -8,8 +8,11 @@ from pathlib import Path
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
 from salesops_pipeline.defs.checks import all_checks
+from salesops_pipeline.defs.exports import weekly_report_export
 from salesops_pipeline.defs.ingest import FILE_TAG, ingest_assets, ingest_job, sales_files
+from salesops_pipeline.defs.maintenance import nightly_maintenance
 from salesops_pipeline.defs.reports import reports_job, sales_reports
+from salesops_pipeline.defs.schedules import weekly_job
 from salesops_pipeline.defs.resources import QualityResource, SalesFolderResource, WarehouseResource
 
 
@@ -31,8 +34,15 @@ class Ingestor:
         }
 
     def definitions(self) -> Definitions:
-        return Definitions(assets=[*ingest_assets, sales_reports], asset_checks=all_checks,
-                           jobs=[ingest_job, reports_job], resources=self.resources())
+        return Definitions(assets=[*ingest_assets, sales_reports, weekly_report_export],
+                           asset_checks=all_checks,
+                           jobs=[ingest_job, reports_job, weekly_job, nightly_maintenance],
+                           resources=self.resources())
+
+    def run_job(self, name: str, run_config: dict | None = None) -> ExecuteInProcessResult:
+        job = self.definitions().resolve_job_def(name)
+        return job.execute_in_process(instance=self.instance, run_config=run_config,
+                                      raise_on_error=False)
 
     def run(self, key: str, *, raise_on_error: bool = True) -> ExecuteInProcessResult:
         """Import one file (with its per-file checks)."""

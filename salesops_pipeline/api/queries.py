@@ -9,107 +9,24 @@ Names are ordered with ``COLLATE "C"`` (code points) so ties come out the same o
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
-Row = dict[str, Any]
-
-
-class Fetcher(Protocol):
-    def fetch(self, query: str, params: dict[str, Any] | None = None) -> list[Row]: ...
+from salesops_pipeline.core.report_queries import (  # noqa: F401 - the API's query surface
+    Fetcher,
+    Row,
+    quality_counts,
+    quality_samples,
+    seller_ranking,
+    shipping_breakdown,
+    top_products,
+    weekly_summary,
+)
 
 
 def api_key_by_prefix(db: Fetcher, *, prefix: str) -> Row | None:
     rows = db.fetch("SELECT name, role, key_hash, revoked_at FROM salesops.api_key"
                     " WHERE key_prefix = %(prefix)s", {"prefix": prefix})
     return rows[0] if rows else None
-
-
-def weekly_summary(db: Fetcher, *, start: date, end: date) -> list[Row]:
-    """One row per ISO week (Monday start) touching the period; only days inside it count."""
-    return db.fetch(
-        """
-        SELECT date_trunc('week', day)::date AS week_start,
-               date_trunc('week', day)::date + 6 AS week_end,
-               sum(revenue) AS revenue, sum(units) AS units, sum(line_count)::bigint AS line_count
-          FROM salesops.report_daily_sales
-         WHERE day BETWEEN %(start)s AND %(end)s
-         GROUP BY 1 ORDER BY 1
-        """, {"start": start, "end": end})
-
-
-def seller_ranking(db: Fetcher, *, start: date, end: date) -> list[Row]:
-    """Sellers by revenue over the period; equal revenue shares a rank, then name order."""
-    return db.fetch(
-        """
-        SELECT rank() OVER (ORDER BY sum(revenue) DESC) AS rank, seller,
-               sum(revenue) AS revenue, sum(units) AS units, sum(line_count)::bigint AS line_count
-          FROM salesops.report_daily_seller
-         WHERE day BETWEEN %(start)s AND %(end)s
-         GROUP BY seller
-         ORDER BY rank, seller COLLATE "C"
-        """, {"start": start, "end": end})
-
-
-def top_products(db: Fetcher, *, start: date, end: date, limit: int) -> list[Row]:
-    """The ``limit`` products with the most revenue; equal revenue shares a rank."""
-    return db.fetch(
-        """
-        SELECT rank() OVER (ORDER BY sum(revenue) DESC) AS rank, product,
-               sum(revenue) AS revenue, sum(units) AS units
-          FROM salesops.report_daily_product
-         WHERE day BETWEEN %(start)s AND %(end)s
-         GROUP BY product
-         ORDER BY rank, product COLLATE "C"
-         LIMIT %(limit)s
-        """, {"start": start, "end": end, "limit": limit})
-
-
-def shipping_breakdown(db: Fetcher, *, start: date, end: date) -> list[Row]:
-    """Revenue per shipping company; revenue_share = revenue / period total, rounded half away
-    from zero to 6 decimal places (0.000000 when the total is 0)."""
-    return db.fetch(
-        """
-        WITH per_company AS (
-            SELECT shipping_company, sum(revenue) AS revenue,
-                   sum(line_count)::bigint AS line_count
-              FROM salesops.report_daily_shipping
-             WHERE day BETWEEN %(start)s AND %(end)s
-             GROUP BY shipping_company)
-        SELECT shipping_company, revenue, line_count,
-               round(CASE WHEN total_revenue = 0 THEN 0
-                          ELSE revenue / total_revenue END, 6) AS revenue_share
-          FROM per_company, (SELECT sum(revenue) AS total_revenue FROM per_company) AS total
-         ORDER BY revenue DESC, shipping_company COLLATE "C"
-        """, {"start": start, "end": end})
-
-
-def quality_counts(db: Fetcher, *, start: date, end: date, default_tolerance: Decimal) -> Row:
-    """Data-quality counts summed over the period; tolerance of the latest day with counts."""
-    return db.fetch(
-        """
-        SELECT coalesce(sum(mismatched_total_count), 0)::bigint AS mismatched_total_count,
-               coalesce(sum(nonpositive_units_count), 0)::bigint AS nonpositive_units_count,
-               coalesce(sum(negative_amount_count), 0)::bigint AS negative_amount_count,
-               coalesce(sum(missing_shipping_company_count), 0)::bigint
-                   AS missing_shipping_company_count,
-               coalesce(sum(rejected_row_count), 0)::bigint AS rejected_row_count,
-               coalesce((array_agg(tolerance ORDER BY day DESC))[1], %(tolerance)s::numeric)
-                   AS tolerance
-          FROM salesops.report_daily_quality
-         WHERE day BETWEEN %(start)s AND %(end)s
-        """, {"start": start, "end": end, "tolerance": default_tolerance})[0]
-
-
-def quality_samples(db: Fetcher, *, start: date, end: date, limit: int) -> list[Row]:
-    return db.fetch(
-        """
-        SELECT day, rule, source_file, source_row_number, row_values
-          FROM salesops.report_quality_sample
-         WHERE day BETWEEN %(start)s AND %(end)s
-         ORDER BY day, rule, source_file COLLATE "C", source_row_number
-         LIMIT %(limit)s
-        """, {"start": start, "end": end, "limit": limit})
 
 
 _LINE_FILTERS = """

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
-from salesops_pipeline.api.exports import cell_text, exact_float, to_csv, to_xlsx
+from salesops_pipeline.core.export_files import cell_text, exact_float, to_csv, to_xlsx
 from salesops_pipeline_tests.api.builders import (
     random_lines,
     write_facts,

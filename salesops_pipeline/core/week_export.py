@@ -1,0 +1,90 @@
+"""Write one ISO week's reports as CSV and XLSX files: what the weekly job leaves for analysts.
+
+The files carry exactly the rows the API returns for that week (same queries, same writers) and
+appear all at once: they are written into a temporary folder that is then renamed into place.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import psycopg2.extensions
+import psycopg2.extras
+
+from salesops_pipeline.core import report_queries as q
+from salesops_pipeline.core.export_files import to_csv, to_xlsx
+from salesops_pipeline.core.reports import week_start
+
+TOP_PRODUCTS = 1000
+COLUMNS = {
+    "weekly_summary": ["week_start", "week_end", "revenue", "units", "line_count"],
+    "seller_ranking": ["rank", "seller", "revenue", "units", "line_count"],
+    "top_products": ["rank", "product", "revenue", "units"],
+    "shipping_breakdown": ["shipping_company", "revenue", "line_count", "revenue_share"],
+    "data_quality": ["week_start", "status", "mismatched_total_count", "nonpositive_units_count",
+                     "negative_amount_count", "missing_shipping_company_count",
+                     "rejected_row_count", "tolerance"],
+}
+
+
+class ConnectionFetcher:
+    """The report queries' Fetcher over one psycopg2 connection."""
+
+    def __init__(self, conn: psycopg2.extensions.connection) -> None:
+        self._conn = conn
+
+    def fetch(self, query: str, params: dict[str, Any] | None = None) -> list[q.Row]:
+        with self._conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+            cur.execute(query, params)
+            return [dict(r) for r in cur.fetchall()]
+
+
+@dataclass(frozen=True)
+class WeekExport:
+    week_start: date
+    folder: Path
+    files: list[Path]
+    row_counts: dict[str, int]
+
+
+def week_rows(db: q.Fetcher, start: date, tolerance: Decimal) -> dict[str, list[q.Row]]:
+    """Every report of the week starting ``start`` (a Monday)."""
+    end = start + timedelta(days=6)
+    counts = q.quality_counts(db, start=start, end=end, default_tolerance=tolerance)
+    flagged = any(v for k, v in counts.items() if k.endswith("_count"))
+    return {
+        "weekly_summary": q.weekly_summary(db, start=start, end=end),
+        "seller_ranking": q.seller_ranking(db, start=start, end=end),
+        "top_products": q.top_products(db, start=start, end=end, limit=TOP_PRODUCTS),
+        "shipping_breakdown": q.shipping_breakdown(db, start=start, end=end),
+        "data_quality": [{"week_start": start, "status": "warn" if flagged else "ok", **counts}],
+    }
+
+
+def write_week_export(conn: psycopg2.extensions.connection, *, day: date, export_dir: Path,
+                      tolerance: Decimal) -> WeekExport:
+    """Export the ISO week holding ``day`` into ``export_dir/week-YYYY-MM-DD/`` (replaced whole)."""
+    start = week_start(day)
+    rows = week_rows(ConnectionFetcher(conn), start, tolerance)
+    export_dir.mkdir(parents=True, exist_ok=True)
+    final = export_dir / f"week-{start.isoformat()}"
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=export_dir))
+    try:
+        for name, data in rows.items():
+            stem = f"{name}_{start.isoformat()}"
+            (staging / f"{stem}.csv").write_bytes(to_csv(data, COLUMNS[name]))
+            (staging / f"{stem}.xlsx").write_bytes(to_xlsx(data, COLUMNS[name], name))
+        if final.exists():
+            shutil.rmtree(final)
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    files = sorted(final.iterdir())
+    return WeekExport(start, final, files, {k: len(v) for k, v in rows.items()})
