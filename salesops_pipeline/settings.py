@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    api_database_url: str | None = Field(default=None, validation_alias="SALESOPS_API_DATABASE_URL")
     dagster_database_url: str | None = Field(
         default=None, validation_alias="SALESOPS_DAGSTER_DATABASE_URL")
     home: Path = Field(default=Path(".salesops"), validation_alias="SALESOPS_HOME")
@@ -104,6 +105,21 @@ class Settings(BaseSettings):
                 "DATABASE_URL is not set and the embedded cluster does not exist yet: "
                 "run `salesops db init` (or `make up`), or set DATABASE_URL.")
         return self.cluster.url("salesops")
+
+    @property
+    def reader_password_file(self) -> Path:
+        return self.home.resolve() / "api-reader.password"
+
+    def api_url(self) -> str:
+        """What the API connects with: SALESOPS_API_DATABASE_URL, else the read-only role that
+        `salesops db init` created, else (no role yet) the warehouse URL."""
+        if self.api_database_url:
+            return self.api_database_url
+        if self.reader_password_file.exists():
+            from salesops_pipeline.core.roles import reader_url
+
+            return reader_url(self.warehouse_url(), self.reader_password_file.read_text().strip())
+        return self.warehouse_url()
 
     def dagster_url(self) -> str:
         if self.dagster_database_url:

@@ -60,7 +60,7 @@ class Database:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        return cls(settings.warehouse_url(), size=settings.api_pool_size,
+        return cls(settings.api_url(), size=settings.api_pool_size,
                    wait_seconds=settings.api_pool_timeout_seconds,
                    statement_timeout_ms=settings.api_statement_timeout_ms,
                    connect_timeout_seconds=settings.api_connect_timeout_seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from salesops_pipeline.core.roles import ensure_reader
 from salesops_pipeline.core.schema import apply_schema, ensure_database
 from salesops_pipeline.settings import Settings, database_name, redact
 
@@ -29,4 +30,5 @@ def init_databases(settings: Settings) -> list[str]:
         lines.append(f"database {database_name(url)}: {'created' if created else 'exists'}")
     applied = apply_schema(warehouse)
     lines.append(f"schema applied to {redact(warehouse)}: {', '.join(applied)}")
+    lines.append(ensure_reader(warehouse, settings.reader_password_file))
     return lines
