@@ -138,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "schema, seed a sample workbook, run the Dagster webserver + daemon and the "
                      "API in the foreground; Ctrl-C stops all of it.").set_defaults(func=_up)
     seed = verbs.add_parser("seed", help="write a realistic sample workbook",
-                            description="Write a sample sales workbook (default into SALES_DATA_DIR).")
+                            description="Write a sample workbook (default: into SALES_DATA_DIR).")
     seed.add_argument("path", nargs="?", type=Path, help="where to write it")
     seed.add_argument("--rows", type=int, default=2000, help="number of sales lines")
     seed.set_defaults(func=_seed)

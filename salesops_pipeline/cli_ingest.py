@@ -18,7 +18,6 @@ from salesops_pipeline.core.workbook import is_candidate_file
 from salesops_pipeline.errors import SalesOpsError
 from salesops_pipeline.settings import Settings, redact
 
-
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 

@@ -12,8 +12,8 @@ from salesops_pipeline.defs.exports import weekly_report_export
 from salesops_pipeline.defs.ingest import FILE_TAG, ingest_assets, ingest_job, sales_files
 from salesops_pipeline.defs.maintenance import nightly_maintenance
 from salesops_pipeline.defs.reports import reports_job, sales_reports
-from salesops_pipeline.defs.schedules import weekly_job
 from salesops_pipeline.defs.resources import QualityResource, SalesFolderResource, WarehouseResource
+from salesops_pipeline.defs.schedules import weekly_job
 
 
 @dataclass

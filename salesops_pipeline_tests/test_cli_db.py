@@ -13,7 +13,8 @@ import pytest
 from salesops_pipeline.core.pgcluster import free_port
 
 
-def salesops(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess:
+def salesops(*args: str, env: dict[str, str],
+             stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "salesops_pipeline.cli", *args], env=env,
                           capture_output=True, text=True, input=stdin, timeout=120)
 

@@ -9,7 +9,6 @@ Names are ordered with ``COLLATE "C"`` (code points) so ties come out the same o
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from salesops_pipeline.core.report_queries import (  # noqa: F401 - the API's query surface
     Fetcher,

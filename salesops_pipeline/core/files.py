@@ -51,7 +51,7 @@ def path_for(key: str, data_dir: Path) -> Path:
     """The file behind a key; refuses keys that climb out (``..``) or symlinks that leave."""
     pure = PurePosixPath(key)
     if not key or pure.is_absolute() or ".." in pure.parts:
-        raise UnsafePath(f"invalid file key {key!r}: must be a relative path inside the data folder")
+        raise UnsafePath(f"invalid file key {key!r}: not a relative path inside the data folder")
     root = data_dir.resolve()
     candidate = root.joinpath(*pure.parts)
     resolved = candidate.resolve()

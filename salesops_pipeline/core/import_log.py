@@ -7,7 +7,7 @@ same moment end as one import.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import psycopg2.extensions
 
@@ -18,7 +18,7 @@ Cursor = psycopg2.extensions.cursor
 LOCK_FILE = "SELECT pg_advisory_xact_lock(hashtextextended('salesops.file:' || %s, 0))"
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     IMPORT = "import"            # stage and publish this version
     ALREADY_LOADED = "already_loaded"  # same name, same bytes: nothing changes
     DUPLICATE = "duplicate"      # same bytes loaded under another name: recorded, nothing loaded

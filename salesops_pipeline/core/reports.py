@@ -73,7 +73,8 @@ def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool, weeks: li
                         (forced,))
         if full:
             cur.execute(
-                "INSERT INTO refresh_day SELECT DISTINCT sold_at::date FROM salesops.fact_sales_line"
+                "INSERT INTO refresh_day"
+                " SELECT DISTINCT sold_at::date FROM salesops.fact_sales_line"
                 " UNION SELECT day FROM salesops.report_daily_sales"
                 " UNION SELECT day FROM salesops.report_daily_quality"
                 " UNION SELECT finished_at::date FROM salesops.import_log"

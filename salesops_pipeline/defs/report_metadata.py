@@ -26,7 +26,8 @@ def latest_week_preview(cur: psycopg2.extensions.cursor) -> str:
 
 def weekly_revenue_chart(cur: psycopg2.extensions.cursor) -> str:
     cur.execute(
-        "SELECT date_trunc('week', day)::date AS week, sum(revenue) FROM salesops.report_daily_sales"
+        "SELECT date_trunc('week', day)::date AS week, sum(revenue)"
+        " FROM salesops.report_daily_sales"
         " GROUP BY 1 ORDER BY 1 DESC LIMIT %s", (CHART_WEEKS,))
     weeks = list(reversed(cur.fetchall()))
     if not weeks:

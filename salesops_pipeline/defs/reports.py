@@ -20,9 +20,9 @@ from dagster import (
 
 from salesops_pipeline.core.reports import RefreshResult, refresh
 from salesops_pipeline.defs.ingest import fact_sales_line
+from salesops_pipeline.defs.report_metadata import latest_week_preview, weekly_revenue_chart
 from salesops_pipeline.defs.resources import QualityResource, WarehouseResource
 from salesops_pipeline.defs.retry import retry_transient_db_errors
-from salesops_pipeline.defs.report_metadata import latest_week_preview, weekly_revenue_chart
 
 REPORT_GROUP = "reports"
 REPORT_ASSETS = {

@@ -1,4 +1,4 @@
-"""Dagster resources: the warehouse connection and the drop folder, configured from the environment."""
+"""Dagster resources: warehouse connection, drop folder, quality settings (from the environment)."""
 
 from __future__ import annotations
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
-from dagster import AssetCheckSeverity, DagsterInstance
+from dagster import AssetCheckSeverity
 
-from salesops_pipeline_tests.ingest_support import Ingestor, checks_by_name
+from salesops_pipeline_tests.ingest_support import checks_by_name
 from salesops_pipeline_tests.workbooks import write_clean_workbook
 
 RULES = ["mismatched_total", "nonpositive_units", "negative_amount", "missing_shipping_company",
@@ -24,13 +22,6 @@ def row(day: int = 4, price: str = "2.50", units: int = 2, total: str | None = N
             "total_price": Decimal(total) if total is not None else Decimal(price) * units,
             "shipping_company": shipper}
 
-
-@pytest.fixture
-def ingest(db: str, tmp_path: Path):
-    folder = tmp_path / "incoming"
-    folder.mkdir()
-    with DagsterInstance.ephemeral() as instance:
-        yield Ingestor(db, folder, instance)
 
 
 def test_all_checks_pass_on_clean_data(ingest) -> None:

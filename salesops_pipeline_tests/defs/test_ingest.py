@@ -1,4 +1,4 @@
-"""Ingestion end to end through Dagster: every good line exactly once, to the cent, or quarantined."""
+"""Ingestion through Dagster: every good line exactly once, to the cent, or quarantined."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import threading
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance
@@ -16,19 +15,6 @@ from salesops_pipeline.core import loader
 from salesops_pipeline.core.warehouse import connect
 from salesops_pipeline_tests.ingest_support import Ingestor, checks_by_name, fact_rows, imports
 from salesops_pipeline_tests.workbooks import write_clean_workbook, write_messy_workbook
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    path = tmp_path / "incoming"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def ingest(db: str, folder: Path):
-    with DagsterInstance.ephemeral() as instance:
-        yield Ingestor(db, folder, instance)
 
 
 def line(day: int, seller: str = "Ada", product: str = "Laptop", price: str = "10.00",

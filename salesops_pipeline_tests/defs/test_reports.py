@@ -6,25 +6,13 @@ import random
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
-from dagster import DagsterInstance
-
-from salesops_pipeline_tests.ingest_support import Ingestor
 from salesops_pipeline_tests.workbooks import write_clean_workbook
 
 SELLERS = ["Ada", "Grace", "Alan", "Zoë"]
 PRODUCTS = {"Laptop": "1299.99", "Mouse": "24.95", "Dock": "189.90", "Cable": "3.33"}
 SHIPPERS = ["DHL", "UPS", None]
 
-
-@pytest.fixture
-def ingest(db: str, tmp_path: Path):
-    folder = tmp_path / "incoming"
-    folder.mkdir()
-    with DagsterInstance.ephemeral() as instance:
-        yield Ingestor(db, folder, instance)
 
 
 def generate(seed: int, n: int, start: date, days: int) -> list[dict[str, object]]:
@@ -165,7 +153,8 @@ def test_refresh_metadata_has_preview_and_chart(ingest, sql) -> None:
     weekly = meta["report_weekly_summary"]
     assert "Week of 2026-04-13" in weekly["latest_week"].value
     assert "2026-04-06" in weekly["weekly_revenue"].value and "█" in weekly["weekly_revenue"].value
-    assert weekly["dagster/row_count"].value == len(sql("SELECT 1 FROM salesops.report_daily_sales"))
+    days = sql("SELECT 1 FROM salesops.report_daily_sales")
+    assert weekly["dagster/row_count"].value == len(days)
 
 
 def test_data_quality_counts_per_day(ingest, sql) -> None:

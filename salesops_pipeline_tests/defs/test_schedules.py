@@ -11,20 +11,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from dagster import DagsterInstance, build_schedule_context
+from dagster import build_schedule_context
 
 from salesops_pipeline.defs.schedules import previous_week, weekly_reports_schedule
 from salesops_pipeline_tests.defs.test_reports import generate
-from salesops_pipeline_tests.ingest_support import Ingestor
 from salesops_pipeline_tests.workbooks import write_clean_workbook
-
-
-@pytest.fixture
-def ingest(db: str, tmp_path: Path):
-    folder = tmp_path / "incoming"
-    folder.mkdir()
-    with DagsterInstance.ephemeral() as instance:
-        yield Ingestor(db, folder, instance)
 
 
 @pytest.mark.parametrize(("tick", "week"), [

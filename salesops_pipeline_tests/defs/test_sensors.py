@@ -27,12 +27,6 @@ def age(path: Path, seconds: float = 60) -> None:
     os.utime(path, (past, past))
 
 
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    path = tmp_path / "incoming"
-    path.mkdir()
-    return path
-
 
 @pytest.fixture
 def tick(db: str, folder: Path, tmp_path: Path):

@@ -9,6 +9,7 @@ import pytest
 
 from salesops_pipeline.core.roles import READER, ensure_reader, reader_url
 from salesops_pipeline.settings import Settings
+
 reliability = pytest.mark.reliability
 
 
