@@ -62,7 +62,9 @@ def redact(url: str) -> str:
 class Settings(BaseSettings):
     """Every environment variable the system reads; the README's configuration table mirrors it."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    # No populate_by_name: fields are read only under their documented names, so an unrelated
+    # variable that happens to match a field name (HOME → home) is never picked up.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     api_database_url: str | None = Field(default=None, validation_alias="SALESOPS_API_DATABASE_URL")

@@ -21,8 +21,8 @@ PERIOD = {"start_date": "2026-01-01", "end_date": "2026-01-31"}
 
 
 def _settings(url: str) -> Settings:
-    return Settings(database_url=url, api_connect_timeout_seconds=2,
-                    api_pool_timeout_seconds=2)
+    return Settings(DATABASE_URL=url, SALESOPS_API_CONNECT_TIMEOUT_SECONDS=2,
+                    SALESOPS_API_POOL_TIMEOUT_SECONDS=2)
 
 
 def test_unreachable_database_is_503_quickly() -> None:

@@ -1,0 +1,32 @@
+"""Settings read only their documented variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from salesops_pipeline.settings import Settings, redact, sqlalchemy_url
+
+
+def test_unrelated_variables_named_like_fields_are_ignored(monkeypatch) -> None:
+    for name in ("SALESOPS_HOME", "SALES_DATA_DIR", "SALESOPS_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", "/somewhere/else")
+    monkeypatch.setenv("DATA_DIR", "/nope")
+    monkeypatch.setenv("TIMEZONE", "Mars/Olympus")
+    settings = Settings()
+    assert settings.home == Path(".salesops")
+    assert settings.data_dir == Path("data/incoming")
+    assert settings.timezone == "UTC"
+
+
+def test_documented_variables_are_read(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
+    monkeypatch.setenv("SALESOPS_PRICE_TOLERANCE", "0.05")
+    settings = Settings()
+    assert settings.home == tmp_path and str(settings.price_tolerance) == "0.05"
+
+
+def test_urls_are_redacted_and_driver_named() -> None:
+    url = "postgresql://u:pa%40ss@127.0.0.1:5433/salesops"
+    assert redact(url) == "postgresql://u:***@127.0.0.1:5433/salesops"
+    assert sqlalchemy_url(url).startswith("postgresql+psycopg2://")
