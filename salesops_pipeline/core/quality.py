@@ -117,7 +117,10 @@ def import_count_mismatches(cur: Cursor, *, source_file: str | None = None) -> F
 
 
 def report_mismatches(cur: Cursor, *, weeks: list[date] | None) -> Finding:
-    """Weeks whose report totals differ from the fact table (None: every week)."""
+    """Weeks whose report totals differ from the fact table (None: every week).
+
+    Weeks that hold a day marked dirty are skipped: an import published after the refresh
+    changed them, and the next refresh rewrites them."""
     cur.execute(
         """
         WITH facts AS (
@@ -136,8 +139,11 @@ def report_mismatches(cur: Cursor, *, weeks: list[date] | None) -> Finding:
         SELECT coalesce(f.week, r.week) AS week, f.revenue AS fact_revenue,
                r.revenue AS report_revenue, f.lines AS fact_lines, r.lines AS report_lines
         FROM facts f FULL JOIN reports r USING (week)
-        WHERE f.revenue IS DISTINCT FROM r.revenue OR f.units IS DISTINCT FROM r.units
-           OR f.lines IS DISTINCT FROM r.lines
+        WHERE (f.revenue IS DISTINCT FROM r.revenue OR f.units IS DISTINCT FROM r.units
+               OR f.lines IS DISTINCT FROM r.lines)
+          -- weeks with days changed since the refresh await the next one: not a mismatch
+          AND coalesce(f.week, r.week) NOT IN
+              (SELECT date_trunc('week', day)::date FROM salesops.report_dirty_day)
         ORDER BY 1
         """, {"weeks": weeks})
     rows = _samples(cur)
