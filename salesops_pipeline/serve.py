@@ -49,6 +49,36 @@ def ensure_sample(settings: Settings) -> Path | None:
     return write_sample_workbook(folder / "sample_sales.xlsx")
 
 
+def fail_orphaned_runs(env: dict[str, str]) -> int:
+    """Mark runs left STARTING/STARTED by a previous stack that died as failed, so Dagster's
+    run retries (dagster.yaml `run_retries`) launch them again.
+
+    Safe here because `salesops up` is a single-machine deployment: every run worker of the
+    previous stack was a child of processes that are gone. The default run launcher cannot
+    tell run monitoring that a worker died, so without this such runs would stay STARTED forever.
+    """
+    from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        with DagsterInstance.get() as instance:
+            records = instance.get_run_records(RunsFilter(statuses=[
+                DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]))
+            for record in records:
+                instance.report_run_failed(
+                    record.dagster_run,
+                    "run worker gone: the previous `salesops up` stopped while this run was in "
+                    "flight; Dagster retries it")
+            return len(records)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def _spawn(name: str, cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     print(f"starting {name}: {' '.join(cmd)}", flush=True)
     # Own process group: Ctrl-C reaches us once, and we stop the children in order.
@@ -92,6 +122,10 @@ def run_stack(settings: Settings) -> int:
     if sample:
         print(f"wrote sample workbook {sample}", flush=True)
     env = stack_environment(settings)
+    orphans = fail_orphaned_runs(env)
+    if orphans:
+        print(f"{orphans} run(s) of a stack that died were marked failed (Dagster retries them)",
+              flush=True)
     bindir = Path(sys.executable).parent
     host = "127.0.0.1"
     procs: dict[str, subprocess.Popen[bytes]] = {}
