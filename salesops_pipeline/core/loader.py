@@ -215,6 +215,10 @@ def publish(conn: Connection, *, import_id: int, key: str,
     if status != "staged":
         # Another run published (or rejected) this version meanwhile: nothing to do.
         return PublishResult(False, 0, 0, None, [])
+    # The dimension steps normally did this already; a concurrent import of the same file may
+    # have re-staged meanwhile, so make sure every staged name has its key (idempotent).
+    for table in DIMENSIONS:
+        upsert_dimension(conn, import_id=import_id, table=table)
     cur.execute(MARK_DIRTY, {"key": key, "import_id": import_id})
     days = sorted(r[0] for r in cur.fetchall())
     cur.execute("DELETE FROM salesops.fact_sales_line WHERE source_file = %s", (key,))
@@ -227,7 +231,7 @@ def publish(conn: Connection, *, import_id: int, key: str,
     if loaded != staged:
         raise ImportConflict(
             f"{key}: {staged} rows staged but only {loaded} matched their dimensions; nothing was "
-            "changed — rerun the import so the dimension step runs first")
+            "changed — rerun the import")
     if fail_after_insert:
         fail_after_insert()
     cur.execute(

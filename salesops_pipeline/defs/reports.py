@@ -15,6 +15,7 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
     define_asset_job,
+    in_process_executor,
     multi_asset,
 )
 
@@ -83,5 +84,6 @@ reports_job = define_asset_job(
     selection=AssetSelection.assets(sales_reports) | AssetSelection.checks_for_assets(
         fact_sales_line),
     tags={"salesops/kind": "reports"},
+    executor_def=in_process_executor,  # short SQL steps: one process, no per-step start-up
     description="Refresh the report tables for the days imports touched, then run all checks.",
 )

@@ -12,6 +12,7 @@ from dagster import (
     RunRequest,
     ScheduleEvaluationContext,
     define_asset_job,
+    in_process_executor,
     schedule,
 )
 
@@ -30,6 +31,7 @@ weekly_job = define_asset_job(
                | AssetSelection.checks_for_assets(fact_sales_line)
                | AssetSelection.checks(reports_reconcile)),
     tags={KIND_TAG: "reports"},
+    executor_def=in_process_executor,
     description="Refresh last week's reports, run every check, export the week as CSV and XLSX.",
 )
 
