@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ingest_data import TABLES_SQL, write_workbook
 
-from salesops_pipeline.core.pgcluster import LocalCluster, free_port
+from salesops_pipeline.core.pgcluster import throwaway_cluster
 from salesops_pipeline.core.schema import apply_schema, ensure_database, reset
 from salesops_pipeline.core.warehouse import connect
 
@@ -185,11 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="salesops-bench-") as folder:
         work = Path(folder)
-        cluster = LocalCluster(home=work / "pg", port=free_port())
-        try:
-            cluster.init()
-            cluster.start()
-            cluster.wait_ready()
+        with throwaway_cluster("salesops-bench-pg-") as cluster:
             url = cluster.url("salesops_bench")
             ensure_database(url)
             apply_schema(url)
@@ -198,8 +194,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"throwaway PostgreSQL on port {cluster.port}; {os.cpu_count()} CPUs; "
                   f"load average {_load()}", flush=True)
             measures = measure_all(args, url, work)
-        finally:
-            cluster.destroy()
     print(f"\nload average at the end {_load()} "
           "(other work on the machine slows every contender)\n")
     print("\n".join(table(measures)))

@@ -7,29 +7,20 @@ free port and removed afterwards. When run as root the server runs as the `postg
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg2
 import pytest
 
-from salesops_pipeline.core.pgcluster import LocalCluster, free_port
+from salesops_pipeline.core.pgcluster import LocalCluster, throwaway_cluster
 from salesops_pipeline.core.schema import apply_schema, ensure_database, reset
 from salesops_pipeline.settings import sqlalchemy_url, with_database
 
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[LocalCluster]:
-    home = Path(tempfile.mkdtemp(prefix="salesops-test-pg-"))
-    cluster = LocalCluster(home=home, port=free_port())
-    cluster.init()
-    cluster.start()
-    cluster.wait_ready()
-    try:
+    with throwaway_cluster("salesops-test-pg-") as cluster:
         yield cluster
-    finally:
-        cluster.destroy()
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,10 @@ import secrets
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -201,3 +204,16 @@ class LocalCluster:
                 f"{(proc.stderr or proc.stdout).strip()}\n{log_tail}".strip()
             )
         return proc
+
+
+@contextmanager
+def throwaway_cluster(prefix: str = "salesops-pg-") -> Iterator[LocalCluster]:
+    """A started cluster in a new temp folder on a free port, removed afterwards."""
+    cluster = LocalCluster(home=Path(tempfile.mkdtemp(prefix=prefix)), port=free_port())
+    try:
+        cluster.init()
+        cluster.start()
+        cluster.wait_ready()
+        yield cluster
+    finally:
+        cluster.destroy()
