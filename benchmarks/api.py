@@ -31,7 +31,9 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
+import psutil
 import psycopg2
+import uvloop
 from psycopg2 import sql
 
 from salesops_pipeline.api.keys import create_key
@@ -131,6 +133,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0, help="measuring time per endpoint")
     parser.add_argument("--period-days", type=int, default=7, help="length of each period")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--endpoints", default=",".join(ENDPOINTS),
+                        help="comma-separated subset of: " + ", ".join(ENDPOINTS))
     parser.add_argument("--skip-reference", action="store_true", help="API only")
     args = parser.parse_args(argv)
     args.levels = sorted({int(n) for n in str(args.clients).split(",")})
@@ -183,41 +187,83 @@ def request_targets(name: str, spans: list[tuple[date, date]]) -> list[str]:
             for s, e in spans]
 
 
-async def _client(port: int, key: str, targets: list[str], until: float, warm_until: float,
-                  latencies: list[float], errors: list[int], seed: int) -> None:
-    rnd = random.Random(seed)
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        while (now := time.perf_counter()) < until:
-            path = rnd.choice(targets)
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\nX-API-Key: {key}\r\n\r\n"
-                         .encode())
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head[9:12])
-            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
-                              if line.lower().startswith(b"content-length:")))
-            await reader.readexactly(length)
-            if now >= warm_until:
-                latencies.append(time.perf_counter() - now)
-                if status != 200:
-                    errors.append(status)
-    finally:
-        writer.close()
+class _Client(asyncio.Protocol):
+    """One keep-alive connection sending the next request as soon as an answer is complete
+    (closed loop, no think time). A bare protocol on uvloop, so the load generator, which
+    shares the two cores with the API and PostgreSQL, spends as little CPU as it can."""
+
+    def __init__(self, run: _Run, seed: int) -> None:
+        self.run, self.rnd, self.buffer = run, random.Random(seed), b""
+        self.transport: asyncio.Transport | None = None
+        self.sent = 0.0
+        self.done = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self._send()
+
+    def _send(self) -> None:
+        assert self.transport is not None
+        self.sent = time.perf_counter()
+        if self.sent >= self.run.until:
+            self.transport.close()
+            return
+        self.transport.write(self.run.requests[self.rnd.randrange(len(self.run.requests))])
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        head_end = self.buffer.find(b"\r\n\r\n")
+        if head_end < 0:
+            return
+        head = self.buffer[:head_end].lower()
+        at = head.find(b"content-length:") + 15
+        eol = head.find(b"\r\n", at)
+        length = int(head[at:eol] if eol > 0 else head[at:])
+        if len(self.buffer) < head_end + 4 + length:
+            return
+        self.buffer = self.buffer[head_end + 4 + length:]
+        if self.sent >= self.run.warm_until:
+            self.run.latencies.append(time.perf_counter() - self.sent)
+            if head[9:12] != b"200":
+                self.run.errors.append(int(head[9:12]))
+            if b"x-cache: hit" in head:
+                self.run.hits += 1
+        self._send()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+class _Run:
+    def __init__(self, requests: list[bytes], until: float, warm_until: float) -> None:
+        self.requests, self.until, self.warm_until = requests, until, warm_until
+        self.latencies: list[float] = []
+        self.errors: list[int] = []
+        self.hits = 0
 
 
 def load(port: int, key: str, targets: list[str], clients: int, seconds: float
-         ) -> tuple[list[float], list[int]]:
-    """``clients`` keep-alive connections sending requests back to back; 1 s warm-up first."""
-    latencies: list[float] = []
-    errors: list[int] = []
+         ) -> tuple[list[float], list[int], int]:
+    """``clients`` keep-alive connections sending requests back to back; 1 s warm-up first.
+    Returns the latencies, the non-200 statuses and how many answers came from the cache."""
+    requests = [f"GET {path} HTTP/1.1\r\nHost: bench\r\nX-API-Key: {key}\r\n\r\n".encode()
+                for path in targets]
 
-    async def main() -> None:
+    async def main() -> _Run:
+        loop = asyncio.get_running_loop()
         start = time.perf_counter()
-        await asyncio.gather(*(_client(port, key, targets, start + 1 + seconds, start + 1,
-                                       latencies, errors, seed) for seed in range(clients)))
+        run = _Run(requests, start + 1 + seconds, start + 1)
+        protocols = []
+        for seed in range(clients):
+            _, protocol = await loop.create_connection(lambda s=seed: _Client(run, s),
+                                                       "127.0.0.1", port)
+            protocols.append(protocol)
+        await asyncio.gather(*(p.done for p in protocols))
+        return run
 
-    asyncio.run(main())
-    return latencies, errors
+    run = uvloop.run(main())
+    return run.latencies, run.errors, run.hits
 
 
 def reference(url: str, name: str, spans: list[tuple[date, date]], clients: int,
@@ -266,6 +312,23 @@ def same_figures(url: str, port: int, key: str, name: str, span: tuple[date, dat
     return api == ref
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its live children (uvicorn workers, PG backends)."""
+    try:
+        procs = [psutil.Process(pid)]
+        procs += procs[0].children(recursive=True)
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
@@ -304,21 +367,33 @@ def main(argv: list[str] | None = None) -> int:
         key = create_key(url, name="bench", role="admin")
         port = free_port()
         api = start_api(url, port, args.workers)
+        postmaster = int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
         spans = periods(args.period_days)
         print(f"\n{args.seconds:g} s per endpoint and level, periods of {args.period_days} days, "
               f"{os.cpu_count()} CPUs, uvicorn workers: {args.workers}, "
               f"{args.lines:,} fact lines")
-        print(f"{'endpoint':<20}{'clients':>8}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}{'errors':>8}"
+        print(f"{'endpoint':<20}{'clients':>8}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}"
+              f"{'errors':>8}{'cached':>7}{'CPU µs api/pg/cl':>16}"
               f"{'  | fact table:':<15}{'p50 ms':>9}{'p99 ms':>9}{'q/s':>8}  same figures")
         results = {}
-        for name in ENDPOINTS:
+        for name in args.endpoints.split(","):
             for clients in args.levels:
-                lat, errors = load(port, key, request_targets(name, spans), clients,
-                                   args.seconds)
+                before = (cpu_seconds(api.pid), cpu_seconds(postmaster), time.process_time())
+                lat, errors, hits = load(port, key, request_targets(name, spans), clients,
+                                         args.seconds)
+                after = (cpu_seconds(api.pid), cpu_seconds(postmaster), time.process_time())
+                hit_share = hits / len(lat) if lat else 0.0
+                # CPU per answered request (warm-up included in both): API, PostgreSQL, client.
+                answered = len(lat) * (args.seconds + 1) / args.seconds
+                cpu_us = [round((a - b) / answered * 1e6) if lat else 0
+                          for a, b in zip(after, before, strict=True)]
                 row = f"{name:<20}{clients:>8}{pct(lat, .5):>9.1f}{pct(lat, .99):>9.1f}" \
-                      f"{len(lat) / args.seconds:>9.0f}{len(errors):>8}"
+                      f"{len(lat) / args.seconds:>9.0f}{len(errors):>8}{hit_share:>7.0%}" \
+                      f"{'/'.join(map(str, cpu_us)):>16}"
                 result = {"p50_ms": pct(lat, .5), "p99_ms": pct(lat, .99),
-                          "rps": len(lat) / args.seconds, "errors": len(errors)}
+                          "rps": len(lat) / args.seconds, "errors": len(errors),
+                          "cache_hits": hit_share, "cpu_us_api_pg_client": cpu_us,
+                          "load_avg_1m": os.getloadavg()[0]}
                 last = clients == args.levels[-1]
                 if last and name in REFERENCE and not args.skip_reference:
                     ref = reference(url, name, spans, clients, args.seconds)

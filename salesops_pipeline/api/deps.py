@@ -17,6 +17,8 @@ from fastapi.security import APIKeyHeader
 from pydantic import BeforeValidator
 
 from salesops_pipeline.api import keys, queries
+from salesops_pipeline.api.apool import AsyncDatabase
+from salesops_pipeline.api.cache import ResponseCache
 from salesops_pipeline.api.pool import Database
 from salesops_pipeline.core.warehouse import WarehouseUnavailable
 from salesops_pipeline.settings import Settings
@@ -39,6 +41,21 @@ async def get_db(request: Request) -> Database:
 DbDep = Annotated[Database, Depends(get_db)]
 
 
+def async_pool_of(request: Request) -> AsyncDatabase:
+    adb: AsyncDatabase | None = getattr(request.app.state, "adb", None)
+    if adb is None:
+        raise WarehouseUnavailable("the API is starting or stopping; no database pool yet")
+    return adb
+
+
+async def get_cache(request: Request) -> ResponseCache:
+    cache: ResponseCache = request.app.state.cache
+    return cache
+
+
+CacheDep = Annotated[ResponseCache, Depends(get_cache)]
+
+
 async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -57,23 +74,38 @@ api_key_header = APIKeyHeader(
 class Caller:
     name: str
     role: keys.Role
+    #: The database snapshot the key was checked in (see api/cache.py); None: do not cache.
+    snapshot: tuple[str, object] | None = None
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
 
-def authenticate(db: DbDep, key: Annotated[str | None, Depends(api_key_header)]) -> Caller:
-    """Any valid, unrevoked key: 401 when missing or wrong."""
+#: Where the fast path (api/fastpath.py) leaves a key it has checked, so that a request it
+#: passes on is not authenticated twice: ``(key, Caller)``.
+AUTH_SCOPE_KEY = "salesops.caller"
+
+
+async def authenticate(request: Request,
+                       key: Annotated[str | None, Depends(api_key_header)]) -> Caller:
+    """Any valid, unrevoked key: 401 when missing or wrong. Checked on every request, on the
+    event loop, in one query that also returns the snapshot the response cache is keyed by."""
     if not key:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing X-API-Key header",
                             headers={"WWW-Authenticate": "X-API-Key"})
+    checked = request.scope.get(AUTH_SCOPE_KEY)
+    if checked is not None and checked[0] == key:
+        caller: Caller = checked[1]
+        return caller
     prefix = keys.key_prefix(key)
-    row = queries.api_key_by_prefix(db, prefix=prefix) if prefix else None
+    row = await queries.api_key_by_prefix(async_pool_of(request), prefix=prefix) \
+        if prefix else None
     if row is None or row["revoked_at"] is not None or not keys.verify(key, row["key_hash"]):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key",
                             headers={"WWW-Authenticate": "X-API-Key"})
-    return Caller(name=row["name"], role=row["role"])
+    return Caller(name=row["name"], role=row["role"],
+                  snapshot=(row["snapshot"], row["server_started_at"]))
 
 
 async def require_admin(caller: Annotated[Caller, Depends(authenticate)]) -> Caller:

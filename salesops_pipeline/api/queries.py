@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from salesops_pipeline.api.apool import AsyncDatabase
 from salesops_pipeline.core.report_queries import (  # noqa: F401 - the API's query surface
     Fetcher,
     Row,
@@ -22,9 +23,13 @@ from salesops_pipeline.core.report_queries import (  # noqa: F401 - the API's qu
 )
 
 
-def api_key_by_prefix(db: Fetcher, *, prefix: str) -> Row | None:
-    rows = db.fetch("SELECT name, role, key_hash, revoked_at FROM salesops.api_key"
-                    " WHERE key_prefix = %(prefix)s", {"prefix": prefix})
+async def api_key_by_prefix(db: AsyncDatabase, *, prefix: str) -> Row | None:
+    """The key's row plus the statement's snapshot and the server's start time: equal pairs
+    see equal data, which is what the response cache (api/cache.py) is keyed by."""
+    rows = await db.fetch(
+        "SELECT name, role, key_hash, revoked_at, pg_current_snapshot()::text AS snapshot,"
+        " pg_postmaster_start_time() AS server_started_at"
+        " FROM salesops.api_key WHERE key_prefix = %(prefix)s", {"prefix": prefix})
     return rows[0] if rows else None
 
 
@@ -103,10 +108,11 @@ def rejections(db: Fetcher, *, import_id: int, limit: int, offset: int) -> list[
         """, {"id": import_id, "limit": limit, "offset": offset})
 
 
-def health(db: Fetcher) -> Row:
-    return db.fetch(
+async def health(db: AsyncDatabase) -> Row:
+    rows = await db.fetch(
         """
         SELECT now() AS checked_at,
                (SELECT max(started_at) FROM salesops.import_log) AS latest_import_at,
                (SELECT max(refreshed_at) FROM salesops.report_refresh) AS reports_refreshed_at
-        """)[0]
+        """)
+    return rows[0]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from salesops_pipeline.api import queries
-from salesops_pipeline.api.deps import pool_of
+from salesops_pipeline.api.deps import async_pool_of
 from salesops_pipeline.api.schemas import Health
 from salesops_pipeline.core.warehouse import WarehouseUnavailable
 
@@ -17,11 +17,11 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", response_model=Health,
             responses={503: {"model": Health, "description": "The database is unreachable"}})
-def health(request: Request) -> Any:
+async def health(request: Request) -> Any:
     """200 when PostgreSQL answers, with the time of the latest import and the age of the
     report tables; 503 (same body, `status: "unavailable"`) when it does not."""
     try:
-        row = queries.health(pool_of(request))
+        row = await queries.health(async_pool_of(request))
     except WarehouseUnavailable as exc:
         body = Health(status="unavailable", database="unreachable", detail=str(exc))
         return JSONResponse(body.model_dump(mode="json"), status_code=503,

@@ -13,13 +13,14 @@ from fastapi import APIRouter, Query
 from salesops_pipeline.api import exports, queries
 from salesops_pipeline.api.deps import (
     AdminDep,
+    CacheDep,
     DbDep,
     PeriodDep,
     StrictQuery,
     WholeNumber,
 )
 from salesops_pipeline.api.routes import PROTECTED
-from salesops_pipeline.api.routes.reports import FormatQuery, answer
+from salesops_pipeline.api.routes.reports import FormatQuery, answer, respond
 from salesops_pipeline.api.schemas import SalesLine, SalesLines
 
 router = APIRouter(prefix="/reports", tags=["audit"], responses=PROTECTED)
@@ -36,8 +37,8 @@ def _name(what: str) -> Any:
 
 @router.get("/lines", response_model=SalesLines,
             responses=exports.export_responses("The fact lines behind the figures"))
-def sales_lines(
-    _: AdminDep, _q: StrictQuery, db: DbDep, period: PeriodDep,
+async def sales_lines(
+    caller: AdminDep, _q: StrictQuery, db: DbDep, cache: CacheDep, period: PeriodDep,
     seller: Annotated[str | None, _name("seller")] = None,
     product: Annotated[str | None, _name("product")] = None,
     shipping_company: Annotated[str | None, Query(
@@ -51,10 +52,13 @@ def sales_lines(
 ) -> Any:
     """Sales lines sold in the period (oldest first), each with its workbook (`source_file`),
     Excel row (`source_row_number`) and import: sums of these lines are the report figures."""
-    rows = queries.sales_lines(db, start=period.start, end=period.end, seller=seller,
-                               product=product, shipping_company=shipping_company,
-                               limit=limit + 1, offset=offset)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return answer(rows, period, fmt, name="lines", row_model=SalesLine, limit=limit,
-                  offset=offset, next_offset=offset + limit if more else None)
+    def compute() -> Any:
+        rows = queries.sales_lines(db, start=period.start, end=period.end, seller=seller,
+                                   product=product, shipping_company=shipping_company,
+                                   limit=limit + 1, offset=offset)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return answer(rows, period, fmt, name="lines", row_model=SalesLine, limit=limit,
+                      offset=offset, next_offset=offset + limit if more else None)
+    key = ("lines", period, seller, product, shipping_company, limit, offset)
+    return await respond(caller, cache, fmt, key, SalesLines, compute)

@@ -6,13 +6,18 @@ and `format=json|csv|xlsx`; csv and xlsx are the same rows as a download.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from salesops_pipeline.api import exports, queries
+from salesops_pipeline.api.cache import ResponseCache, cached_json
 from salesops_pipeline.api.deps import (
+    CacheDep,
+    Caller,
     DbDep,
     Period,
     PeriodDep,
@@ -43,6 +48,16 @@ FormatQuery = Annotated[ExportFormat, Query(
 SAMPLE_LIMIT = 100
 
 
+async def respond(caller: Caller, cache: ResponseCache, fmt: ExportFormat, key: Hashable,
+                  model: type[BaseModel], compute: Callable[[], Any]) -> Any:
+    """A JSON answer from the response cache when the snapshot allows (api/cache.py), else
+    ``compute()`` (blocking queries: run in a worker thread). Downloads are never cached."""
+    if fmt != "json":
+        return await run_in_threadpool(compute)
+    return await cached_json(cache, caller.snapshot, key, model,
+                             lambda: run_in_threadpool(compute))
+
+
 def answer(rows: list[dict[str, Any]], period: Period, fmt: ExportFormat, *, name: str,
            row_model: type[BaseModel], **extra: Any) -> Any:
     """The JSON envelope, or the rows as a csv/xlsx download named after report and period."""
@@ -55,68 +70,83 @@ def answer(rows: list[dict[str, Any]], period: Period, fmt: ExportFormat, *, nam
 
 @router.get("/weekly-summary", response_model=WeeklySummary,
             responses=exports.export_responses("Revenue, units and lines per ISO week"))
-def weekly_summary(_: ViewerDep, _q: StrictQuery, db: DbDep, period: PeriodDep,
-                   fmt: FormatQuery = "json") -> Any:
+async def weekly_summary(caller: ViewerDep, _q: StrictQuery, db: DbDep, cache: CacheDep,
+                         period: PeriodDep, fmt: FormatQuery = "json") -> Any:
     """Revenue, units and line count per ISO week (Monday-Sunday) touching the period.
 
     Only the days inside the period count: a week cut by `start_date` or `end_date` is partial.
     """
-    rows = queries.weekly_summary(db, start=period.start, end=period.end)
-    return answer(rows, period, fmt, name="weekly-summary", row_model=WeeklySummaryRow)
+    def compute() -> Any:
+        rows = queries.weekly_summary(db, start=period.start, end=period.end)
+        return answer(rows, period, fmt, name="weekly-summary", row_model=WeeklySummaryRow)
+    return await respond(caller, cache, fmt, ("weekly-summary", period), WeeklySummary, compute)
 
 
 @router.get("/seller-ranking", response_model=SellerRanking,
             responses=exports.export_responses("Every seller ranked by revenue"))
-def seller_ranking(_: ViewerDep, _q: StrictQuery, db: DbDep, period: PeriodDep,
-                   fmt: FormatQuery = "json") -> Any:
+async def seller_ranking(caller: ViewerDep, _q: StrictQuery, db: DbDep, cache: CacheDep,
+                         period: PeriodDep, fmt: FormatQuery = "json") -> Any:
     """Every seller with sales in the period, by revenue; equal revenue shares a rank
     (1, 1, 3) and is listed in name order."""
-    rows = queries.seller_ranking(db, start=period.start, end=period.end)
-    return answer(rows, period, fmt, name="seller-ranking", row_model=SellerRankRow)
+    def compute() -> Any:
+        rows = queries.seller_ranking(db, start=period.start, end=period.end)
+        return answer(rows, period, fmt, name="seller-ranking", row_model=SellerRankRow)
+    return await respond(caller, cache, fmt, ("seller-ranking", period), SellerRanking, compute)
 
 
 @router.get("/top-products", response_model=TopProducts,
             responses=exports.export_responses("The best-selling products"))
-def top_products(_: ViewerDep, _q: StrictQuery, db: DbDep, period: PeriodDep,
+async def top_products(caller: ViewerDep, _q: StrictQuery, db: DbDep, cache: CacheDep,
+                       period: PeriodDep,
                  limit: Annotated[int, Query(ge=1, le=1000, description="Rows (1-1000)"),
                                   WholeNumber] = 10,
                  fmt: FormatQuery = "json") -> Any:
     """The `limit` products with the most revenue in the period; equal revenue shares a rank."""
-    rows = queries.top_products(db, start=period.start, end=period.end, limit=limit)
-    return answer(rows, period, fmt, name="top-products", row_model=TopProductRow)
+    def compute() -> Any:
+        rows = queries.top_products(db, start=period.start, end=period.end, limit=limit)
+        return answer(rows, period, fmt, name="top-products", row_model=TopProductRow)
+    return await respond(caller, cache, fmt, ("top-products", period, limit), TopProducts,
+                         compute)
 
 
 @router.get("/shipping-breakdown", response_model=ShippingBreakdown,
             responses=exports.export_responses("Revenue per shipping company"))
-def shipping_breakdown(_: ViewerDep, _q: StrictQuery, db: DbDep, period: PeriodDep,
-                       fmt: FormatQuery = "json") -> Any:
+async def shipping_breakdown(caller: ViewerDep, _q: StrictQuery, db: DbDep, cache: CacheDep,
+                             period: PeriodDep, fmt: FormatQuery = "json") -> Any:
     """Revenue, lines and share of the period's revenue per shipping company, largest first.
 
     Lines without a shipping company are grouped as "UNKNOWN". `revenue_share` is rounded half
     away from zero to 6 decimal places (0 when the period's revenue is 0).
     """
-    rows = queries.shipping_breakdown(db, start=period.start, end=period.end)
-    return answer(rows, period, fmt, name="shipping-breakdown", row_model=ShippingRow)
+    def compute() -> Any:
+        rows = queries.shipping_breakdown(db, start=period.start, end=period.end)
+        return answer(rows, period, fmt, name="shipping-breakdown", row_model=ShippingRow)
+    return await respond(caller, cache, fmt, ("shipping-breakdown", period), ShippingBreakdown,
+                         compute)
 
 
 @router.get("/data-quality", response_model=DataQuality,
             responses=exports.export_responses("Data-quality counts of the period"))
-def data_quality(caller: ViewerDep, _q: StrictQuery, db: DbDep, settings: SettingsDep,
-                 period: PeriodDep, fmt: FormatQuery = "json") -> Any:
+async def data_quality(caller: ViewerDep, _q: StrictQuery, db: DbDep, cache: CacheDep,
+                       settings: SettingsDep, period: PeriodDep, fmt: FormatQuery = "json"
+                       ) -> Any:
     """Data-quality counts summed over the period: "ok" when all are 0, else "warn".
 
     `samples` (up to 100 offending lines) only for admin keys, null for viewer keys. The csv /
     xlsx export is one row: the period, status, tolerance and the counts.
     """
-    counts = queries.quality_counts(db, start=period.start, end=period.end,
-                                    default_tolerance=settings.price_tolerance)
-    tolerance = counts.pop("tolerance")
-    status = "ok" if not any(counts.values()) else "warn"
-    if fmt != "json":
-        row = {"start_date": period.start, "end_date": period.end, "status": status,
-               "tolerance": tolerance, **counts}
-        return answer([row], period, fmt, name="data-quality", row_model=DataQualityRow)
-    samples = (queries.quality_samples(db, start=period.start, end=period.end,
-                                       limit=SAMPLE_LIMIT) if caller.is_admin else None)
-    return {"start_date": period.start, "end_date": period.end, "status": status,
-            "counts": counts, "tolerance": tolerance, "samples": samples}
+    def compute() -> Any:
+        counts = queries.quality_counts(db, start=period.start, end=period.end,
+                                        default_tolerance=settings.price_tolerance)
+        tolerance = counts.pop("tolerance")
+        status = "ok" if not any(counts.values()) else "warn"
+        if fmt != "json":
+            row = {"start_date": period.start, "end_date": period.end, "status": status,
+                   "tolerance": tolerance, **counts}
+            return answer([row], period, fmt, name="data-quality", row_model=DataQualityRow)
+        samples = (queries.quality_samples(db, start=period.start, end=period.end,
+                                           limit=SAMPLE_LIMIT) if caller.is_admin else None)
+        return {"start_date": period.start, "end_date": period.end, "status": status,
+                "counts": counts, "tolerance": tolerance, "samples": samples}
+    return await respond(caller, cache, fmt, ("data-quality", period, caller.is_admin),
+                         DataQuality, compute)
