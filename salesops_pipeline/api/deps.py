@@ -1,4 +1,4 @@
-"""Dependencies: the DB pool (`DbDep`), API-key authentication, strict parameters, the period.
+"""Dependencies: API-key authentication (with strict parameters), the period; the pools.
 
 The pool (:mod:`salesops_pipeline.api.pool`) is created in the app's lifespan, never at import.
 """
@@ -24,21 +24,14 @@ from salesops_pipeline.core.warehouse import WarehouseUnavailable
 from salesops_pipeline.settings import Settings
 
 
-# -- the DB dependency ---------------------------------------------------------------------------
-# Dependencies that do not block are `async def`: they run on the event loop, where a plain
-# `def` would cost a hop through the thread pool on every request.
+# -- what the endpoints use ----------------------------------------------------------------------
+# Taken from the app's state in the endpoint rather than as dependencies: FastAPI resolving a
+# dependency costs tens of microseconds per request, more than a cached answer (api/cache.py).
 def pool_of(request: Request) -> Database:
     db: Database | None = getattr(request.app.state, "db", None)
     if db is None:
         raise WarehouseUnavailable("the API is starting or stopping; no database pool yet")
     return db
-
-
-async def get_db(request: Request) -> Database:
-    return pool_of(request)
-
-
-DbDep = Annotated[Database, Depends(get_db)]
 
 
 def async_pool_of(request: Request) -> AsyncDatabase:
@@ -48,20 +41,14 @@ def async_pool_of(request: Request) -> AsyncDatabase:
     return adb
 
 
-async def get_cache(request: Request) -> ResponseCache:
+def cache_of(request: Request) -> ResponseCache:
     cache: ResponseCache = request.app.state.cache
     return cache
 
 
-CacheDep = Annotated[ResponseCache, Depends(get_cache)]
-
-
-async def get_settings(request: Request) -> Settings:
+def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 # -- authentication ------------------------------------------------------------------------------
@@ -87,8 +74,7 @@ class Caller:
 AUTH_SCOPE_KEY = "salesops.caller"
 
 
-async def authenticate(request: Request,
-                       key: Annotated[str | None, Depends(api_key_header)]) -> Caller:
+async def check_key(request: Request, key: str | None) -> Caller:
     """Any valid, unrevoked key: 401 when missing or wrong. Checked on every request, on the
     event loop, in one query that also returns the snapshot the response cache is keyed by."""
     if not key:
@@ -104,15 +90,30 @@ async def authenticate(request: Request,
     if row is None or row["revoked_at"] is not None or not keys.verify(key, row["key_hash"]):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key",
                             headers={"WWW-Authenticate": "X-API-Key"})
+    fresh = "no-cache" in request.headers.get("cache-control", "")  # HTTP: do not reuse
     return Caller(name=row["name"], role=row["role"],
-                  snapshot=(row["snapshot"], row["server_started_at"]))
+                  snapshot=None if fresh else (row["snapshot"], row["server_started_at"]))
 
 
-async def require_admin(caller: Annotated[Caller, Depends(authenticate)]) -> Caller:
-    """An admin key: 403 for a viewer key."""
+# One dependency each (plus the header's), so FastAPI resolves as few as possible per request.
+# Order: 401 (key), then 403 (role), then 422 (unknown or repeated parameter), then the
+# parameters' own validation.
+async def authenticate(request: Request,
+                       key: Annotated[str | None, Depends(api_key_header)]) -> Caller:
+    """A viewer or admin key, and only known query parameters."""
+    caller = await check_key(request, key)
+    check_query_names(request)
+    return caller
+
+
+async def require_admin(request: Request,
+                        key: Annotated[str | None, Depends(api_key_header)]) -> Caller:
+    """An admin key (403 for a viewer key), and only known query parameters."""
+    caller = await check_key(request, key)
     if not caller.is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             f"the API key {caller.name!r} has role viewer; this needs admin")
+    check_query_names(request)
     return caller
 
 
@@ -143,9 +144,11 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 WholeNumber = BeforeValidator(_whole_number)
 
 
-async def strict_query(request: Request) -> None:
+def check_query_names(request: Request) -> None:
     """422 for a query parameter the endpoint does not take (a typo such as `start=` would
-    otherwise silently give the default week) or one given more than once."""
+    otherwise silently give the default week) or one given more than once. Part of
+    :func:`authenticate`, once the key is good, so a missing key is a 401 whatever the
+    parameters."""
     route = request.scope.get("route")
     known = _query_names(route.dependant) if route is not None else set()
     seen: set[str] = set()
@@ -156,10 +159,6 @@ async def strict_query(request: Request) -> None:
         if name in seen:
             _invalid(name, None, f"query parameter {name!r} given more than once")
         seen.add(name)
-
-
-#: Put right after the auth dependency, so a missing key is a 401 whatever the parameters.
-StrictQuery = Annotated[None, Depends(strict_query)]
 
 
 def _query_names(dependant: Any) -> set[str]:
@@ -183,7 +182,7 @@ def last_complete_week(today: date) -> Period:
 
 
 async def period(
-    settings: SettingsDep,
+    request: Request,
     start_date: Annotated[IsoDate | None, Query(
         description="First day, inclusive (ISO date). Give both dates or neither; "
                     "neither means the last complete ISO week (Monday-Sunday).")] = None,
@@ -191,7 +190,8 @@ async def period(
         description="Last day, inclusive (ISO date); not before start_date.")] = None,
 ) -> Period:
     if start_date is None and end_date is None:
-        return last_complete_week(datetime.now(ZoneInfo(settings.timezone)).date())
+        today = datetime.now(ZoneInfo(settings_of(request).timezone)).date()
+        return last_complete_week(today)
     if start_date is None or end_date is None:
         missing = "start_date" if start_date is None else "end_date"
         _invalid(missing, None, "give both start_date and end_date, or neither "

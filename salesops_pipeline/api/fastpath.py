@@ -7,9 +7,9 @@ values (``YYYY-MM-DD`` dates, plain decimal numbers without sign or leading zero
 json) — and only when the cache already holds the answer for the same resolved parameters at
 the snapshot its authenticating query saw. It authenticates exactly like the endpoints (same
 query, same checks). Anything else (no or bad key, a viewer key on an admin route, any other
-spelling of a parameter, a cache miss, a database error) goes on to FastAPI untouched, which
-validates, answers and fills the cache; so the fast path can only ever send bytes FastAPI
-produced for the same question, at the same snapshot.
+spelling of a parameter, ``Cache-Control: no-cache``, a cache miss, a database error) goes on
+to FastAPI untouched, which validates, answers and fills the cache; so the fast path can only
+ever send bytes FastAPI produced for the same question, at the same snapshot.
 """
 
 from __future__ import annotations
@@ -90,6 +90,8 @@ class CachedReads:
                 if api_key is not None:
                     return False
                 api_key = value.decode("latin-1")
+            elif name == b"cache-control" and b"no-cache" in value:
+                return False  # the client asks for an answer computed now
         prefix = keys.key_prefix(api_key) if api_key else None
         params = _params(scope["query_string"], known)
         period = self._period(params) if params is not None and has_period else None

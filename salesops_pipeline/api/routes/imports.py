@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 
 from salesops_pipeline.api import queries
-from salesops_pipeline.api.deps import AdminDep, CacheDep, DbDep, StrictQuery, WholeNumber
+from salesops_pipeline.api.deps import AdminDep, WholeNumber
+from salesops_pipeline.api.pool import Database
 from salesops_pipeline.api.routes import PROTECTED
 from salesops_pipeline.api.routes.reports import respond
 from salesops_pipeline.api.schemas import Imports, Message, Rejections
@@ -19,31 +20,31 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip"), W
 
 
 @router.get("", response_model=Imports)
-async def list_imports(caller: AdminDep, _q: StrictQuery, db: DbDep, cache: CacheDep,
+async def list_imports(caller: AdminDep, request: Request,
                        limit: Limit = 50, offset: Offset = 0) -> Any:
     """Every file version the importer has seen, newest first. `status` is one of loaded,
     rejected, duplicate, superseded, failed, running."""
-    def compute() -> Any:
+    def compute(db: Database) -> Any:
         rows = queries.imports(db, limit=limit, offset=offset)
         return {"data": rows, "count": len(rows), "total": queries.import_count(db),
                 "limit": limit, "offset": offset}
-    return await respond(caller, cache, "json", ("imports", limit, offset), Imports, compute)
+    return await respond(caller, request, "json", ("imports", limit, offset), Imports, compute)
 
 
 @router.get("/{import_id}/rejections", response_model=Rejections,
             responses={404: {"model": Message, "description": "No import with this id"}})
 async def rejections(
-    caller: AdminDep, _q: StrictQuery, db: DbDep, cache: CacheDep,
+    caller: AdminDep, request: Request,
     import_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="`id` from GET /imports"),
                          WholeNumber],
     limit: Limit = 100, offset: Offset = 0,
 ) -> Any:
     """The quarantined rows of one import, by Excel row number, with every reason."""
-    def compute() -> Any:
+    def compute(db: Database) -> Any:
         if not queries.import_exists(db, import_id=import_id):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no import with id {import_id}")
         rows = queries.rejections(db, import_id=import_id, limit=limit, offset=offset)
         return {"import_id": import_id, "data": rows, "count": len(rows), "limit": limit,
                 "offset": offset}
     key = ("rejections", import_id, limit, offset)
-    return await respond(caller, cache, "json", key, Rejections, compute)
+    return await respond(caller, request, "json", key, Rejections, compute)

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from salesops_pipeline.api import exports, queries
 from salesops_pipeline.api.deps import (
     AdminDep,
-    CacheDep,
-    DbDep,
     PeriodDep,
-    StrictQuery,
     WholeNumber,
 )
+from salesops_pipeline.api.pool import Database
 from salesops_pipeline.api.routes import PROTECTED
 from salesops_pipeline.api.routes.reports import FormatQuery, answer, respond
 from salesops_pipeline.api.schemas import SalesLine, SalesLines
@@ -38,7 +36,7 @@ def _name(what: str) -> Any:
 @router.get("/lines", response_model=SalesLines,
             responses=exports.export_responses("The fact lines behind the figures"))
 async def sales_lines(
-    caller: AdminDep, _q: StrictQuery, db: DbDep, cache: CacheDep, period: PeriodDep,
+    caller: AdminDep, request: Request, period: PeriodDep,
     seller: Annotated[str | None, _name("seller")] = None,
     product: Annotated[str | None, _name("product")] = None,
     shipping_company: Annotated[str | None, Query(
@@ -52,7 +50,7 @@ async def sales_lines(
 ) -> Any:
     """Sales lines sold in the period (oldest first), each with its workbook (`source_file`),
     Excel row (`source_row_number`) and import: sums of these lines are the report figures."""
-    def compute() -> Any:
+    def compute(db: Database) -> Any:
         rows = queries.sales_lines(db, start=period.start, end=period.end, seller=seller,
                                    product=product, shipping_company=shipping_company,
                                    limit=limit + 1, offset=offset)
@@ -61,4 +59,4 @@ async def sales_lines(
         return answer(rows, period, fmt, name="lines", row_model=SalesLine, limit=limit,
                       offset=offset, next_offset=offset + limit if more else None)
     key = ("lines", period, seller, product, shipping_company, limit, offset)
-    return await respond(caller, cache, fmt, key, SalesLines, compute)
+    return await respond(caller, request, fmt, key, SalesLines, compute)

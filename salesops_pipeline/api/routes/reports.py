@@ -9,24 +9,24 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from salesops_pipeline.api import exports, queries
-from salesops_pipeline.api.cache import ResponseCache, cached_json
+from salesops_pipeline.api.cache import cached_json
 from salesops_pipeline.api.deps import (
-    CacheDep,
     Caller,
-    DbDep,
     Period,
     PeriodDep,
-    SettingsDep,
-    StrictQuery,
     ViewerDep,
     WholeNumber,
+    cache_of,
+    pool_of,
+    settings_of,
 )
 from salesops_pipeline.api.exports import ExportFormat
+from salesops_pipeline.api.pool import Database
 from salesops_pipeline.api.routes import PROTECTED
 from salesops_pipeline.api.schemas import (
     DataQuality,
@@ -48,14 +48,15 @@ FormatQuery = Annotated[ExportFormat, Query(
 SAMPLE_LIMIT = 100
 
 
-async def respond(caller: Caller, cache: ResponseCache, fmt: ExportFormat, key: Hashable,
-                  model: type[BaseModel], compute: Callable[[], Any]) -> Any:
+async def respond(caller: Caller, request: Request, fmt: ExportFormat, key: Hashable,
+                  model: type[BaseModel], compute: Callable[[Database], Any]) -> Any:
     """A JSON answer from the response cache when the snapshot allows (api/cache.py), else
-    ``compute()`` (blocking queries: run in a worker thread). Downloads are never cached."""
+    ``compute(db)`` (blocking queries: run in a worker thread). Downloads are never cached."""
+    db = pool_of(request)
     if fmt != "json":
-        return await run_in_threadpool(compute)
-    return await cached_json(cache, caller.snapshot, key, model,
-                             lambda: run_in_threadpool(compute))
+        return await run_in_threadpool(compute, db)
+    return await cached_json(cache_of(request), caller.snapshot, key, model,
+                             lambda: run_in_threadpool(compute, db))
 
 
 def answer(rows: list[dict[str, Any]], period: Period, fmt: ExportFormat, *, name: str,
@@ -70,74 +71,72 @@ def answer(rows: list[dict[str, Any]], period: Period, fmt: ExportFormat, *, nam
 
 @router.get("/weekly-summary", response_model=WeeklySummary,
             responses=exports.export_responses("Revenue, units and lines per ISO week"))
-async def weekly_summary(caller: ViewerDep, _q: StrictQuery, db: DbDep, cache: CacheDep,
-                         period: PeriodDep, fmt: FormatQuery = "json") -> Any:
+async def weekly_summary(caller: ViewerDep, request: Request, period: PeriodDep,
+                         fmt: FormatQuery = "json") -> Any:
     """Revenue, units and line count per ISO week (Monday-Sunday) touching the period.
 
     Only the days inside the period count: a week cut by `start_date` or `end_date` is partial.
     """
-    def compute() -> Any:
+    def compute(db: Database) -> Any:
         rows = queries.weekly_summary(db, start=period.start, end=period.end)
         return answer(rows, period, fmt, name="weekly-summary", row_model=WeeklySummaryRow)
-    return await respond(caller, cache, fmt, ("weekly-summary", period), WeeklySummary, compute)
+    return await respond(caller, request, fmt, ("weekly-summary", period), WeeklySummary, compute)
 
 
 @router.get("/seller-ranking", response_model=SellerRanking,
             responses=exports.export_responses("Every seller ranked by revenue"))
-async def seller_ranking(caller: ViewerDep, _q: StrictQuery, db: DbDep, cache: CacheDep,
-                         period: PeriodDep, fmt: FormatQuery = "json") -> Any:
+async def seller_ranking(caller: ViewerDep, request: Request, period: PeriodDep,
+                         fmt: FormatQuery = "json") -> Any:
     """Every seller with sales in the period, by revenue; equal revenue shares a rank
     (1, 1, 3) and is listed in name order."""
-    def compute() -> Any:
+    def compute(db: Database) -> Any:
         rows = queries.seller_ranking(db, start=period.start, end=period.end)
         return answer(rows, period, fmt, name="seller-ranking", row_model=SellerRankRow)
-    return await respond(caller, cache, fmt, ("seller-ranking", period), SellerRanking, compute)
+    return await respond(caller, request, fmt, ("seller-ranking", period), SellerRanking, compute)
 
 
 @router.get("/top-products", response_model=TopProducts,
             responses=exports.export_responses("The best-selling products"))
-async def top_products(caller: ViewerDep, _q: StrictQuery, db: DbDep, cache: CacheDep,
-                       period: PeriodDep,
-                 limit: Annotated[int, Query(ge=1, le=1000, description="Rows (1-1000)"),
-                                  WholeNumber] = 10,
-                 fmt: FormatQuery = "json") -> Any:
+async def top_products(caller: ViewerDep, request: Request, period: PeriodDep,
+                       limit: Annotated[int, Query(ge=1, le=1000, description="Rows (1-1000)"),
+                                        WholeNumber] = 10,
+                       fmt: FormatQuery = "json") -> Any:
     """The `limit` products with the most revenue in the period; equal revenue shares a rank."""
-    def compute() -> Any:
+    def compute(db: Database) -> Any:
         rows = queries.top_products(db, start=period.start, end=period.end, limit=limit)
         return answer(rows, period, fmt, name="top-products", row_model=TopProductRow)
-    return await respond(caller, cache, fmt, ("top-products", period, limit), TopProducts,
+    return await respond(caller, request, fmt, ("top-products", period, limit), TopProducts,
                          compute)
 
 
 @router.get("/shipping-breakdown", response_model=ShippingBreakdown,
             responses=exports.export_responses("Revenue per shipping company"))
-async def shipping_breakdown(caller: ViewerDep, _q: StrictQuery, db: DbDep, cache: CacheDep,
+async def shipping_breakdown(caller: ViewerDep, request: Request,
                              period: PeriodDep, fmt: FormatQuery = "json") -> Any:
     """Revenue, lines and share of the period's revenue per shipping company, largest first.
 
     Lines without a shipping company are grouped as "UNKNOWN". `revenue_share` is rounded half
     away from zero to 6 decimal places (0 when the period's revenue is 0).
     """
-    def compute() -> Any:
+    def compute(db: Database) -> Any:
         rows = queries.shipping_breakdown(db, start=period.start, end=period.end)
         return answer(rows, period, fmt, name="shipping-breakdown", row_model=ShippingRow)
-    return await respond(caller, cache, fmt, ("shipping-breakdown", period), ShippingBreakdown,
+    return await respond(caller, request, fmt, ("shipping-breakdown", period), ShippingBreakdown,
                          compute)
 
 
 @router.get("/data-quality", response_model=DataQuality,
             responses=exports.export_responses("Data-quality counts of the period"))
-async def data_quality(caller: ViewerDep, _q: StrictQuery, db: DbDep, cache: CacheDep,
-                       settings: SettingsDep, period: PeriodDep, fmt: FormatQuery = "json"
-                       ) -> Any:
+async def data_quality(caller: ViewerDep, request: Request, period: PeriodDep,
+                       fmt: FormatQuery = "json") -> Any:
     """Data-quality counts summed over the period: "ok" when all are 0, else "warn".
 
     `samples` (up to 100 offending lines) only for admin keys, null for viewer keys. The csv /
     xlsx export is one row: the period, status, tolerance and the counts.
     """
-    def compute() -> Any:
+    def compute(db: Database) -> Any:
         counts = queries.quality_counts(db, start=period.start, end=period.end,
-                                        default_tolerance=settings.price_tolerance)
+                                        default_tolerance=settings_of(request).price_tolerance)
         tolerance = counts.pop("tolerance")
         status = "ok" if not any(counts.values()) else "warn"
         if fmt != "json":
@@ -148,5 +147,5 @@ async def data_quality(caller: ViewerDep, _q: StrictQuery, db: DbDep, cache: Cac
                                            limit=SAMPLE_LIMIT) if caller.is_admin else None)
         return {"start_date": period.start, "end_date": period.end, "status": status,
                 "counts": counts, "tolerance": tolerance, "samples": samples}
-    return await respond(caller, cache, fmt, ("data-quality", period, caller.is_admin),
+    return await respond(caller, request, fmt, ("data-quality", period, caller.is_admin),
                          DataQuality, compute)
