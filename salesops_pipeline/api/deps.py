@@ -19,6 +19,7 @@ from pydantic import BeforeValidator
 from salesops_pipeline.api import keys, queries
 from salesops_pipeline.api.apool import AsyncDatabase
 from salesops_pipeline.api.cache import ResponseCache
+from salesops_pipeline.api.keylookup import KeyLookups
 from salesops_pipeline.api.pool import Database
 from salesops_pipeline.core.warehouse import WarehouseUnavailable
 from salesops_pipeline.settings import Settings
@@ -39,6 +40,13 @@ def async_pool_of(request: Request) -> AsyncDatabase:
     if adb is None:
         raise WarehouseUnavailable("the API is starting or stopping; no database pool yet")
     return adb
+
+
+def key_lookups_of(request: Request) -> KeyLookups:
+    lookups: KeyLookups | None = getattr(request.app.state, "key_lookups", None)
+    if lookups is None:
+        raise WarehouseUnavailable("the API is starting or stopping; no database pool yet")
+    return lookups
 
 
 def cache_of(request: Request) -> ResponseCache:
@@ -85,7 +93,7 @@ async def check_key(request: Request, key: str | None) -> Caller:
         caller: Caller = checked[1]
         return caller
     prefix = keys.key_prefix(key)
-    row = await queries.api_key_by_prefix(async_pool_of(request), prefix=prefix) \
+    row = await queries.api_key_by_prefix(key_lookups_of(request), prefix=prefix) \
         if prefix else None
     if row is None or row["revoked_at"] is not None or not keys.verify(key, row["key_hash"]):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key",

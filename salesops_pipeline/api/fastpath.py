@@ -57,7 +57,7 @@ class CachedReads:
 
     def __init__(self, app: ASGIApp, *, state: Any) -> None:
         self.app = app
-        self.state = state  # the FastAPI app's state: adb, cache, settings
+        self.state = state  # the FastAPI app's state: key_lookups, cache, settings
         report = _PERIOD | {"format"}
         #: path → (its query parameters, takes a period, admin only, cache key maker)
         self.routes: dict[str, tuple[frozenset[str], bool, bool, KeyMaker]] = {
@@ -81,8 +81,8 @@ class CachedReads:
     async def _answer(self, scope: Scope, send: Send, known: frozenset[str], has_period: bool,
                       admin_only: bool, make_key: KeyMaker) -> bool:
         """Send the cached answer and return True, or return False having sent nothing."""
-        cache, adb = self.state.cache, self.state.adb
-        if adb is None or not len(cache):
+        cache, lookups = self.state.cache, self.state.key_lookups
+        if lookups is None or not len(cache):
             return False
         api_key = None
         for name, value in scope["headers"]:
@@ -98,7 +98,7 @@ class CachedReads:
         if prefix is None or params is None or period is False:
             return False
         try:
-            row = await queries.api_key_by_prefix(adb, prefix=prefix)
+            row = await queries.api_key_by_prefix(lookups, prefix=prefix)
         except WarehouseUnavailable:
             return False
         if row is None or row["revoked_at"] is not None \

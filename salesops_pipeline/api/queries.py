@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from salesops_pipeline.api.apool import AsyncDatabase
+from salesops_pipeline.api.keylookup import KeyLookups
 from salesops_pipeline.core.report_queries import (  # noqa: F401 - the API's query surface
     Fetcher,
     Row,
@@ -23,14 +24,11 @@ from salesops_pipeline.core.report_queries import (  # noqa: F401 - the API's qu
 )
 
 
-async def api_key_by_prefix(db: AsyncDatabase, *, prefix: str) -> Row | None:
+async def api_key_by_prefix(lookups: KeyLookups, *, prefix: str) -> Row | None:
     """The key's row plus the statement's snapshot and the server's start time: equal pairs
-    see equal data, which is what the response cache (api/cache.py) is keyed by."""
-    rows = await db.fetch(
-        "SELECT name, role, key_hash, revoked_at, pg_current_snapshot()::text AS snapshot,"
-        " pg_postmaster_start_time() AS server_started_at"
-        " FROM salesops.api_key WHERE key_prefix = %(prefix)s", {"prefix": prefix})
-    return rows[0] if rows else None
+    see equal data, which is what the response cache (api/cache.py) is keyed by. Keys of
+    requests arriving together are looked up in one query (api/keylookup.py)."""
+    return await lookups.get(prefix)
 
 
 _LINE_FILTERS = """
