@@ -10,8 +10,9 @@ an import, a revoked key) misses and reads the database: nothing to invalidate, 
 no race. (A miss computes its answer in a later statement than the one that read S, so a
 stored answer is never older than its key; at worst it is newer, which is not stale.)
 
-Only successful JSON bodies are stored, at most :data:`MAX_ENTRIES` answers of at most
-:data:`MAX_BODY_BYTES`, least recently used first out; a new snapshot empties the cache.
+Only successful JSON bodies are stored: at most :data:`MAX_ENTRIES` answers and
+:data:`MAX_TOTAL_BYTES` in all, none over :data:`MAX_BODY_BYTES`, least recently used first
+out; a new snapshot empties the cache.
 """
 
 from __future__ import annotations
@@ -25,16 +26,20 @@ from pydantic import BaseModel
 
 MAX_ENTRIES = 4096
 MAX_BODY_BYTES = 1 << 20
+MAX_TOTAL_BYTES = 64 << 20
 JSON = "application/json"
 
 
 class ResponseCache:
     """Serialized answers of one snapshot; used from the event loop only (no locks needed)."""
 
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, max_entries: int = MAX_ENTRIES,
+                 max_total_bytes: int = MAX_TOTAL_BYTES) -> None:
         self.max_entries = max_entries
+        self.max_total_bytes = max_total_bytes
         self.snapshot: Hashable | None = None
         self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._bytes = 0
         self.hits = 0
         self.misses = 0
 
@@ -53,10 +58,12 @@ class ResponseCache:
             # Requests in flight may still hold an older snapshot; only its answers are lost.
             self.snapshot = snapshot
             self._entries.clear()
+            self._bytes = 0
+        old = self._entries.pop(key, None)
+        self._bytes += len(body) - (len(old) if old is not None else 0)
         self._entries[key] = body
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        while len(self._entries) > self.max_entries or self._bytes > self.max_total_bytes:
+            self._bytes -= len(self._entries.popitem(last=False)[1])
 
     def __len__(self) -> int:
         return len(self._entries)

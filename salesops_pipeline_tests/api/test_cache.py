@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
+from salesops_pipeline.api.cache import ResponseCache
 from salesops_pipeline.api.keys import revoke_key
 from salesops_pipeline_tests.api.builders import (
     line,
@@ -42,7 +43,9 @@ def _twice(client: TestClient, path: str, **params) -> dict:
 def test_repeated_answer_is_cached_and_identical(viewer: TestClient, sql, path: str) -> None:
     write_reports(sql, [line(DAY, "Ada", "Laptop", "10.50")])
     write_quality(sql, DAY, mismatched_total_count=1)
-    _twice(viewer, path, **PERIOD)
+    body = _twice(viewer, path, **PERIOD)
+    fresh = viewer.get(path, params=PERIOD, headers={"Cache-Control": "no-cache"})
+    assert fresh.headers["x-cache"] == "miss" and fresh.json() == body
 
 
 def test_changed_report_figure_is_seen_on_the_next_request(viewer: TestClient, sql) -> None:
@@ -121,3 +124,17 @@ def test_lines_filters_are_part_of_the_cache_key(admin: TestClient, sql) -> None
     assert [x["seller"] for x in ada] == ["Ada"] and [x["seller"] for x in bob] == ["Bob"]
     assert len(_twice(admin, "/reports/lines", limit="1", **PERIOD)["data"]) == 1
     assert admin.get("/reports/lines", params={"seller": "A\x00", **PERIOD}).status_code == 422
+
+
+def test_cache_bounds_entries_and_bytes_and_forgets_old_snapshots() -> None:
+    cache = ResponseCache(max_entries=3, max_total_bytes=10)
+    cache.put("s1", "a", b"1234")
+    cache.put("s1", "b", b"1234")
+    assert cache.get("s1", "a") == b"1234"  # a is now the most recently used
+    cache.put("s1", "c", b"1234")  # 12 bytes > 10: b (least recently used) goes
+    assert cache.get("s1", "b") is None and cache.get("s1", "a") == b"1234"
+    assert cache.get("s2", "a") is None  # another snapshot never sees these answers
+    cache.put("s2", "d", b"1")
+    assert len(cache) == 1 and cache.get("s1", "a") is None
+    cache.put(None, "e", b"1")  # no snapshot (Cache-Control: no-cache): not stored
+    assert cache.get(None, "e") is None and len(cache) == 1
