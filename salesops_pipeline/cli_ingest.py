@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from salesops_pipeline.core.workbook import is_candidate_file
 from salesops_pipeline.errors import SalesOpsError
 from salesops_pipeline.settings import Settings, redact
 
+SETTLE_SECONDS = 60
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
@@ -68,11 +70,19 @@ def ingest_files(keys: list[str], settings: Settings, *, instance=None,
 
 def _outcome(settings: Settings, key: str, run_id: str, success: bool) -> FileOutcome:
     sha, _ = sha256_inside(key, Path(settings.data_dir))
-    with connect(settings.warehouse_url()) as conn, conn.cursor() as cur:
-        cur.execute("SELECT status, rows_read, rows_loaded, rows_rejected, error"
-                    " FROM salesops.import_log WHERE source_file = %s AND sha256 = %s",
-                    (key, sha))
-        row = cur.fetchone()
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while True:
+        with connect(settings.warehouse_url()) as conn, conn.cursor() as cur:
+            cur.execute("SELECT status, rows_read, rows_loaded, rows_rejected, error"
+                        " FROM salesops.import_log WHERE source_file = %s AND sha256 = %s",
+                        (key, sha))
+            row = cur.fetchone()
+        # A concurrent import of the same version (another command, the sensor's run) may be
+        # the one publishing it: give it a moment before calling this version unfinished.
+        if not (success and row and row[0] in ("running", "staged")) or (
+                time.monotonic() > deadline):
+            break
+        time.sleep(0.5)
     if row is None:
         return FileOutcome(key, "failed", 0, 0, 0, f"Dagster run {run_id} failed; see its logs",
                            run_id)

@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     timezone: str = Field(default="UTC", validation_alias="SALESOPS_TIMEZONE")
     max_import_age_hours: int = Field(default=168, validation_alias="SALESOPS_MAX_IMPORT_AGE_HOURS")
     settle_seconds: float = Field(default=10.0, ge=0, validation_alias="SALESOPS_SETTLE_SECONDS")
+    ingest_batch_files: int = Field(default=25, ge=1, le=1000,
+                                    validation_alias="SALESOPS_INGEST_BATCH_FILES")
     seed_sample: bool = Field(default=True, validation_alias="SALESOPS_SEED_SAMPLE")
     nightly_cron: str = Field(default="30 2 * * *", validation_alias="SALESOPS_NIGHTLY_CRON")
     run_history_days: int = Field(default=90, ge=1, validation_alias="SALESOPS_RUN_HISTORY_DAYS")

@@ -9,7 +9,13 @@ from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
 from salesops_pipeline.defs.checks import all_checks
 from salesops_pipeline.defs.exports import weekly_report_export
-from salesops_pipeline.defs.ingest import FILE_TAG, ingest_assets, ingest_job, sales_files
+from salesops_pipeline.defs.ingest import (
+    FILE_TAG,
+    ingest_assets,
+    ingest_job,
+    partition_range_tags,
+    sales_files,
+)
 from salesops_pipeline.defs.maintenance import nightly_maintenance
 from salesops_pipeline.defs.reports import reports_job, sales_reports
 from salesops_pipeline.defs.resources import QualityResource, SalesFolderResource, WarehouseResource
@@ -50,6 +56,16 @@ class Ingestor:
         job = self.definitions().resolve_job_def(ingest_job.name)
         return job.execute_in_process(partition_key=key, instance=self.instance,
                                       tags={FILE_TAG: key}, raise_on_error=raise_on_error)
+
+    def run_batch(self, keys: list[str], *, raise_on_error: bool = False
+                  ) -> ExecuteInProcessResult:
+        """Import several new files in one run over their partition range, like the sensor."""
+        self.instance.add_dynamic_partitions(sales_files.name, keys)
+        order = self.instance.get_dynamic_partitions(sales_files.name)
+        assert order[order.index(keys[0]):order.index(keys[-1]) + 1] == keys, "not contiguous"
+        job = self.definitions().resolve_job_def(ingest_job.name)
+        return job.execute_in_process(instance=self.instance, raise_on_error=raise_on_error,
+                                      tags=partition_range_tags(keys[0], keys[-1]))
 
     def refresh(self, *, full: bool = False) -> ExecuteInProcessResult:
         """Refresh the reports and run every check on the whole warehouse (a failing blocking

@@ -24,7 +24,9 @@ def test_definitions_load(database_url: str) -> None:
 
 def test_dagster_yaml_uses_postgres_from_environment() -> None:
     config = yaml.safe_load(Path(PROJECT_ROOT / "dagster.yaml").read_text())
-    assert config["storage"]["postgres"]["postgres_url"] == {"env": "DAGSTER_PG_URL"}
+    storage = config["storage"]["custom"]
+    assert storage["class"] == "PooledPostgresStorage"
+    assert storage["config"]["postgres_url"] == {"env": "DAGSTER_PG_URL"}
     assert config["run_coordinator"]["class"] == "QueuedRunCoordinator"
     assert config["telemetry"]["enabled"] is False
     assert "password" not in Path(PROJECT_ROOT / "dagster.yaml").read_text().lower().replace(
@@ -35,6 +37,7 @@ def test_dagster_instance_runs_on_postgres(database_url: str, tmp_path: Path, mo
     """Load the real dagster.yaml against the test server: storage tables are created there."""
     import shutil
 
+    import sqlalchemy
     from dagster import DagsterInstance
     from dagster_postgres import PostgresRunStorage
 
@@ -45,5 +48,13 @@ def test_dagster_instance_runs_on_postgres(database_url: str, tmp_path: Path, mo
     try:
         assert isinstance(instance.run_storage, PostgresRunStorage)
         assert instance.get_runs() == []
+        # Pooled: many storage calls reuse a few connections instead of one connect each.
+        connects: list[object] = []
+        for engine in (instance.run_storage._engine, instance.event_log_storage._engine):
+            sqlalchemy.event.listen(engine, "connect", lambda *a: connects.append(a))
+        for _ in range(20):
+            instance.get_runs()
+            instance.event_log_storage.get_dynamic_partitions("sales_files")
+        assert len(connects) <= 2, "40 storage calls should reuse pooled connections"
     finally:
         instance.dispose()

@@ -113,3 +113,22 @@ def scan(root: Path, state: dict[str, Seen], *, settle_seconds: float = 10.0,
             result.vanished.append(key)
             seen.size, seen.mtime_ns, seen.sha256 = -1, 0, None
     return result
+
+
+Version = tuple[str, str, int]  # key, sha256, version number
+
+
+def plan_runs(versions: list[Version], known: set[str], batch_size: int
+              ) -> tuple[list[Version], list[list[Version]]]:
+    """Split new versions into lone runs and batches of files never seen before.
+
+    Files that are new to the partition set are added to it in this order, so each batch is a
+    contiguous range of partitions and one run imports it. A name that is already a partition
+    (a corrected re-export, a file dropped again) gets its own run, since its partition sits
+    elsewhere in the order.
+    """
+    lone = [v for v in versions if v[0] in known]
+    fresh = [v for v in versions if v[0] not in known]
+    batches = [fresh[i:i + batch_size] for i in range(0, len(fresh), batch_size)]
+    lone += [b[0] for b in batches if len(b) == 1]
+    return lone, [b for b in batches if len(b) > 1]

@@ -1,7 +1,8 @@
 """The import log: one row per file version (name + sha256), and the decision what to do with it.
 
 Every decision is taken under a per-file advisory lock, so two imports of the same file at the
-same moment end as one import.
+same moment end as one import, and under a per-content lock, so the same bytes arriving under
+two names at the same moment load once (the second is a duplicate of the first).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from salesops_pipeline.core.files import FileVersion
 Cursor = psycopg2.extensions.cursor
 
 LOCK_FILE = "SELECT pg_advisory_xact_lock(hashtextextended('salesops.file:' || %s, 0))"
+LOCK_CONTENT = "SELECT pg_advisory_xact_lock(hashtextextended('salesops.sha256:' || %s, 0))"
 
 
 class Action(StrEnum):
     IMPORT = "import"            # stage and publish this version
     ALREADY_LOADED = "already_loaded"  # same name, same bytes: nothing changes
+    STAGED = "staged"            # another run staged these bytes already: publish that
     DUPLICATE = "duplicate"      # same bytes loaded under another name: recorded, nothing loaded
 
 
@@ -48,10 +51,17 @@ def decide(cur: Cursor, version: FileVersion, run_id: str | None) -> Decision:
         cur.execute("UPDATE salesops.import_log SET source_missing = false WHERE import_id = %s"
                     " AND source_missing", (existing[0],))
         return Decision(Action.ALREADY_LOADED, existing[0], "same name and bytes already loaded")
+    if existing and existing[1] == "staged":
+        # Staging commits with this status under the file lock, so the rows are complete: a
+        # second import of the same version publishes them instead of staging again.
+        return Decision(Action.STAGED, existing[0], "these bytes are staged already; publishing")
+    # Same bytes under another name, loaded or on its way (in this batch or a concurrent run):
+    # the lock on the content makes two names with equal bytes decide one after the other.
+    cur.execute(LOCK_CONTENT, (version.sha256,))
     cur.execute(
         "SELECT import_id, source_file FROM salesops.import_log"
-        " WHERE sha256 = %s AND status = 'loaded' AND source_file <> %s"
-        " ORDER BY import_id LIMIT 1",
+        " WHERE sha256 = %s AND status IN ('loaded', 'staged', 'running') AND source_file <> %s"
+        " ORDER BY status = 'loaded' DESC, import_id LIMIT 1",
         (version.sha256, version.key),
     )
     original = cur.fetchone()

@@ -1,12 +1,14 @@
 """Data-quality and integrity queries behind the asset checks.
 
 The four business rules are the same expressions as in sql/queries/refresh_reports.sql (which
-materializes their daily counts). Every function can be scoped to one file (`source_file`), so a
-check after an import reads that file's rows through the (source_file, row) index, not the table.
+materializes their daily counts). Every function can be scoped to some files (`source_files`), so
+a check after an import reads those files' rows through the (source_file, row) index, not the
+whole table; None means the whole warehouse.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -21,9 +23,13 @@ RULES: dict[str, str] = {
     "negative_amount": "(f.unit_price < 0 OR f.total_price < 0)",
     "missing_shipping_company": "f.shipping_company_id IS NULL",
 }
-SCOPE = "(%(file)s::text IS NULL OR f.source_file = %(file)s)"
+SCOPE = "(%(files)s::text[] IS NULL OR f.source_file = ANY(%(files)s::text[]))"
 SAMPLE_COLUMNS = ("source_file", "source_row_number", "sold_at", "unit_price", "units",
                   "total_price")
+
+
+def _files(source_files: Sequence[str] | None) -> list[str] | None:
+    return None if source_files is None else list(source_files)
 
 
 @dataclass(frozen=True)
@@ -39,10 +45,10 @@ def _samples(cur: Cursor) -> list[dict[str, object]]:
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def rule_findings(cur: Cursor, *, tolerance: Decimal, source_file: str | None = None,
+def rule_findings(cur: Cursor, *, tolerance: Decimal, source_files: Sequence[str] | None = None,
                   limit: int = 20) -> dict[str, Finding]:
     """Counts of every rule in one scan, then a sample of each rule that has hits."""
-    params = {"tolerance": tolerance, "file": source_file, "limit": limit}
+    params = {"tolerance": tolerance, "files": _files(source_files), "limit": limit}
     counts = ", ".join(f"count(*) FILTER (WHERE {expr})" for expr in RULES.values())
     cur.execute(f"SELECT {counts} FROM salesops.fact_sales_line f WHERE {SCOPE}", params)
     totals = dict(zip(RULES, cur.fetchone(), strict=True))
@@ -58,11 +64,12 @@ def rule_findings(cur: Cursor, *, tolerance: Decimal, source_file: str | None = 
     return findings
 
 
-def quarantined(cur: Cursor, *, source_file: str | None = None, limit: int = 20) -> Finding:
+def quarantined(cur: Cursor, *, source_files: Sequence[str] | None = None,
+                limit: int = 20) -> Finding:
     """Rows of the loaded file versions that were quarantined."""
     where = ("FROM salesops.rejected_row f JOIN salesops.import_log i USING (import_id)"
              f" WHERE i.status = 'loaded' AND {SCOPE}")
-    params = {"file": source_file, "limit": limit}
+    params = {"files": _files(source_files), "limit": limit}
     cur.execute(f"SELECT count(*) {where}", params)
     count = cur.fetchone()[0]
     cur.execute(f"SELECT f.source_file, f.source_row_number, f.reasons {where}"
@@ -70,17 +77,17 @@ def quarantined(cur: Cursor, *, source_file: str | None = None, limit: int = 20)
     return Finding(count, _samples(cur))
 
 
-def duplicate_source_rows(cur: Cursor, *, source_file: str | None = None) -> Finding:
+def duplicate_source_rows(cur: Cursor, *, source_files: Sequence[str] | None = None) -> Finding:
     cur.execute(
         "SELECT source_file, source_row_number, count(*) AS copies"
         f" FROM salesops.fact_sales_line f WHERE {SCOPE}"
         " GROUP BY source_file, source_row_number HAVING count(*) > 1"
-        " ORDER BY 1, 2", {"file": source_file})
+        " ORDER BY 1, 2", {"files": _files(source_files)})
     rows = _samples(cur)
     return Finding(len(rows), rows[:20])
 
 
-def orphan_keys(cur: Cursor, *, source_file: str | None = None) -> Finding:
+def orphan_keys(cur: Cursor, *, source_files: Sequence[str] | None = None) -> Finding:
     """Fact rows whose dimension or import key points nowhere."""
     cur.execute(
         "SELECT f.source_file, f.source_row_number,"
@@ -94,24 +101,25 @@ def orphan_keys(cur: Cursor, *, source_file: str | None = None) -> Finding:
         " LEFT JOIN salesops.import_log i USING (import_id)"
         f" WHERE {SCOPE} AND (p.product_id IS NULL OR s.seller_id IS NULL OR i.import_id IS NULL"
         "   OR (f.shipping_company_id IS NOT NULL AND c.shipping_company_id IS NULL))"
-        " LIMIT 1000", {"file": source_file})
+        " LIMIT 1000", {"files": _files(source_files)})
     rows = _samples(cur)
     return Finding(len(rows), rows[:20])
 
 
-def import_count_mismatches(cur: Cursor, *, source_file: str | None = None) -> Finding:
+def import_count_mismatches(cur: Cursor, *, source_files: Sequence[str] | None = None) -> Finding:
     """Loaded file versions whose logged row count differs from their rows in the fact table."""
     cur.execute(
         "SELECT i.import_id, i.source_file, i.rows_loaded AS logged, count(f.sales_line_id) AS"
         " in_facts FROM salesops.import_log i"
         " LEFT JOIN salesops.fact_sales_line f ON f.import_id = i.import_id"
-        " WHERE i.status = 'loaded' AND (%(file)s::text IS NULL OR i.source_file = %(file)s)"
+        " WHERE i.status = 'loaded'"
+        " AND (%(files)s::text[] IS NULL OR i.source_file = ANY(%(files)s::text[]))"
         " GROUP BY i.import_id HAVING i.rows_loaded <> count(f.sales_line_id)"
         " UNION ALL"
         " SELECT f.import_id, f.source_file, NULL, count(*) FROM salesops.fact_sales_line f"
         " JOIN salesops.import_log i USING (import_id)"
         f" WHERE i.status <> 'loaded' AND {SCOPE} GROUP BY f.import_id, f.source_file",
-        {"file": source_file})
+        {"files": _files(source_files)})
     rows = _samples(cur)
     return Finding(len(rows), rows[:20])
 

@@ -1,8 +1,9 @@
 """Asset checks: business rules (WARN) and integrity (ERROR, blocking) on the facts, report
 reconciliation on the reports, and import freshness.
 
-On a per-file ingest run the fact checks look at that file only; in the report and weekly jobs
-(no partition) they look at the whole warehouse.
+On an ingest run the fact checks look at that run's files only (one file, or the batch of new
+files one sensor tick saw); in the report and weekly jobs (no partition) they look at the whole
+warehouse.
 """
 
 from collections.abc import Iterator
@@ -36,18 +37,27 @@ INTEGRITY_DESCRIPTIONS = {
 }
 
 
-def _scope(context: AssetCheckExecutionContext) -> str | None:
+def _scope(context: AssetCheckExecutionContext) -> list[str] | None:
     op = context.op_execution_context
-    return op.partition_key if op.has_partition_key else None
+    if op.has_partition_key or op.has_partition_key_range:
+        return list(op.partition_keys)
+    return None
 
 
 def _result(name: str, finding: quality.Finding, severity: AssetCheckSeverity,
-            scope: str | None, **extra: object) -> AssetCheckResult:
+            scope: list[str] | None, **extra: object) -> AssetCheckResult:
     return AssetCheckResult(
         check_name=name, asset_key=fact_sales_line.key, passed=finding.count == 0,
         severity=severity,
-        metadata={"count": finding.count, "scope": scope or "whole warehouse",
+        metadata={"count": finding.count, "scope": _describe(scope),
                   "samples": MetadataValue.json(_jsonable(finding.samples)), **extra})
+
+
+def _describe(scope: list[str] | None) -> str:
+    if scope is None:
+        return "whole warehouse"
+    return scope[0] if len(scope) == 1 else f"{len(scope)} files: {', '.join(scope[:5])}" + (
+        " …" if len(scope) > 5 else "")
 
 
 def _jsonable(rows: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -65,8 +75,8 @@ def data_quality_rules(context: AssetCheckExecutionContext, warehouse: Warehouse
     scope = _scope(context)
     with warehouse.connection() as conn, conn.cursor() as cur:
         findings = quality.rule_findings(cur, tolerance=quality_settings.tolerance,
-                                         source_file=scope)
-        findings["quarantined_rows"] = quality.quarantined(cur, source_file=scope)
+                                         source_files=scope)
+        findings["quarantined_rows"] = quality.quarantined(cur, source_files=scope)
     for name, finding in findings.items():
         yield _result(name, finding, AssetCheckSeverity.WARN, scope,
                       tolerance=str(quality_settings.tolerance))
@@ -82,12 +92,12 @@ def integrity(context: AssetCheckExecutionContext, warehouse: WarehouseResource
     scope = _scope(context)
     with warehouse.connection() as conn, conn.cursor() as cur:
         yield _result("no_duplicate_source_rows",
-                      quality.duplicate_source_rows(cur, source_file=scope),
+                      quality.duplicate_source_rows(cur, source_files=scope),
                       AssetCheckSeverity.ERROR, scope)
-        yield _result("no_orphan_keys", quality.orphan_keys(cur, source_file=scope),
+        yield _result("no_orphan_keys", quality.orphan_keys(cur, source_files=scope),
                       AssetCheckSeverity.ERROR, scope)
         yield _result("import_counts_match",
-                      quality.import_count_mismatches(cur, source_file=scope),
+                      quality.import_count_mismatches(cur, source_files=scope),
                       AssetCheckSeverity.ERROR, scope)
 
 

@@ -1,8 +1,12 @@
 """Ingestion assets, one dynamic partition per file (its path relative to SALES_DATA_DIR).
 
 raw_sales_rows (parse + COPY into staging) → dim_product / dim_seller / dim_shipping_company
-(set-based upserts) → fact_sales_line (atomic switch of the file's facts). The steps hand each
+(set-based upserts) → fact_sales_line (atomic switch of each file's facts). The steps hand each
 other nothing but the import log: every step is a set-based SQL statement on staged rows.
+
+A run imports one file (a partition) or a batch of new files (a contiguous range of partitions,
+which the sensor requests when many files arrive at once: the run's start-up cost is paid once
+per batch, not per file). Each file still has its own import, lock, transaction and metadata.
 """
 
 
@@ -27,31 +31,67 @@ from salesops_pipeline.core import import_log, loader
 from salesops_pipeline.core.files import FileVersion, private_copy
 from salesops_pipeline.defs.metadata import import_metadata, rejections_markdown
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
-from salesops_pipeline.defs.retry import retry_transient_db_errors
+from salesops_pipeline.defs.retry import TRANSIENT, retry_transient_db_errors
 from salesops_pipeline.errors import UnsafePath, WorkbookError
 
 sales_files = DynamicPartitionsDefinition(name="sales_files")
 INGEST_GROUP = "ingest"
 FILE_TAG = "salesops/file"
 KIND_TAG = "salesops/kind"
+BATCH_TAG = "salesops/batch_files"
 READABLE_CHECK = "file_is_readable_workbook"
 
 
 @asset(
     partitions_def=sales_files, group_name=INGEST_GROUP, kinds={"excel", "postgres"},
     check_specs=[AssetCheckSpec(READABLE_CHECK, asset="raw_sales_rows",
-                                description="The file is a workbook with the sales columns.")],
-    description="Parse one workbook and COPY its rows into staging; bad rows go to quarantine.",
+                                description="The run's files are sales workbooks.")],
+    description="Parse each workbook of the run and COPY its rows into staging; bad rows go to "
+                "quarantine.",
 )
 def raw_sales_rows(context: AssetExecutionContext, warehouse: WarehouseResource,
                    sales_folder: SalesFolderResource) -> MaterializeResult:
-    with retry_transient_db_errors():
-        return _extract(context, warehouse, sales_folder)
+    """One file (its partition) or a batch of new files (a partition range) per run.
+
+    In a batch, a file that fails is recorded in the import log and the others go on; the run
+    fails at the end of fact_sales_line. A lone file's failure fails the run here, as before.
+    """
+    keys = list(context.partition_keys)
+    problems: dict[str, str] = {}
+    for n, key in enumerate(keys, 1):
+        with retry_transient_db_errors():
+            try:
+                metadata, problem = _extract(context, warehouse, sales_folder, key)
+            except TRANSIENT:
+                raise
+            except Exception as exc:
+                if len(keys) == 1:
+                    raise
+                metadata, problem = {"file": key, "action": "failed"}, _reason(exc)
+                context.log.error(f"{key}: not imported: {problem}")
+        context.add_asset_metadata(metadata, partition_key=key)
+        if problem:
+            problems[key] = problem
+        if len(keys) > 1 and (n % 10 == 0 or n == len(keys)):
+            context.log.info(f"{n}/{len(keys)} files staged")
+    if len(keys) == 1:
+        detail = problems.get(keys[0]) or metadata.get("detail", "")
+        return MaterializeResult(check_results=[_readable(not problems, str(detail))])
+    detail = "; ".join(f"{k}: {p}" for k, p in list(problems.items())[:10]) or (
+        f"all {len(keys)} files readable")
+    return MaterializeResult(
+        metadata={"files": len(keys), "files_not_staged": len(problems)},
+        check_results=[_readable(not problems, detail)])
+
+
+def _reason(exc: Exception) -> str:
+    return exc.description if isinstance(exc, Failure) and exc.description else (
+        f"{type(exc).__name__}: {exc}"[:2000])
 
 
 def _extract(context: AssetExecutionContext, warehouse: WarehouseResource,
-             sales_folder: SalesFolderResource) -> MaterializeResult:
-    key = context.partition_key
+             sales_folder: SalesFolderResource, key: str) -> tuple[dict[str, object], str | None]:
+    """Stage one file; return its metadata and, when it was rejected, why."""
     try:
         with private_copy(key, sales_folder.root) as version:
             return _import_version(context, warehouse, sales_folder, version)
@@ -63,7 +103,8 @@ def _extract(context: AssetExecutionContext, warehouse: WarehouseResource,
 
 
 def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource,
-                    sales_folder: SalesFolderResource, version: FileVersion) -> MaterializeResult:
+                    sales_folder: SalesFolderResource, version: FileVersion
+                    ) -> tuple[dict[str, object], str | None]:
     """Record, stage and report one version (parsed from the private copy that was hashed)."""
     key = version.key
     with warehouse.connection() as conn:
@@ -72,8 +113,7 @@ def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource
             "import_id": decision.import_id, "action": decision.action.value}
     if decision.action is not import_log.Action.IMPORT:
         context.log.info(f"{key}: {decision.detail}")
-        return MaterializeResult(metadata={**base, "detail": decision.detail},
-                                 check_results=[_readable(True, decision.detail)])
+        return {**base, "detail": decision.detail}, None
     context.log.info(f"{key}: staging import {decision.import_id} ({version.size:,} bytes)")
     try:
         with warehouse.connection() as conn:
@@ -85,23 +125,25 @@ def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource
         with warehouse.connection() as conn:
             import_log.mark_rejected(conn.cursor(), decision.import_id, str(exc))
         context.log.error(f"{key}: file rejected: {exc}")
-        return MaterializeResult(metadata={**base, "action": "rejected", "error": str(exc)},
-                                 check_results=[_readable(False, str(exc))])
+        return {**base, "action": "rejected", "error": str(exc)}, str(exc)
     except Exception as exc:
         _record_failure(warehouse, decision.import_id, exc)
         raise
     rate = staged.rows_read / staged.seconds if staged.seconds else 0.0
-    return MaterializeResult(
-        metadata={
-            **base, "sheet": staged.sheet_name, "header_row": staged.header_row,
-            "rows_read": staged.rows_read, "rows_staged": staged.rows_staged,
-            "rows_rejected": staged.rows_rejected,
-            "rejected_sample": MetadataValue.md(rejections_markdown(staged.sample_rejections)),
-            "duration_s": round(staged.seconds, 3), "rows_per_second": round(rate),
-        },
-        check_results=[_readable(True, f"sheet {staged.sheet_name!r}, header row "
-                                       f"{staged.header_row}")],
-    )
+    return {
+        **base, "sheet": staged.sheet_name, "header_row": staged.header_row,
+        "rows_read": staged.rows_read, "rows_staged": staged.rows_staged,
+        "rows_rejected": staged.rows_rejected,
+        "rejected_sample": MetadataValue.md(rejections_markdown(staged.sample_rejections)),
+        "duration_s": round(staged.seconds, 3), "rows_per_second": round(rate),
+        "detail": f"sheet {staged.sheet_name!r}, header row {staged.header_row}",
+    }, None
+
+
+def partition_range_tags(first: str, last: str) -> dict[str, str]:
+    """Dagster's run tags for a run over the partitions first..last (in the order added)."""
+    return {"dagster/asset_partition_range_start": first,
+            "dagster/asset_partition_range_end": last}
 
 
 def _readable(passed: bool, detail: str) -> AssetCheckResult:
@@ -118,10 +160,14 @@ def _record_failure(warehouse: WarehouseResource, import_id: int, exc: Exception
         pass
 
 
-def _staged_import(warehouse: WarehouseResource, key: str) -> int | None:
+def _staged_import(warehouse: WarehouseResource, key: str, run_id: str) -> int | None:
+    """The file's version to publish: staged, or being staged right now (publish waits for it
+    on the file lock); this run's own version first when a stale one is also pending."""
     with warehouse.connection() as conn, conn.cursor() as cur:
         cur.execute("SELECT import_id FROM salesops.import_log WHERE source_file = %s"
-                    " AND status = 'staged' ORDER BY import_id DESC LIMIT 1", (key,))
+                    " AND status IN ('staged', 'running')"
+                    " ORDER BY status = 'staged' DESC, run_id = %s DESC, import_id DESC LIMIT 1",
+                    (key, run_id))
         row = cur.fetchone()
     return row[0] if row else None
 
@@ -130,20 +176,26 @@ def _dimension_asset(table: str):
     @asset(
         name=table, partitions_def=sales_files, group_name=INGEST_GROUP, kinds={"postgres"},
         deps=[raw_sales_rows],
-        description=f"Upsert the names of the staged file into salesops.{table}.",
+        description=f"Upsert the names of the staged files into salesops.{table}.",
     )
     def _dimension(context: AssetExecutionContext, warehouse: WarehouseResource
                    ) -> MaterializeResult:
-        with retry_transient_db_errors():
-            import_id = _staged_import(warehouse, context.partition_key)
-            if import_id is None:
-                return MaterializeResult(metadata={"detail": "nothing staged for this file"})
-            with warehouse.connection() as conn:
-                distinct, inserted = loader.upsert_dimension(conn, import_id=import_id,
-                                                             table=table)
-        context.log.info(f"{table}: {inserted} new of {distinct} names in import {import_id}")
-        return MaterializeResult(metadata={"import_id": import_id, "names_in_file": distinct,
-                                           "names_inserted": inserted})
+        total_inserted = 0
+        for key in context.partition_keys:
+            with retry_transient_db_errors():
+                import_id = _staged_import(warehouse, key, context.run_id)
+                if import_id is None:
+                    context.add_asset_metadata({"detail": "nothing staged for this file"},
+                                               partition_key=key)
+                    continue
+                with warehouse.connection() as conn:
+                    distinct, inserted = loader.upsert_dimension(conn, import_id=import_id,
+                                                                 table=table)
+            total_inserted += inserted
+            context.add_asset_metadata({"import_id": import_id, "names_in_file": distinct,
+                                        "names_inserted": inserted}, partition_key=key)
+        context.log.info(f"{table}: {total_inserted} new names")
+        return MaterializeResult()
 
     return _dimension
 
@@ -156,19 +208,44 @@ dim_shipping_company = _dimension_asset("dim_shipping_company")
 @asset(
     partitions_def=sales_files, group_name=INGEST_GROUP, kinds={"postgres"},
     deps=[raw_sales_rows, dim_product, dim_seller, dim_shipping_company],
-    description="Switch the file's facts to the staged version in one transaction.",
+    description="Switch each file's facts to its staged version, one transaction per file.",
 )
 def fact_sales_line(context: AssetExecutionContext, warehouse: WarehouseResource
                     ) -> MaterializeResult:
-    key = context.partition_key
-    with retry_transient_db_errors():
-        import_id = _staged_import(warehouse, key)
+    keys = list(context.partition_keys)
+    for key in keys:
+        with retry_transient_db_errors():
+            try:
+                metadata = _publish(context, warehouse, key)
+            except TRANSIENT:
+                raise
+            except Exception as exc:
+                if len(keys) == 1:
+                    raise
+                context.log.error(f"{key}: not published: {_reason(exc)}")
+                metadata = {"file": key, "detail": "publishing failed; see the import log"}
+        context.add_asset_metadata(metadata, partition_key=key)
+    if len(keys) > 1:
+        failed = _failed_files(warehouse, keys)
+        if failed:
+            raise Failure(
+                f"{len(failed)} of {len(keys)} files not imported (the others are): "
+                + "; ".join(f"{k}: {e}" for k, e in failed[:10]),
+                metadata={"failed_files": len(failed)}, allow_retries=False)
+    return MaterializeResult()
+
+
+def _publish(context: AssetExecutionContext, warehouse: WarehouseResource, key: str
+             ) -> dict[str, object]:
+    import_id = _staged_import(warehouse, key, context.run_id)
     if import_id is None:
-        return MaterializeResult(metadata={"file": key, "detail": "nothing staged for this file"})
+        return {"file": key, "detail": "nothing staged for this file"}
     started = time.perf_counter()
     try:
-        with retry_transient_db_errors(), warehouse.connection() as conn:
+        with warehouse.connection() as conn:
             result = loader.publish(conn, import_id=import_id, key=key)
+    except TRANSIENT:
+        raise  # the step is retried; the staged version stays staged
     except Exception as exc:
         _record_failure(warehouse, import_id, exc)
         raise
@@ -183,7 +260,17 @@ def fact_sales_line(context: AssetExecutionContext, warehouse: WarehouseResource
     })
     context.log.info(f"{key}: {result.rows_loaded:,} rows loaded, {result.rows_replaced:,} "
                      f"replaced, import {import_id}")
-    return MaterializeResult(metadata=metadata)
+    return metadata
+
+
+def _failed_files(warehouse: WarehouseResource, keys: list[str]) -> list[tuple[str, str]]:
+    """Files of this batch whose newest import failed (the import log says why)."""
+    with warehouse.connection() as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT DISTINCT ON (source_file) source_file, status, coalesce(error, '')"
+            " FROM salesops.import_log WHERE source_file = ANY(%s)"
+            " ORDER BY source_file, import_id DESC", (keys,))
+        return [(k, e) for k, status, e in cur.fetchall() if status == "failed"]
 
 
 ingest_assets = [raw_sales_rows, dim_product, dim_seller, dim_shipping_company, fact_sales_line]

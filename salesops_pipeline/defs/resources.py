@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg2.extensions
 from dagster import ConfigurableResource, EnvVar
 
-from salesops_pipeline.core.warehouse import connect
+from salesops_pipeline.core.warehouse import reused
 from salesops_pipeline.settings import Settings
 
 
@@ -21,8 +21,9 @@ class WarehouseResource(ConfigurableResource):
 
     @contextmanager
     def connection(self, *, autocommit: bool = False) -> Iterator[psycopg2.extensions.connection]:
-        """A transaction: committed when the block succeeds, rolled back when it raises."""
-        with connect(self.database_url, autocommit=autocommit,
+        """A transaction: committed when the block succeeds, rolled back when it raises (on a
+        connection this process kept from an earlier transaction, when it has one)."""
+        with reused(self.database_url, autocommit=autocommit,
                      application_name="salesops-dagster") as conn:
             yield conn
 

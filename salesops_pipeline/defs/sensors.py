@@ -2,9 +2,13 @@
 
 Both are on by default. The file sensor requests one run per file version (run key = file key,
 content hash and version number), so many ticks seeing a file import it once, a corrected
-re-export under the same name imports again, and a file still being written waits.
+re-export under the same name imports again, and a file still being written waits. Files new to
+the folder that one tick sees together are imported in batches (one run per
+SALESOPS_INGEST_BATCH_FILES files, a range of their partitions; run key = hash of the batch's
+versions): a drop of hundreds of files pays a run's start-up cost a few times, not per file.
 """
 
+import hashlib
 import time
 from pathlib import Path
 
@@ -20,8 +24,15 @@ from dagster import (
 )
 
 from salesops_pipeline.core import import_log
-from salesops_pipeline.core.folder_scan import dump_state, load_state, scan
-from salesops_pipeline.defs.ingest import FILE_TAG, KIND_TAG, ingest_job, sales_files
+from salesops_pipeline.core.folder_scan import Version, dump_state, load_state, plan_runs, scan
+from salesops_pipeline.defs.ingest import (
+    BATCH_TAG,
+    FILE_TAG,
+    KIND_TAG,
+    ingest_job,
+    partition_range_tags,
+    sales_files,
+)
 from salesops_pipeline.defs.reports import reports_job
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
 from salesops_pipeline.settings import Settings
@@ -48,12 +59,14 @@ def sales_folder_sensor(context: SensorEvaluationContext, sales_folder: SalesFol
                              f"{marked} import(s) marked source missing (data kept)")
         except Exception as exc:  # noqa: BLE001 - a database hiccup must not stop the sensor
             context.log.warning(f"could not mark vanished files: {exc}")
-    keys = [key for key, _sha, _version in found.new_versions]
+    known = set(context.instance.get_dynamic_partitions(sales_files.name))
+    lone, batches = plan_runs(found.new_versions, known, SETTINGS.ingest_batch_files)
+    keys = [key for key, _sha, _version in found.new_versions if key not in known]
     requests = [
         RunRequest(run_key=f"{key}:{sha}:v{version}", partition_key=key,
                    tags={FILE_TAG: key, KIND_TAG: "ingest"})
-        for key, sha, version in found.new_versions
-    ]
+        for key, sha, version in lone
+    ] + [_batch_request(batch) for batch in batches]
     if found.waiting:
         context.log.info(f"waiting for {len(found.waiting)} file(s) still changing: "
                          f"{', '.join(found.waiting[:5])}")
@@ -62,6 +75,14 @@ def sales_folder_sensor(context: SensorEvaluationContext, sales_folder: SalesFol
         dynamic_partitions_requests=[sales_files.build_add_request(keys)] if keys else [],
         cursor=dump_state(state),
     )
+
+
+def _batch_request(batch: list[Version]) -> RunRequest:
+    versions = "\n".join(f"{key}:{sha}:v{version}" for key, sha, version in batch)
+    digest = hashlib.sha256(versions.encode()).hexdigest()[:32]
+    return RunRequest(run_key=f"batch:{digest}",
+                      tags={**partition_range_tags(batch[0][0], batch[-1][0]), KIND_TAG: "ingest",
+                            BATCH_TAG: str(len(batch))})
 
 
 @sensor(job=reports_job, minimum_interval_seconds=15,

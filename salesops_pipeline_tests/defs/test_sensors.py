@@ -45,6 +45,7 @@ def tick(db: str, folder: Path, tmp_path: Path):
         state["cursor"] = result.cursor
         return result
 
+    run.instance = instance
     yield run
     instance.dispose()
 
@@ -118,7 +119,9 @@ def test_tick_stays_cheap_with_thousands_of_files(tick, folder) -> None:
         p = folder / f"f{i:04}.xlsx"
         p.write_bytes(template + str(i).encode())
         age(p)
-    assert len(tick().run_requests) == 2000
+    first = tick()
+    assert len(first.dynamic_partitions_requests[0].partition_keys) == 2000
+    assert len(first.run_requests) == 2000 // 25  # in batches of SALESOPS_INGEST_BATCH_FILES
     assert tick().run_requests == []
     # The cursor is what makes it cheap: a second scan stats every file but hashes none.
     state = load_state(None)
@@ -138,3 +141,34 @@ def test_stale_reports_sensor_requests_a_refresh_only_when_needed(db, sql) -> No
         request = stale_reports_sensor(build_sensor_context(instance=instance,
                                                             resources=resources))
         assert request.run_key.startswith("dirty:")
+
+
+def test_many_new_files_are_batched_into_partition_ranges(tick, folder, db) -> None:
+    for n in range(60):
+        age(write_clean_workbook(folder / f"drop-{n:02d}.xlsx", ROWS))
+    first = tick()
+    added = first.dynamic_partitions_requests[0].partition_keys
+    assert sorted(added) == [f"drop-{n:02d}.xlsx" for n in range(60)]
+    ranges = [(r.tags["dagster/asset_partition_range_start"],
+               r.tags["dagster/asset_partition_range_end"], r.tags["salesops/batch_files"])
+              for r in first.run_requests]
+    # Batches of SALESOPS_INGEST_BATCH_FILES (25) are contiguous slices of the order added.
+    assert ranges == [(added[0], added[24], "25"), (added[25], added[49], "25"),
+                      (added[50], added[59], "10")]
+    assert all(r.partition_key is None for r in first.run_requests)
+    assert len({r.run_key for r in first.run_requests}) == 3
+
+    # The daemon adds the partitions; a changed known file then runs alone, new ones batched.
+    tick.instance.add_dynamic_partitions("sales_files", list(added))
+    write_clean_workbook(folder / "drop-07.xlsx", [*ROWS, *ROWS])
+    age(folder / "drop-07.xlsx", 30)
+    for name in ("late-a.xlsx", "late-b.xlsx"):
+        age(write_clean_workbook(folder / name, ROWS))
+    second = tick()
+    lone = [r for r in second.run_requests if r.partition_key]
+    assert [r.partition_key for r in lone] == ["drop-07.xlsx"]
+    batch = [r for r in second.run_requests if not r.partition_key]
+    assert [(r.tags["dagster/asset_partition_range_start"],
+             r.tags["dagster/asset_partition_range_end"]) for r in batch] == [
+        ("late-a.xlsx", "late-b.xlsx")]
+    assert second.dynamic_partitions_requests[0].partition_keys == ["late-a.xlsx", "late-b.xlsx"]

@@ -1,13 +1,14 @@
-"""Load: workbooks dropped into the running stack while 16 clients read the API, bounded in time.
+"""Load: 200 workbooks dropped into the running stack while 16 clients read the API, in 2 minutes.
 
 The stack is the real one (`salesops up`: Dagster daemon + webserver + API) on a throwaway
 PostgreSQL, with a 1 s sensor interval. Each workbook is written hidden and renamed into the
 folder (an atomic drop). Each client is a keep-alive httpx client reading the report endpoints
 and /health in turn, with a viewer key, until the imports and the report refresh are done.
 
-``SALESOPS_SOAK_FILES`` sets the number of workbooks (default 12: a 2-core machine imports them
-in about a minute, half the bound) and ``SALESOPS_SOAK_SECONDS`` the bound (default 120); the test
-prints the throughput it measured (run with ``-s``).
+``SALESOPS_SOAK_FILES`` sets the number of workbooks (default 200) and ``SALESOPS_SOAK_SECONDS``
+the bound (default 120); the test prints the throughput it measured (run with ``-s``). What makes
+the bound: new files arriving together share a run (the sensor batches them), and run workers
+keep their PostgreSQL connections (pooled Dagster storage, reused warehouse connections).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from salesops_pipeline_tests.reliability.stack import (
 )
 
 reliability = pytest.mark.reliability
-FILES = int(os.environ.get("SALESOPS_SOAK_FILES", "12"))
+FILES = int(os.environ.get("SALESOPS_SOAK_FILES", "200"))
 CLIENTS = 16
 BOUND_SECONDS = float(os.environ.get("SALESOPS_SOAK_SECONDS", "120"))
 THINK_SECONDS = 0.05  # between one client's requests
@@ -60,6 +61,13 @@ ENDPOINTS = [("/reports/weekly-summary", PERIOD), ("/reports/seller-ranking", PE
 def cluster() -> Iterator[LocalCluster]:
     with own_cluster("salesops-soak-") as own:
         yield own
+
+
+class Pending(str):
+    """Not done yet (falsy), saying how far it got, for the timeout message."""
+
+    def __bool__(self) -> bool:
+        return False
 
 
 class Readers:
@@ -117,9 +125,6 @@ def _api_figures(api: str, key: str) -> tuple[list[dict], dict[str, Decimal]]:
     return weeks, {row["seller"]: Decimal(row["revenue"]) for row in sellers}
 
 
-@pytest.mark.skipif(os.environ.get("SALESOPS_SOAK") != "1", reason=(
-    "soak runs on demand (SALESOPS_SOAK=1): on a shared 2-core CI machine its time bound is not "
-    "reliable yet (one run per file version, each a run-worker process)"))
 @reliability(case=f"{FILES} workbooks dropped into the running stack while {CLIENTS} clients "
                   f"read the API (soak, bounded to {BOUND_SECONDS:g} s)")
 def test_soak_every_file_once_no_api_error_exact_reports(
@@ -139,12 +144,13 @@ def test_soak_every_file_once_no_api_error_exact_reports(
                 time.sleep(0.1)
             deadline = started + BOUND_SECONDS
 
-            def done() -> bool:
+            def done() -> bool | Pending:
                 loaded, dirty = sql(
                     "SELECT (SELECT count(*) FROM salesops.import_log WHERE status = 'loaded'),"
                     " (SELECT count(*) FROM salesops.report_dirty_day)")[0]
-                return loaded == FILES and dirty == 0 and bool(
-                    sql("SELECT 1 FROM salesops.report_refresh"))
+                return (loaded == FILES and dirty == 0 and bool(
+                    sql("SELECT 1 FROM salesops.report_refresh"))) or (
+                    Pending(f"{loaded} loaded, {dirty} dirty days"))
 
             timeout = max(1.0, deadline - time.monotonic())
             try:
@@ -163,6 +169,7 @@ def test_soak_every_file_once_no_api_error_exact_reports(
               f"{FILES / max(span, 0.001):.2f} files/s); {len(readers.answers)} API answers "
               f"({len(readers.answers) / elapsed:.0f}/s), p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
               f"max {worst:.0f} ms; runs: {runs}")
+        ingest_runs = sum(n for job, _status, n in runs if job == "ingest_file")
         assert readers.failures() == {}
         assert [r for r in runs if r[1] == "FAILURE"] == [], "a run failed under load"
         with open_sql(url) as sql:
@@ -175,8 +182,9 @@ def test_soak_every_file_once_no_api_error_exact_reports(
         assert sellers == dict(by_seller)
     finally:
         stack.stop()
-    record_happened(f"{FILES} files each imported once (one run each); {CLIENTS} clients read "
-                    "throughout, every answer 200; reports and API figures exact")
+    record_happened(f"{FILES} files each imported once ({ingest_runs} ingest runs: new files "
+                    f"batched) in {elapsed:.0f} s; {CLIENTS} clients read throughout, every "
+                    "answer 200; reports and API figures exact")
 
 
 @reliability(case="an import published between a report refresh and its reconcile check "
