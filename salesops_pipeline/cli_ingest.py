@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from salesops_pipeline.core.files import key_for, sha256_inside
+from salesops_pipeline.core.folder_scan import plan_runs
 from salesops_pipeline.core.warehouse import connect
 from salesops_pipeline.core.workbook import is_candidate_file
 from salesops_pipeline.errors import SalesOpsError
@@ -32,19 +33,26 @@ class FileOutcome:
     rows_rejected: int
     error: str | None
     run_id: str | None
+    run_ok: bool = True  # False: the run failed (a step or a blocking check), see its logs
 
     @property
     def ok(self) -> bool:
-        return self.status in ("loaded", "duplicate")
+        return self.status in ("loaded", "duplicate") and self.run_ok
 
 
 def ingest_files(keys: list[str], settings: Settings, *, instance=None,
                  echo=print) -> list[FileOutcome]:
-    """Run the ingest job once per file key; return what the import log says afterwards."""
+    """Run the ingest job for the file keys (new files in batches, like the sensor; a known name
+    alone); return, in the order given, what the import log says afterwards."""
     from dagster import DagsterInstance
 
     from salesops_pipeline.definitions import defs
-    from salesops_pipeline.defs.ingest import FILE_TAG, sales_files
+    from salesops_pipeline.defs.ingest import (
+        BATCH_TAG,
+        FILE_TAG,
+        partition_range_tags,
+        sales_files,
+    )
 
     if instance is None:
         try:
@@ -55,17 +63,26 @@ def ingest_files(keys: list[str], settings: Settings, *, instance=None,
                 f"cannot open Dagster's storage at {where}: {type(exc).__name__}; is the "
                 "database running? (`salesops db status`)") from None
     job = defs.resolve_job_def("ingest_file")
-    outcomes = []
-    for n, key in enumerate(keys, 1):
-        echo(f"[{n}/{len(keys)}] {key}: importing …")
-        instance.add_dynamic_partitions(sales_files.name, [key])
-        result = job.execute_in_process(partition_key=key, instance=instance,
-                                        tags={FILE_TAG: key}, raise_on_error=False,
-                                        run_config=QUIET)
-        outcome = _outcome(settings, key, result.run_id, result.success)
-        outcomes.append(outcome)
-        echo(f"[{n}/{len(keys)}] {key}: {_summary(outcome)}")
-    return outcomes
+    known = set(instance.get_dynamic_partitions(sales_files.name))
+    lone, batches = plan_runs([(key, "", 0) for key in keys], known, settings.ingest_batch_files)
+    groups = [[key] for key, _, _ in lone] + [[key for key, _, _ in b] for b in batches]
+    outcomes: dict[str, FileOutcome] = {}
+    for group in groups:
+        done = len(outcomes)
+        span = f"[{done + 1}/{len(keys)}]" if len(group) == 1 else (
+            f"[{done + 1}-{done + len(group)}/{len(keys)}]")
+        echo(f"{span} {group[0] if len(group) == 1 else f'{len(group)} new files'}: importing …")
+        # New names are added together, so they are a contiguous range: one run for the group.
+        instance.add_dynamic_partitions(sales_files.name, group)
+        target = ({"partition_key": group[0], "tags": {FILE_TAG: group[0]}} if len(group) == 1
+                  else {"tags": {**partition_range_tags(group[0], group[-1]),
+                                 BATCH_TAG: str(len(group))}})
+        result = job.execute_in_process(instance=instance, raise_on_error=False,
+                                        run_config=QUIET, **target)
+        for key in group:
+            outcomes[key] = _outcome(settings, key, result.run_id, result.success)
+            echo(f"{span} {key}: {_summary(outcomes[key])}")
+    return [outcomes[key] for key in keys]
 
 
 def _outcome(settings: Settings, key: str, run_id: str, success: bool) -> FileOutcome:
@@ -85,20 +102,23 @@ def _outcome(settings: Settings, key: str, run_id: str, success: bool) -> FileOu
         time.sleep(0.5)
     if row is None:
         return FileOutcome(key, "failed", 0, 0, 0, f"Dagster run {run_id} failed; see its logs",
-                           run_id)
+                           run_id, success)
     status, read, loaded, rejected, error = row
-    if status in ("running", "staged") or (not success and status != "rejected"):
+    if status in ("running", "staged"):
         # The run stopped before publishing: nothing of this version is visible; rerun it.
         status = "failed"
         error = error or f"Dagster run {run_id} failed; see its logs"
-    return FileOutcome(key, status, read, loaded, rejected, error, run_id)
+    return FileOutcome(key, status, read, loaded, rejected, error, run_id, success)
 
 
 def _summary(o: FileOutcome) -> str:
     if o.status == "loaded":
-        return (f"loaded {o.rows_loaded:,} of {o.rows_read:,} rows"
+        text = (f"loaded {o.rows_loaded:,} of {o.rows_read:,} rows"
                 + (f", {o.rows_rejected:,} quarantined" if o.rows_rejected else ""))
-    return f"{o.status}" + (f": {o.error}" if o.error else "")
+    else:
+        text = f"{o.status}" + (f": {o.error}" if o.error else "")
+    return text if o.run_ok or o.status == "failed" else (
+        f"{text} (but Dagster run {o.run_id} failed; see its logs)")
 
 
 def resolve_keys(paths: list[Path], settings: Settings, echo=print) -> list[str]:
@@ -130,7 +150,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     outcomes = ingest_files(keys, settings)
     bad = [o for o in outcomes if not o.ok]
-    print(f"\n{len(outcomes)} file(s): {len(outcomes) - len(bad)} ok, {len(bad)} not imported")
+    print(f"\n{len(outcomes)} file(s): {len(outcomes) - len(bad)} ok, {len(bad)} not ok")
     for o in outcomes:
         print(f"  {o.status:<10} {o.rows_loaded:>10,} loaded {o.rows_rejected:>8,} quarantined  "
               f"{o.key}")

@@ -95,6 +95,8 @@ def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool, weeks: li
             refresh_id = cur.fetchone()[0]
         conn.commit()
     finally:
+        if conn.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+            conn.rollback()  # failed (e.g. serialization): end it so the caller can retry
         conn.set_session(isolation_level="READ COMMITTED")
     return RefreshResult("full" if full else "incremental", days, touched,
                          time.perf_counter() - started, refresh_id)

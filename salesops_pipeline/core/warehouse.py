@@ -33,17 +33,27 @@ def connect(
 ) -> Iterator[psycopg2.extensions.connection]:
     """A connection that commits on success and rolls back on error, then closes."""
     conn = _open(url, application_name)
+    try:
+        with _transaction(conn, autocommit):
+            yield conn
+    finally:
+        conn.close()
+
+
+@contextmanager
+def _transaction(conn: psycopg2.extensions.connection, autocommit: bool) -> Iterator[None]:
     conn.autocommit = autocommit
     try:
-        yield conn
+        yield
         if not autocommit:
             conn.commit()
     except BaseException:
         if not autocommit and not conn.closed:
-            conn.rollback()
+            try:
+                conn.rollback()
+            except psycopg2.Error:
+                pass  # the connection broke; the original error is what matters
         raise
-    finally:
-        conn.close()
 
 
 class _IdleConnections:
@@ -96,17 +106,8 @@ def reused(url: str, *, autocommit: bool = False, application_name: str = "sales
            ) -> Iterator[psycopg2.extensions.connection]:
     """Like `connect`, but on a connection kept from an earlier transaction of this process."""
     conn = _IDLE.take(url, application_name) or _open(url, application_name)
-    conn.autocommit = autocommit
     try:
-        yield conn
-        if not autocommit:
-            conn.commit()
-    except BaseException:
-        if not autocommit and not conn.closed:
-            try:
-                conn.rollback()
-            except psycopg2.Error:
-                pass
-        raise
+        with _transaction(conn, autocommit):
+            yield conn
     finally:
         _IDLE.give_back(url, application_name, conn)

@@ -182,3 +182,44 @@ def test_data_quality_counts_per_day(ingest, sql) -> None:
     rules = sql("SELECT rule, source_row_number FROM salesops.report_quality_sample ORDER BY 1")
     assert rules == [("mismatched_total", 3), ("missing_shipping_company", 4),
                      ("negative_amount", 5), ("nonpositive_units", 4), ("rejected_row", 6)]
+
+
+def test_refresh_retries_when_a_publish_changes_its_snapshot(ingest, folder, sql, db) -> None:
+    """A day marked dirty again after the refresh's snapshot: serialization failure, retried."""
+    import threading
+
+    import psycopg2
+
+    from salesops_pipeline.core import reports
+    from salesops_pipeline.core.warehouse import connect
+
+    write_clean_workbook(folder / "w.xlsx", generate(7, 40, date(2026, 3, 2), 7))
+    ingest.run("w.xlsx")
+    blocker = psycopg2.connect(db)  # holds the reports lock like a refresh still running
+    blocker.cursor().execute(reports.LOCK_REPORTS)
+    outcome: list[object] = []
+
+    def refresh() -> None:
+        try:
+            with connect(db) as conn:
+                outcome.append(reports.refresh(conn, tolerance=Decimal("0.01")))
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            outcome.append(exc)
+
+    worker = threading.Thread(target=refresh)
+    worker.start()
+    # Its snapshot is taken; it waits for the lock. A publish marks a day dirty meanwhile.
+    for _ in range(100):
+        waiting = sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                      " AND query LIKE '%%salesops.reports%%'")[0][0]
+        if waiting:
+            break
+        threading.Event().wait(0.05)
+    sql("UPDATE salesops.report_dirty_day SET marked_at = now()")
+    blocker.rollback()
+    blocker.close()
+    worker.join(timeout=60)
+    assert not isinstance(outcome[0], Exception), outcome[0]
+    assert sql("SELECT count(*) FROM salesops.report_dirty_day") == [(0,)]
+    revenue = sum(r["total_price"] for r in generate(7, 40, date(2026, 3, 2), 7))
+    assert sql("SELECT sum(revenue) FROM salesops.report_daily_sales") == [(revenue,)]

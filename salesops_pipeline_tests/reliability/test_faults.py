@@ -273,6 +273,36 @@ def test_refresh_killed_midway_leaves_reports_whole_and_the_next_refresh_repairs
                     "marks unchanged; the next refresh run rewrote them exactly")
 
 
+# ---- a folder through the CLI ------------------------------------------------------------------
+
+
+@reliability(case="`salesops ingest` of a folder of 40 new workbooks, one of them corrupt, "
+                  "imported in batches")
+def test_cli_ingest_of_a_folder_batches_new_files_each_once(site: Site, record_happened
+                                                            ) -> None:
+    """Two runs for 40 files (batches of 25); every good file once; exit 1 for the corrupt one."""
+    expected = Expected()
+    for n in range(39):
+        write_workbook(site.folder / f"day-{n:02d}.xlsx", generate_lines(500 + n, 15 + n),
+                       expected=expected)
+    (site.folder / "day-39.xlsx").write_bytes(b"PK\x03\x04 corrupt")
+    result = salesops(["ingest", str(site.folder)], site.env, timeout=300)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "[1-25/40] 25 new files: importing" in result.stdout
+    assert "40 file(s): 39 ok, 1 not ok" in result.stdout
+    assert "day-39.xlsx: rejected: not a readable" in result.stdout
+    site.refresh()
+    with open_sql(site.url) as sql:
+        statuses = sql("SELECT status, count(*) FROM salesops.import_log GROUP BY 1 ORDER BY 1")
+        assert statuses == [("loaded", 39), ("rejected", 1)]
+        assert_warehouse(sql, expected)
+    with open_sql(site.env["SALESOPS_DAGSTER_DATABASE_URL"]) as dsql:
+        runs = dsql("SELECT count(*) FROM runs WHERE pipeline_name = 'ingest_file'")[0][0]
+    assert runs == 2
+    record_happened(f"{runs} runs for 40 files; 39 loaded once, facts and reports exact; the "
+                    "corrupt one rejected with its reason; exit 1")
+
+
 # ---- the same file twice at once ----------------------------------------------------------------
 
 
