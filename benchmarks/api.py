@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{os.cpu_count()} CPUs, uvicorn workers: {args.workers}, "
               f"{args.lines:,} fact lines")
         print(f"{'endpoint':<29}{'clients':>8}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}"
-              f"{'errors':>8}{'cached':>7}{'CPU µs api/pg/cl':>16}"
+              f"{'errors':>8}{'cached':>7}{'CPU µs api/pg/cl':>18}"
               f"{'  | fact table:':<15}{'p50 ms':>9}{'p99 ms':>9}{'q/s':>8}  same figures")
         results: dict[str, dict[str, object]] = {}
         top_level = args.levels[-1]

@@ -109,7 +109,7 @@ def measure(api_pid: int, postmaster: int, port: int, key: str, targets: list[st
     cpu_us = [round((a - b) / answered * 1e6) if lat else 0
               for a, b in zip(after, before, strict=True)]
     row = f"{pct(lat, .5):>9.1f}{pct(lat, .99):>9.1f}{len(lat) / seconds:>9.0f}" \
-          f"{len(errors):>8}{hit_share:>7.0%}{'/'.join(map(str, cpu_us)):>16}"
+          f"{len(errors):>8}{hit_share:>7.0%}{'/'.join(map(str, cpu_us)):>18}"
     return row, {"p50_ms": pct(lat, .5), "p99_ms": pct(lat, .99), "rps": len(lat) / seconds,
                  "errors": len(errors), "cache_hits": hit_share, "cpu_us_api_pg_client": cpu_us,
                  "load_avg_1m": os.getloadavg()[0]}

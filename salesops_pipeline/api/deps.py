@@ -17,7 +17,6 @@ from fastapi.security import APIKeyHeader
 from pydantic import BeforeValidator
 
 from salesops_pipeline.api import keys, queries
-from salesops_pipeline.api.apool import AsyncDatabase
 from salesops_pipeline.api.cache import ResponseCache
 from salesops_pipeline.api.keylookup import KeyLookups
 from salesops_pipeline.api.pool import Database
@@ -33,13 +32,6 @@ def pool_of(request: Request) -> Database:
     if db is None:
         raise WarehouseUnavailable("the API is starting or stopping; no database pool yet")
     return db
-
-
-def async_pool_of(request: Request) -> AsyncDatabase:
-    adb: AsyncDatabase | None = getattr(request.app.state, "adb", None)
-    if adb is None:
-        raise WarehouseUnavailable("the API is starting or stopping; no database pool yet")
-    return adb
 
 
 def key_lookups_of(request: Request) -> KeyLookups:

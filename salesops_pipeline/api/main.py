@@ -13,10 +13,11 @@ from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from salesops_pipeline.api import queries
 from salesops_pipeline.api.apool import AsyncDatabase
 from salesops_pipeline.api.cache import ResponseCache
 from salesops_pipeline.api.fastpath import CachedReads
-from salesops_pipeline.api.keylookup import KeyLookups
+from salesops_pipeline.api.keylookup import KeyLookups, SharedQuery
 from salesops_pipeline.api.pool import Database
 from salesops_pipeline.api.routes import health, imports, lines, reports
 from salesops_pipeline.core.warehouse import WarehouseUnavailable
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.db = Database.from_settings(settings)  # report queries, in worker threads
         app.state.adb = AsyncDatabase.from_settings(settings)  # per-request auth, on the loop
         app.state.key_lookups = KeyLookups(app.state.adb)
+        app.state.health_query = SharedQuery(app.state.adb, queries.HEALTH_SQL)
         app.state.cache = ResponseCache()
         # Threads beyond the pool's connections would only wait for one, contending for the GIL.
         to_thread.current_default_thread_limiter().total_tokens = settings.api_pool_size
@@ -48,12 +50,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             app.state.db.close()
             app.state.adb.close()
-            app.state.db = app.state.adb = app.state.key_lookups = None
+            app.state.db = app.state.adb = app.state.key_lookups = app.state.health_query = None
 
     app = FastAPI(title="SalesOps reports API", version="1.0.0", description=DESCRIPTION,
                   lifespan=lifespan)
     app.state.settings = settings
-    app.state.db = app.state.adb = app.state.key_lookups = None
+    app.state.db = app.state.adb = app.state.key_lookups = app.state.health_query = None
     app.state.cache = ResponseCache()
     app.add_exception_handler(WarehouseUnavailable, _unavailable)
     app.add_middleware(CachedReads, state=app.state)  # repeated GETs straight from the cache

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from salesops_pipeline.api.apool import AsyncDatabase
-from salesops_pipeline.api.keylookup import KeyLookups
+from salesops_pipeline.api.keylookup import KeyLookups, SharedQuery
 from salesops_pipeline.core.report_queries import (  # noqa: F401 - the API's query surface
     Fetcher,
     Row,
@@ -106,11 +105,14 @@ def rejections(db: Fetcher, *, import_id: int, limit: int, offset: int) -> list[
         """, {"id": import_id, "limit": limit, "offset": offset})
 
 
-async def health(db: AsyncDatabase) -> Row:
-    rows = await db.fetch(
-        """
-        SELECT now() AS checked_at,
-               (SELECT max(started_at) FROM salesops.import_log) AS latest_import_at,
-               (SELECT max(refreshed_at) FROM salesops.report_refresh) AS reports_refreshed_at
-        """)
+HEALTH_SQL = """
+    SELECT now() AS checked_at,
+           (SELECT max(started_at) FROM salesops.import_log) AS latest_import_at,
+           (SELECT max(refreshed_at) FROM salesops.report_refresh) AS reports_refreshed_at
+    """
+
+
+async def health(shared: SharedQuery) -> Row:
+    """The health figures; health checks arriving together share one query."""
+    rows = await shared.get()
     return rows[0]

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from salesops_pipeline.api.apool import AsyncDatabase
-from salesops_pipeline.api.keylookup import KeyLookups
+from salesops_pipeline.api.keylookup import KeyLookups, SharedQuery
 from salesops_pipeline.api.keys import create_key, key_prefix, revoke_key
 from salesops_pipeline.core.pgcluster import free_port
 from salesops_pipeline.core.warehouse import WarehouseUnavailable
@@ -78,5 +78,18 @@ def test_pool_serves_more_lookups_than_connections(api_db: str, size: int) -> No
         assert [r[0]["n"] for r in rows] == list(range(10))
         assert (await KeyLookups(db).get(key_prefix(key)))["name"] == "k"
         db.close()
+
+    asyncio.run(main())
+
+
+def test_shared_query_runs_once_per_turn(api_db: str) -> None:
+    async def main() -> None:
+        db = AsyncDatabase(api_db, size=1)
+        shared = SharedQuery(db, "SELECT clock_timestamp() AS t")
+        first = await asyncio.gather(*(shared.get() for _ in range(5)))
+        second = await shared.get()
+        db.close()
+        assert all(rows == first[0] for rows in first)  # one statement for the five
+        assert second[0]["t"] > first[0][0]["t"]  # a later call: a later statement
 
     asyncio.run(main())

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from salesops_pipeline.api import queries
-from salesops_pipeline.api.deps import async_pool_of
 from salesops_pipeline.api.schemas import Health
 from salesops_pipeline.core.warehouse import WarehouseUnavailable
 
@@ -21,11 +20,15 @@ async def health(request: Request) -> Any:
     """200 when PostgreSQL answers, with the time of the latest import and the age of the
     report tables; 503 (same body, `status: "unavailable"`) when it does not."""
     try:
-        row = await queries.health(async_pool_of(request))
+        shared = request.app.state.health_query
+        if shared is None:
+            raise WarehouseUnavailable("the API is starting or stopping; no database pool yet")
+        row = await queries.health(shared)
     except WarehouseUnavailable as exc:
         body = Health(status="unavailable", database="unreachable", detail=str(exc))
         return JSONResponse(body.model_dump(mode="json"), status_code=503,
                             headers={"Retry-After": "5"})
     refreshed = row["reports_refreshed_at"]
     age = (row["checked_at"] - refreshed).total_seconds() if refreshed else None
-    return Health(status="ok", database="reachable", report_age_seconds=age, **row)
+    body = Health(status="ok", database="reachable", report_age_seconds=age, **row)
+    return Response(body.model_dump_json(), media_type="application/json")  # validated already
