@@ -1,0 +1,253 @@
+"""Read one cell as an exact Decimal or a naive datetime, or say precisely why it cannot be.
+
+The converters behind rows.parse_row; each raises InvalidCell with a reason a user can act on.
+
+Conventions users are told about:
+
+* **Dates as text.** ISO 8601 first (``2026-03-02``, ``2026-03-02 14:05``,
+  ``2026-03-02T14:05:09.5``). Otherwise numeric dates are **day first** (European):
+  ``02/03/2026``, ``02.03.2026`` and ``02-03-2026`` are 2 March 2026; year-first ``2026/03/02``
+  and ``2026.3.2`` are accepted; two-digit years are not. English month names: ``Mar 2, 2026``,
+  ``2 March 2026``, ``02-Mar-2026``. An optional time follows: ``14:05``, ``14:05:09``,
+  ``14:05:09.250``, ``2:05 PM``.
+* **Time zones.** Times carrying a zone (``…Z``, ``…+01:00``) are rejected: the warehouse keeps
+  naive business-local times, and guessing a conversion could move a sale to another day.
+* **Day numbers.** A plain number in sold_at is an Excel serial day (1899-12-30 epoch), accepted
+  from 61 (1900-03-01) to 2958465 (9999-12-31), rounded to the millisecond. Years < 1900 are
+  refused.
+* **Numbers.** Excel stores doubles, so a cached ``=0.1+0.2`` reads 0.30000000000000004; floats
+  are taken at Excel's own precision, 15 significant digits (12.3 → Decimal("12.3")). Text numbers
+  may carry $ € £ ¥ or a currency code, thousands separators in groups of three ("1,234.50",
+  "1 234.50"), and a sign as "-12", "12-" or "(12)". A decimal comma ("12,50") is refused, not
+  guessed. More than 6 decimal places is refused rather than rounded: silently rounding money is
+  worse than asking. True/False is never a number.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+MAX_DECIMAL_PLACES = 6
+MONEY_LIMIT = 1e13  # |unit_price|, |total_price| below this: numeric(19, 6) holds it
+UNITS_LIMIT = 1e15  # |units| below this: numeric(21, 6) holds it
+MIN_YEAR = 1900
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+_FIRST_SERIAL = 61  # 1900-03-01, the first day after Excel's fictitious 1900-02-29
+_LAST_SERIAL = 2958466  # 10000-01-01, excluded
+_ZERO = Decimal(0)
+INF = float("inf")
+_QUANTUM = Decimal(1).scaleb(-MAX_DECIMAL_PLACES)
+
+
+class InvalidCell(Exception):
+    """One cell's problem; parse_row collects them, so they never escape a row."""
+
+
+# ---- numbers ----------------------------------------------------------------------------------
+
+_CURRENCY = r"(?:US\$|[$€£¥]|USD|EUR|GBP|JPY|CHF|CAD|AUD)"
+_NUMBER_TEXT = re.compile(
+    rf"""(?P<open>\()?\s*(?P<sign>[-+])?\s*(?:{_CURRENCY}\s*)?(?P<sign2>[-+])?\s*
+    (?P<int>\d{{1,3}}(?P<sep>[, ])\d{{3}}(?:(?P=sep)\d{{3}})*|\d+)?(?:\.(?P<frac>\d*))?
+    \s*(?:{_CURRENCY}\s*)?(?P<trail>-)?\s*(?P<close>\))?""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def to_decimal(value: object, limit: float) -> Decimal:
+    """Read a money or units cell exactly; see the module docstring for the accepted forms."""
+    if type(value) is float:
+        if -limit < value < limit:
+            text = repr(value)
+            if len(text) > 16 or "e" in text:  # 16-17 digits carry binary noise: keep Excel's 15
+                text = format(value, ".15g")
+            dot = text.find(".")
+            if "e" in text or (dot >= 0 and len(text) - dot - 1 > MAX_DECIMAL_PLACES):
+                return _checked(Decimal(text), limit, value)
+            if text.endswith(".0"):
+                text = text[:-2]
+            return Decimal(text) if value else _ZERO
+        if value != value or value in (INF, -INF):
+            raise InvalidCell(f"not a finite number {show(value)}")
+        raise InvalidCell(_out_of_range(value, limit))
+    if type(value) is int:
+        return _checked(Decimal(value), limit, value)
+    if type(value) is str:
+        text = value.strip()
+        digits = text[1:] if text[:1] == "-" else text
+        dot = digits.find(".")
+        if (  # plain "12.50": skip the regex; 13 characters are always within the limits
+            len(digits) <= 13
+            and digits.isascii()
+            and digits.replace(".", "", 1).isdigit()
+            and (dot < 0 or len(digits) - dot - 1 <= MAX_DECIMAL_PLACES)
+        ):
+            number = Decimal(text)
+            return number if number else _ZERO
+        return _checked(_decimal_from_text(value), limit, value)
+    if value is None:
+        raise InvalidCell("missing")
+    if type(value) is Decimal:
+        if not value.is_finite():
+            raise InvalidCell(f"not a finite number {show(value)}")
+        return _checked(value, limit, value)
+    raise InvalidCell(f"{kind(value)} is not a number {show(value)}")
+
+
+def _decimal_from_text(value: str) -> Decimal:
+    """Parse "$1,234.50", "(12.50)", "1 234,00"-style text; refuse anything ambiguous."""
+    text = " ".join(value.replace("\u2212", "-").split())
+    if not text:
+        raise InvalidCell("missing")
+    match = _NUMBER_TEXT.fullmatch(text)
+    if match is None or (not match["int"] and not match["frac"]):
+        raise InvalidCell(f"unreadable number {show(value)}")
+    signs = [s for s in (match["sign"], match["sign2"], match["trail"]) if s]
+    if bool(match["open"]) != bool(match["close"]) or len(signs) + bool(match["open"]) > 1:
+        raise InvalidCell(f"unreadable number {show(value)}")
+    digits = (match["int"] or "0").replace(",", "").replace(" ", "")
+    negative = bool(match["open"]) or signs == ["-"]
+    fraction = f".{match['frac']}" if match["frac"] else ""
+    return Decimal(f"{'-' if negative else ''}{digits}{fraction}")
+
+
+def _out_of_range(raw: object, limit: float) -> str:
+    """The reason for a number too large for its warehouse column."""
+    return f"out of range {show(raw)} (size must stay below 1e{len(str(int(limit))) - 1:d})"
+
+
+def _checked(number: Decimal, limit: float, raw: object) -> Decimal:
+    """Apply the range and decimal-place limits; zero loses its sign."""
+    if not number:
+        return _ZERO
+    if abs(number) >= limit:
+        raise InvalidCell(_out_of_range(raw, limit))
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
+        rounded = number.quantize(_QUANTUM)  # "1.5000000" is fine, "1.5000001" is not
+        if rounded != number:
+            raise InvalidCell(f"more than {MAX_DECIMAL_PLACES} decimal places {show(raw)}")
+        number = rounded
+    return number
+
+
+# ---- dates and times --------------------------------------------------------------------------
+
+_TIME = (
+    r"(?:[ T,]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,6}))?)?"
+    r" ?(?P<ampm>[AP]\.?M\.?)?)?"
+)
+_MONTH_NAMES = (
+    "jan january|feb february|mar march|apr april|may|jun june|jul july|aug august|"
+    "sep sept september|oct october|nov november|dec december"
+)
+_MONTHS = {
+    name: number
+    for number, names in enumerate(_MONTH_NAMES.split("|"), start=1)
+    for name in names.split()
+}
+_DATE_PATTERNS = tuple(
+    re.compile(pattern + _TIME, re.IGNORECASE)
+    for pattern in (
+        r"(?P<d>\d{1,2})(?P<sep>[/.-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})",
+        r"(?P<y>\d{4})(?P<sep>[/.-])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})",
+        r"(?P<d>\d{1,2})(?:st|nd|rd|th)?[ -](?P<mon>[a-z]{3,9})\.?(?:,? |-)(?P<y>\d{4})",
+        r"(?P<mon>[a-z]{3,9})\.? (?P<d>\d{1,2})(?:st|nd|rd|th)?,? (?P<y>\d{4})",
+    )
+)
+
+
+def to_datetime(value: object) -> datetime:
+    """Read a sold_at cell: Excel date/datetime, serial day number, or text (module docstring)."""
+    if isinstance(value, datetime):
+        result = value
+    elif isinstance(value, date):
+        result = datetime(value.year, value.month, value.day)
+    elif type(value) is str:
+        result = _datetime_from_text(value)
+    elif type(value) is float or type(value) is int:
+        if not _FIRST_SERIAL <= value < _LAST_SERIAL:
+            raise InvalidCell(
+                f"number {show(value)} is not a date (Excel day numbers run "
+                f"{_FIRST_SERIAL}..{_LAST_SERIAL - 1})"
+            )
+        try:
+            result = _EXCEL_EPOCH + timedelta(milliseconds=round(value * 86_400_000))
+        except OverflowError:
+            raise InvalidCell(f"number {show(value)} is past the year 9999") from None
+    elif value is None:
+        raise InvalidCell("missing")
+    elif isinstance(value, time):
+        raise InvalidCell(f"a time of day without a date {show(value)}")
+    elif isinstance(value, timedelta):
+        raise InvalidCell(f"a duration, not a date {show(value)}")
+    else:
+        raise InvalidCell(f"{kind(value)} is not a date {show(value)}")
+    if result.tzinfo is not None:
+        raise InvalidCell(f"timezone-aware times are not supported {show(value)}")
+    if result.year < MIN_YEAR:
+        raise InvalidCell(f"year {result.year} is before {MIN_YEAR} {show(value)}")
+    return result
+
+
+def _datetime_from_text(value: str) -> datetime:
+    """ISO 8601 via the C parser, then the documented day-first and month-name forms."""
+    text = " ".join(value.split())
+    if not text:
+        raise InvalidCell("missing")
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    for pattern in _DATE_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match is not None:
+            try:
+                return _datetime_from_match(match)
+            except (ValueError, KeyError):
+                break
+    raise InvalidCell(f"unreadable date/time {show(value)}")
+
+
+def _datetime_from_match(match: re.Match[str]) -> datetime:
+    """Build the datetime from a _DATE_PATTERNS match; ValueError/KeyError when out of range."""
+    parts = match.groupdict()
+    month = _MONTHS[parts["mon"].lower()] if parts.get("mon") else int(parts["m"])
+    hour = int(parts["h"] or 0)
+    if parts["ampm"]:
+        if not 1 <= hour <= 12:
+            raise ValueError("12-hour clock needs hours 1..12")
+        hour = hour % 12 + (12 if parts["ampm"][0] in "pP" else 0)
+    micro = int((parts["f"] or "0").ljust(6, "0"))
+    return datetime(
+        int(parts["y"]),
+        month,
+        int(parts["d"]),
+        hour,
+        int(parts["mi"] or 0),
+        int(parts["s"] or 0),
+        micro,
+    )
+
+
+# ---- reporting --------------------------------------------------------------------------------
+
+
+def kind(value: object) -> str:
+    """A user's word for a value's type, for reasons."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (date, time, timedelta)):
+        return "a date/time"
+    return type(value).__name__
+
+
+def show(value: object) -> str:
+    """A short quoted rendering of a raw value for a reason."""
+    try:
+        text = value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
+    except ValueError:  # int too long for str()
+        text = f"<{type(value).__name__} too long to show>"
+    return repr(text if len(text) <= 60 else text[:57] + "...")
