@@ -1,9 +1,9 @@
 """Data-quality and integrity queries behind the asset checks.
 
-The four business rules are the same expressions as in sql/queries/refresh_reports.sql (which
-materializes their daily counts). Every function can be scoped to some files (`source_files`), so
-a check after an import reads those files' rows through the (source_file, row) index, not the
-whole table; None means the whole warehouse.
+The four business rules are defined once, here; sql/queries/refresh_reports.sql (which
+materializes their daily counts) gets them through core/reports.refresh_sql. Every function can
+be scoped to some files (`source_files`), so a check after an import reads those files' rows
+through the (source_file, row) index, not the whole table; None means the whole warehouse.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from decimal import Decimal
 import psycopg2
 import psycopg2.extensions
 
+from salesops_pipeline.core.quality import RULES
 from salesops_pipeline.settings import sql_dir
 
 Connection = psycopg2.extensions.connection
@@ -37,6 +38,14 @@ class RefreshResult:
 def week_start(day: date) -> date:
     """Monday of the ISO week holding ``day``."""
     return day - timedelta(days=day.weekday())
+
+
+def refresh_sql() -> str:
+    """sql/queries/refresh_reports.sql with the data-quality rules of core/quality.py filled in
+    (fixed expressions from code, never input), so reports and checks share one definition."""
+    flags = ", ".join(f"{expr} AS {name}" for name, expr in RULES.items())
+    return (sql_dir() / "queries" / "refresh_reports.sql").read_text().replace(
+        "/*RULE_FLAGS*/", flags)
 
 
 def refresh(conn: Connection, *, tolerance: Decimal, full: bool = False,
@@ -84,8 +93,8 @@ def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool, weeks: li
         days = [r[0] for r in cur.fetchall()]
         refresh_id = None
         if days:
-            cur.execute((sql_dir() / "queries" / "refresh_reports.sql").read_text(),
-                        {"tolerance": tolerance, "samples": SAMPLES_PER_DAY_AND_RULE})
+            cur.execute(refresh_sql(), {"tolerance": tolerance,
+                                        "samples": SAMPLES_PER_DAY_AND_RULE})
         touched = sorted({week_start(d) for d in days})
         if days or full:
             cur.execute(

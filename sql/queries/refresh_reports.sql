@@ -35,14 +35,12 @@ SELECT l.day, coalesce(c.name, 'UNKNOWN'), sum(l.total_price), count(*)
 FROM refresh_line l LEFT JOIN salesops.dim_shipping_company c USING (shipping_company_id)
 GROUP BY l.day, coalesce(c.name, 'UNKNOWN');
 
--- Data-quality rules, one flag column each (the asset checks use the same definitions).
+-- Data-quality rules, one flag column each: /*RULE_FLAGS*/ is replaced by the expressions of
+-- salesops_pipeline/core/quality.py RULES (the asset checks use the same ones), e.g.
+-- "f.units <= 0 AS nonpositive_units".
 CREATE TEMP TABLE refresh_flag ON COMMIT DROP AS
-SELECT l.*,
-       abs(l.total_price - round(l.unit_price * l.units, 2)) > %(tolerance)s AS mismatched_total,
-       l.units <= 0 AS nonpositive_units,
-       (l.unit_price < 0 OR l.total_price < 0) AS negative_amount,
-       l.shipping_company_id IS NULL AS missing_shipping_company
-FROM refresh_line l;
+SELECT f.*, /*RULE_FLAGS*/
+FROM refresh_line f;
 
 -- Rejected rows of the currently loaded versions, counted on the day their import was published.
 CREATE TEMP TABLE refresh_rejected ON COMMIT DROP AS
