@@ -207,13 +207,22 @@ RETURNING day
 
 
 def publish(conn: Connection, *, import_id: int, key: str,
+            current_sha: Callable[[], str | None] | None = None,
             fail_after_insert: Callable[[], None] | None = None) -> PublishResult:
-    """Switch the file's facts to this version in the caller's (single) transaction."""
+    """Switch the file's facts to this version in the caller's (single) transaction.
+
+    ``current_sha`` says what the file in the folder holds now (None: gone or unreadable). It is
+    asked under the file lock: when the file changed after this version was staged, publishing it
+    could overwrite a newer version published meanwhile, so it is marked superseded instead and
+    the newer bytes (which the sensor requests on its own) are the ones that get loaded.
+    """
     cur = conn.cursor()
     import_log.lock_file(cur, key)
     status = import_log.status_of(cur, import_id)
     if status != "staged":
         # Another run published (or rejected) this version meanwhile: nothing to do.
+        return PublishResult(False, 0, 0, None, [])
+    if current_sha is not None and _outdated(cur, import_id, current_sha()):
         return PublishResult(False, 0, 0, None, [])
     # The dimension steps normally did this already; a concurrent import of the same file may
     # have re-staged meanwhile, so make sure every staged name has its key (idempotent).
@@ -255,3 +264,17 @@ def publish(conn: Connection, *, import_id: int, key: str,
     cur.execute("DELETE FROM salesops.stage_rejected_row WHERE import_id = %s", (import_id,))
     return PublishResult(True, loaded, replaced, previous[0] if previous else None, days)
 
+
+def _outdated(cur: psycopg2.extensions.cursor, import_id: int, now: str | None) -> bool:
+    """Mark the staged version superseded when the file now holds other bytes."""
+    cur.execute("SELECT sha256 FROM salesops.import_log WHERE import_id = %s", (import_id,))
+    if now is None or now == cur.fetchone()[0]:
+        return False
+    cur.execute(
+        "UPDATE salesops.import_log SET status = 'superseded', finished_at = now(), error = %s"
+        " WHERE import_id = %s",
+        (f"not published: the file changed (now sha256 {now[:12]}…) after this version was "
+         "staged; the newer version is imported instead", import_id))
+    cur.execute("DELETE FROM salesops.stage_sales_line WHERE import_id = %s", (import_id,))
+    cur.execute("DELETE FROM salesops.stage_rejected_row WHERE import_id = %s", (import_id,))
+    return True

@@ -28,7 +28,7 @@ from dagster import (
 )
 
 from salesops_pipeline.core import import_log, loader
-from salesops_pipeline.core.files import FileVersion, private_copy
+from salesops_pipeline.core.files import FileVersion, private_copy, sha256_inside
 from salesops_pipeline.defs.metadata import import_metadata, rejections_markdown
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
 from salesops_pipeline.defs.retry import TRANSIENT, retry_transient_db_errors
@@ -210,13 +210,13 @@ dim_shipping_company = _dimension_asset("dim_shipping_company")
     deps=[raw_sales_rows, dim_product, dim_seller, dim_shipping_company],
     description="Switch each file's facts to its staged version, one transaction per file.",
 )
-def fact_sales_line(context: AssetExecutionContext, warehouse: WarehouseResource
-                    ) -> MaterializeResult:
+def fact_sales_line(context: AssetExecutionContext, warehouse: WarehouseResource,
+                    sales_folder: SalesFolderResource) -> MaterializeResult:
     keys = list(context.partition_keys)
     for key in keys:
         with retry_transient_db_errors():
             try:
-                metadata = _publish(context, warehouse, key)
+                metadata = _publish(context, warehouse, sales_folder, key)
             except TRANSIENT:
                 raise
             except Exception as exc:
@@ -235,15 +235,16 @@ def fact_sales_line(context: AssetExecutionContext, warehouse: WarehouseResource
     return MaterializeResult()
 
 
-def _publish(context: AssetExecutionContext, warehouse: WarehouseResource, key: str
-             ) -> dict[str, object]:
+def _publish(context: AssetExecutionContext, warehouse: WarehouseResource,
+             sales_folder: SalesFolderResource, key: str) -> dict[str, object]:
     import_id = _staged_import(warehouse, key, context.run_id)
     if import_id is None:
         return {"file": key, "detail": "nothing staged for this file"}
     started = time.perf_counter()
     try:
         with warehouse.connection() as conn:
-            result = loader.publish(conn, import_id=import_id, key=key)
+            result = loader.publish(conn, import_id=import_id, key=key,
+                                    current_sha=lambda: _current_sha(sales_folder, key))
     except TRANSIENT:
         raise  # the step is retried; the staged version stays staged
     except Exception as exc:
@@ -261,6 +262,13 @@ def _publish(context: AssetExecutionContext, warehouse: WarehouseResource, key: 
     context.log.info(f"{key}: {result.rows_loaded:,} rows loaded, {result.rows_replaced:,} "
                      f"replaced, import {import_id}")
     return metadata
+
+
+def _current_sha(sales_folder: SalesFolderResource, key: str) -> str | None:
+    try:
+        return sha256_inside(key, sales_folder.root)[0]
+    except (OSError, UnsafePath):
+        return None  # gone or replaced by a link: publish what was staged (read safely)
 
 
 def _failed_files(warehouse: WarehouseResource, keys: list[str]) -> list[tuple[str, str]]:

@@ -130,3 +130,36 @@ def test_version_staged_by_a_dead_run_is_published_by_the_next(ingest, folder, s
     assert raw["action"].value == "staged"
     assert imports(sql) == [("jun.xlsx", "loaded", 10, 10, 0, None)]
     assert len(fact_rows(sql)) == 10
+
+
+def test_a_version_outdated_before_its_publish_is_not_published(ingest, folder, sql,
+                                                                monkeypatch) -> None:
+    """The file changes while its run is between staging and publishing (e.g. a batch run and
+    the corrected re-export's own run overlap): the stale version must not overwrite anything;
+    the newer bytes are imported by their own run."""
+    path = folder / "jul.xlsx"
+    write_clean_workbook(path, [line(1), line(2)])
+    ingest.run("jul.xlsx")
+    write_clean_workbook(path, [line(3, price="7.00")])  # v2, staged by the run below
+    upsert = loader.upsert_dimension
+    changed: list[bool] = []
+
+    def change_file_then_upsert(conn, **kw):
+        if not changed:  # v3 lands after v2 was staged, before v2 is published
+            write_clean_workbook(path, [line(4, price="9.00"), line(5, price="9.00")])
+            changed.append(True)
+        return upsert(conn, **kw)
+
+    monkeypatch.setattr(loader, "upsert_dimension", change_file_then_upsert)
+    assert ingest.run("jul.xlsx").success
+    monkeypatch.setattr(loader, "upsert_dimension", upsert)
+    # v1 still visible; v2 skipped with the reason, nothing of it published.
+    assert {k[1] for k in fact_rows(sql)} == {2, 3}
+    logged = imports(sql)
+    assert [r[1] for r in logged] == ["loaded", "superseded"]
+    assert "the file changed" in logged[1][5]
+    assert sql("SELECT count(*) FROM salesops.stage_sales_line") == [(0,)]
+    ingest.run("jul.xlsx")  # the run the sensor requests for v3
+    facts = fact_rows(sql)
+    assert {k[1] for k in facts} == {2, 3} and {v[0].day for v in facts.values()} == {4, 5}
+    assert [r[1] for r in imports(sql)] == ["superseded", "superseded", "loaded"]
