@@ -19,11 +19,9 @@ import psycopg2
 import psycopg2.errors
 import psycopg2.extensions
 
-from salesops_pipeline.api.pool import QueryTimeout
+from salesops_pipeline.api.pool import LOST, PoolConfig, first_line
 from salesops_pipeline.core.warehouse import WarehouseUnavailable
-from salesops_pipeline.settings import Settings, redact
 
-_LOST = (psycopg2.OperationalError, psycopg2.InterfaceError)
 _OK, _READ, _WRITE = (psycopg2.extensions.POLL_OK, psycopg2.extensions.POLL_READ,
                       psycopg2.extensions.POLL_WRITE)
 Conn = psycopg2.extensions.connection
@@ -59,26 +57,14 @@ async def _wait(conn: Conn) -> None:
             raise psycopg2.OperationalError(f"unexpected poll state {state}")
 
 
-class AsyncDatabase:
+class AsyncDatabase(PoolConfig):
     """Up to ``size`` read-only connections, used from the event loop only (no locks needed)."""
 
-    def __init__(self, url: str, *, size: int = 10, wait_seconds: float = 5.0,
-                 statement_timeout_ms: int = 5000, connect_timeout_seconds: int = 3) -> None:
-        self.url = url
-        self.size = size
-        self.wait_seconds = wait_seconds
-        self.statement_timeout_ms = statement_timeout_ms
-        self.connect_timeout_seconds = connect_timeout_seconds
+    def __init__(self, url: str, **bounds: Any) -> None:
+        super().__init__(url, **bounds)
         self._idle: list[Conn] = []
-        self._slots = asyncio.Semaphore(size)
+        self._slots = asyncio.Semaphore(self.size)
         self._closed = False
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> AsyncDatabase:
-        return cls(settings.api_url(), size=settings.api_pool_size,
-                   wait_seconds=settings.api_pool_timeout_seconds,
-                   statement_timeout_ms=settings.api_statement_timeout_ms,
-                   connect_timeout_seconds=settings.api_connect_timeout_seconds)
 
     async def fetch(self, query: str, params: dict[str, Any] | Sequence[Any] | None = None
                     ) -> list[dict[str, Any]]:
@@ -87,9 +73,7 @@ class AsyncDatabase:
             try:
                 await asyncio.wait_for(self._slots.acquire(), self.wait_seconds)
             except TimeoutError:
-                raise WarehouseUnavailable(
-                    f"all {self.size} database connections stayed busy for "
-                    f"{self.wait_seconds:g} s; try again shortly") from None
+                raise self.busy() from None
         else:
             await self._slots.acquire()
         try:
@@ -100,15 +84,13 @@ class AsyncDatabase:
                     rows = await self._run(conn, query, params)
                 except psycopg2.errors.QueryCanceled:
                     self._put(conn)
-                    raise QueryTimeout(
-                        f"the query took longer than {self.statement_timeout_ms} ms and was "
-                        "cancelled; narrow the period or the filters") from None
-                except _LOST as exc:
+                    raise self.timed_out() from None
+                except LOST as exc:
                     conn.close()
                     if reused:  # an idle connection died (server restart): try the next one;
                         continue  # each is discarded, so this ends on a freshly made one
                     raise WarehouseUnavailable(
-                        f"the database connection failed: {_first_line(exc)}") from None
+                        f"the database connection failed: {first_line(exc)}") from None
                 except psycopg2.Error:
                     self._put(conn)  # a statement error leaves an autocommit connection usable
                     raise
@@ -129,30 +111,21 @@ class AsyncDatabase:
         if self._closed:
             raise WarehouseUnavailable("the API is stopping; no database connection")
         try:
-            conn = psycopg2.connect(
-                self.url, async_=1, application_name="salesops-api",
-                options=f"-c statement_timeout={self.statement_timeout_ms}"
-                        " -c default_transaction_read_only=on -c TimeZone=UTC",
-                keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
-                tcp_user_timeout=self.statement_timeout_ms + 2000)
-        except _LOST as exc:
-            raise self._unreachable(exc) from None
+            conn = psycopg2.connect(self.url, async_=1, **self.connect_kwargs())
+        except LOST as exc:
+            raise self.unreachable(exc) from None
         try:
             await asyncio.wait_for(_wait(conn), self.connect_timeout_seconds)
         except TimeoutError:
             conn.close()
-            raise self._unreachable(f"timed out after {self.connect_timeout_seconds} s") from None
-        except _LOST as exc:
+            raise self.unreachable(f"timed out after {self.connect_timeout_seconds} s") from None
+        except LOST as exc:
             conn.close()
-            raise self._unreachable(exc) from None
+            raise self.unreachable(exc) from None
         except BaseException:
             conn.close()
             raise
         return conn
-
-    def _unreachable(self, why: object) -> WarehouseUnavailable:
-        text = _first_line(why) if isinstance(why, BaseException) else str(why)
-        return WarehouseUnavailable(f"cannot connect to the database {redact(self.url)}: {text}")
 
     def _put(self, conn: Conn) -> None:
         if self._closed or conn.closed:
@@ -173,8 +146,3 @@ class AsyncDatabase:
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
         finally:
             cur.close()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

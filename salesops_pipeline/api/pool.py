@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self
 
 import psycopg2
 import psycopg2.errors
@@ -21,7 +21,7 @@ import psycopg2.pool
 from salesops_pipeline.core.warehouse import WarehouseUnavailable
 from salesops_pipeline.settings import Settings, redact
 
-_LOST = (psycopg2.OperationalError, psycopg2.InterfaceError)
+LOST = (psycopg2.OperationalError, psycopg2.InterfaceError)
 
 
 class QueryTimeout(WarehouseUnavailable):
@@ -38,8 +38,9 @@ class _LazyPool(psycopg2.pool.ThreadedConnectionPool):
         self.minconn = maxconn
 
 
-class Database:
-    """A bounded, thread-safe pool of read-only connections to the warehouse."""
+class PoolConfig:
+    """What the thread pool and the event-loop pool share: the target, the bounds, the session
+    options every connection gets, and the errors (all HTTP 503) users read."""
 
     def __init__(self, url: str, *, size: int = 10, wait_seconds: float = 5.0,
                  statement_timeout_ms: int = 5000, connect_timeout_seconds: int = 3) -> None:
@@ -47,31 +48,54 @@ class Database:
         self.size = size
         self.wait_seconds = wait_seconds
         self.statement_timeout_ms = statement_timeout_ms
-        self._pool = _LazyPool(
-            size, url, application_name="salesops-api",
-            connect_timeout=connect_timeout_seconds,
-            options=f"-c statement_timeout={statement_timeout_ms}"
-                    " -c default_transaction_read_only=on -c TimeZone=UTC",
-            keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
-            tcp_user_timeout=statement_timeout_ms + 2000)
-        self._slots = threading.BoundedSemaphore(size)
-        self._seen: set[int] = set()
-        self._lock = threading.Lock()
+        self.connect_timeout_seconds = connect_timeout_seconds
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Database:
+    def from_settings(cls, settings: Settings) -> Self:
         return cls(settings.api_url(), size=settings.api_pool_size,
                    wait_seconds=settings.api_pool_timeout_seconds,
                    statement_timeout_ms=settings.api_statement_timeout_ms,
                    connect_timeout_seconds=settings.api_connect_timeout_seconds)
 
+    def connect_kwargs(self) -> dict[str, Any]:
+        """Read-only, autocommit-friendly sessions in UTC, with a statement timeout and TCP
+        keepalives so a vanished server is noticed within seconds."""
+        return {"application_name": "salesops-api",
+                "options": f"-c statement_timeout={self.statement_timeout_ms}"
+                           " -c default_transaction_read_only=on -c TimeZone=UTC",
+                "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
+                "keepalives_count": 3, "tcp_user_timeout": self.statement_timeout_ms + 2000}
+
+    def busy(self) -> WarehouseUnavailable:
+        return WarehouseUnavailable(
+            f"all {self.size} database connections stayed busy for {self.wait_seconds:g} s;"
+            " try again shortly")
+
+    def timed_out(self) -> QueryTimeout:
+        return QueryTimeout(f"the query took longer than {self.statement_timeout_ms} ms and was "
+                            "cancelled; narrow the period or the filters")
+
+    def unreachable(self, why: object) -> WarehouseUnavailable:
+        text = first_line(why) if isinstance(why, BaseException) else str(why)
+        return WarehouseUnavailable(f"cannot connect to the database {redact(self.url)}: {text}")
+
+
+class Database(PoolConfig):
+    """A bounded, thread-safe pool of read-only connections to the warehouse."""
+
+    def __init__(self, url: str, **bounds: Any) -> None:
+        super().__init__(url, **bounds)
+        self._pool = _LazyPool(self.size, url, connect_timeout=self.connect_timeout_seconds,
+                               **self.connect_kwargs())
+        self._slots = threading.BoundedSemaphore(self.size)
+        self._seen: set[int] = set()
+        self._lock = threading.Lock()
+
     def fetch(self, query: str, params: dict[str, Any] | Sequence[Any] | None = None
               ) -> list[dict[str, Any]]:
         """Run one read-only statement with bound parameters; rows as dicts."""
         if not self._slots.acquire(timeout=self.wait_seconds):
-            raise WarehouseUnavailable(
-                f"all {self.size} database connections stayed busy for {self.wait_seconds:g} s;"
-                " try again shortly")
+            raise self.busy()
         try:
             while True:
                 conn, reused = self._get()
@@ -79,15 +103,13 @@ class Database:
                     rows = self._run(conn, query, params)
                 except psycopg2.errors.QueryCanceled:
                     self._put(conn)
-                    raise QueryTimeout(
-                        f"the query took longer than {self.statement_timeout_ms} ms and was "
-                        "cancelled; narrow the period or the filters") from None
-                except _LOST as exc:
+                    raise self.timed_out() from None
+                except LOST as exc:
                     self._put(conn, discard=True)
                     if reused:  # an idle pooled connection died (server restart): try another;
                         continue  # each is discarded, so this ends on a freshly made one
                     raise WarehouseUnavailable(
-                        f"the database connection failed: {_first_line(exc)}") from None
+                        f"the database connection failed: {first_line(exc)}") from None
                 except BaseException:
                     self._put(conn)
                     raise
@@ -102,9 +124,8 @@ class Database:
     def _get(self) -> tuple[psycopg2.extensions.connection, bool]:
         try:
             conn = self._pool.getconn()
-        except _LOST as exc:
-            raise WarehouseUnavailable(
-                f"cannot connect to the database {redact(self.url)}: {_first_line(exc)}") from None
+        except LOST as exc:
+            raise self.unreachable(exc) from None
         except psycopg2.pool.PoolError as exc:  # closed pool (shutdown) or exhausted
             raise WarehouseUnavailable(f"no database connection available: {exc}") from None
         with self._lock:
@@ -133,6 +154,6 @@ class Database:
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
