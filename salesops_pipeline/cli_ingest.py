@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from salesops_pipeline.core.files import key_for, sha256_inside
@@ -79,9 +79,13 @@ def ingest_files(keys: list[str], settings: Settings, *, instance=None,
                                  BATCH_TAG: str(len(group))}})
         result = job.execute_in_process(instance=instance, raise_on_error=False,
                                         run_config=QUIET, **target)
-        for key in group:
-            outcomes[key] = _outcome(settings, key, result.run_id, result.success)
-            echo(f"{span} {key}: {_summary(outcomes[key])}")
+        found = [_outcome(settings, key, result.run_id, result.success) for key in group]
+        if len(group) > 1 and any(o.status == "failed" for o in found):
+            # A batch fails because of its failed files; the others' outcomes stand.
+            found = [replace(o, run_ok=True) for o in found]
+        for outcome in found:
+            outcomes[outcome.key] = outcome
+            echo(f"{span} {outcome.key}: {_summary(outcome)}")
     return [outcomes[key] for key in keys]
 
 
