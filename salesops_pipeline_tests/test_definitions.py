@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from dagster import Definitions
+from dagster import AssetKey, Definitions
 
 from salesops_pipeline.definitions import defs
 from salesops_pipeline.settings import PROJECT_ROOT
@@ -58,3 +58,16 @@ def test_dagster_instance_runs_on_postgres(database_url: str, tmp_path: Path, mo
         assert len(connects) <= 2, "40 storage calls should reuse pooled connections"
     finally:
         instance.dispose()
+
+
+def test_ingest_backfills_run_batches_of_files() -> None:
+    """A UI backfill over many files runs them in batches, like the sensor, not one run each."""
+    from salesops_pipeline.definitions import defs
+    from salesops_pipeline.settings import Settings
+
+    graph = defs.resolve_asset_graph()
+    for name in ("raw_sales_rows", "dim_product", "dim_seller", "dim_shipping_company",
+                 "fact_sales_line"):
+        policy = graph.get(AssetKey(name)).backfill_policy
+        assert policy is not None
+        assert policy.max_partitions_per_run == Settings().ingest_batch_files

@@ -11,6 +11,7 @@ per batch, not per file). Each file still has its own import, lock, transaction 
 
 
 import time
+import warnings
 
 from dagster import (
     AssetCheckResult,
@@ -18,6 +19,8 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetSelection,
+    BackfillPolicy,
+    BetaWarning,
     DynamicPartitionsDefinition,
     Failure,
     MaterializeResult,
@@ -33,6 +36,7 @@ from salesops_pipeline.defs.metadata import import_metadata, rejections_markdown
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
 from salesops_pipeline.defs.retry import TRANSIENT, retry_transient_db_errors
 from salesops_pipeline.errors import UnsafePath, WorkbookError
+from salesops_pipeline.settings import Settings
 
 sales_files = DynamicPartitionsDefinition(name="sales_files")
 INGEST_GROUP = "ingest"
@@ -40,11 +44,15 @@ FILE_TAG = "salesops/file"
 KIND_TAG = "salesops/kind"
 BATCH_TAG = "salesops/batch_files"
 READABLE_CHECK = "file_is_readable_workbook"
+# A backfill from the UI (e.g. re-import every file) runs up to this many files per run too.
+# `backfill_policy` is marked beta in Dagster 1.13 (pinned): say so once here, not in every log.
+BACKFILL = BackfillPolicy.multi_run(max_partitions_per_run=Settings().ingest_batch_files)
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=BetaWarning)
 
 
 @asset(
     partitions_def=sales_files, group_name=INGEST_GROUP, kinds={"excel", "postgres"},
-    check_specs=[AssetCheckSpec(READABLE_CHECK, asset="raw_sales_rows",
+    backfill_policy=BACKFILL, check_specs=[AssetCheckSpec(READABLE_CHECK, asset="raw_sales_rows",
                                 description="The run's files are sales workbooks.")],
     description="Parse each workbook of the run and COPY its rows into staging; bad rows go to "
                 "quarantine.",
@@ -175,7 +183,7 @@ def _staged_import(warehouse: WarehouseResource, key: str, run_id: str) -> int |
 def _dimension_asset(table: str):
     @asset(
         name=table, partitions_def=sales_files, group_name=INGEST_GROUP, kinds={"postgres"},
-        deps=[raw_sales_rows],
+        deps=[raw_sales_rows], backfill_policy=BACKFILL,
         description=f"Upsert the names of the staged files into salesops.{table}.",
     )
     def _dimension(context: AssetExecutionContext, warehouse: WarehouseResource
@@ -207,7 +215,7 @@ dim_shipping_company = _dimension_asset("dim_shipping_company")
 
 @asset(
     partitions_def=sales_files, group_name=INGEST_GROUP, kinds={"postgres"},
-    deps=[raw_sales_rows, dim_product, dim_seller, dim_shipping_company],
+    deps=[raw_sales_rows, dim_product, dim_seller, dim_shipping_company], backfill_policy=BACKFILL,
     description="Switch each file's facts to its staged version, one transaction per file.",
 )
 def fact_sales_line(context: AssetExecutionContext, warehouse: WarehouseResource,
