@@ -12,6 +12,7 @@ per batch, not per file). Each file still has its own import, lock, transaction 
 
 import time
 import warnings
+from collections.abc import Callable
 
 from dagster import (
     AssetCheckResult,
@@ -65,31 +66,49 @@ def raw_sales_rows(context: AssetExecutionContext, warehouse: WarehouseResource,
     fails at the end of fact_sales_line. A lone file's failure fails the run here, as before.
     """
     keys = list(context.partition_keys)
-    problems: dict[str, str] = {}
-    for n, key in enumerate(keys, 1):
-        with retry_transient_db_errors():
-            try:
-                metadata, problem = _extract(context, warehouse, sales_folder, key)
-            except TRANSIENT:
-                raise
-            except Exception as exc:
-                if len(keys) == 1:
-                    raise
-                metadata, problem = {"file": key, "action": "failed"}, _reason(exc)
-                context.log.error(f"{key}: not imported: {problem}")
-        context.add_asset_metadata(metadata, partition_key=key)
-        if problem:
-            problems[key] = problem
-        if len(keys) > 1 and (n % 10 == 0 or n == len(keys)):
-            context.log.info(f"{n}/{len(keys)} files staged")
+    problems, last = _for_each_file(
+        context, "staged", lambda key: _extract(context, warehouse, sales_folder, key))
     if len(keys) == 1:
-        detail = problems.get(keys[0]) or metadata.get("detail", "")
+        detail = problems.get(keys[0]) or last.get("detail", "")
         return MaterializeResult(check_results=[_readable(not problems, str(detail))])
     detail = "; ".join(f"{k}: {p}" for k, p in list(problems.items())[:10]) or (
         f"all {len(keys)} files readable")
     return MaterializeResult(
         metadata={"files": len(keys), "files_not_staged": len(problems)},
         check_results=[_readable(not problems, detail)])
+
+
+def _for_each_file(context: AssetExecutionContext, verb: str,
+                   work: Callable[[str], tuple[dict[str, object], str | None]]
+                   ) -> tuple[dict[str, str], dict[str, object]]:
+    """Do one step's ``work`` for each file of the run, recording each file's metadata on its
+    partition; return the files' problems and the last file's metadata.
+
+    A lost connection retries the step (every file's work is idempotent). Any other error fails
+    a lone file's run at once; in a batch it is logged and the other files go on (the import
+    log says which failed; fact_sales_line fails the run for them at the end).
+    """
+    keys = list(context.partition_keys)
+    problems: dict[str, str] = {}
+    metadata: dict[str, object] = {}
+    for n, key in enumerate(keys, 1):
+        with retry_transient_db_errors():
+            try:
+                metadata, problem = work(key)
+            except TRANSIENT:
+                raise
+            except Exception as exc:
+                if len(keys) == 1:
+                    raise
+                problem = _reason(exc)
+                metadata = {"file": key, "action": "failed", "error": problem}
+                context.log.error(f"{key}: not {verb}: {problem}")
+        context.add_asset_metadata(metadata, partition_key=key)
+        if problem:
+            problems[key] = problem
+        if len(keys) > 1 and (n % 10 == 0 or n == len(keys)):
+            context.log.info(f"{n}/{len(keys)} files {verb}")
+    return problems, metadata
 
 
 def _reason(exc: Exception) -> str:
@@ -221,18 +240,8 @@ dim_shipping_company = _dimension_asset("dim_shipping_company")
 def fact_sales_line(context: AssetExecutionContext, warehouse: WarehouseResource,
                     sales_folder: SalesFolderResource) -> MaterializeResult:
     keys = list(context.partition_keys)
-    for key in keys:
-        with retry_transient_db_errors():
-            try:
-                metadata = _publish(context, warehouse, sales_folder, key)
-            except TRANSIENT:
-                raise
-            except Exception as exc:
-                if len(keys) == 1:
-                    raise
-                context.log.error(f"{key}: not published: {_reason(exc)}")
-                metadata = {"file": key, "detail": "publishing failed; see the import log"}
-        context.add_asset_metadata(metadata, partition_key=key)
+    _for_each_file(context, "published",
+                   lambda key: (_publish(context, warehouse, sales_folder, key), None))
     if len(keys) > 1:
         failed = _failed_files(warehouse, keys)
         if failed:
