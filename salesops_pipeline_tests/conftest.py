@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -64,3 +65,11 @@ def sql(db: str):
 
     yield run
     conn.close()
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """The watched drop folder (SALES_DATA_DIR) of one test."""
+    path = tmp_path / "incoming"
+    path.mkdir()
+    return path

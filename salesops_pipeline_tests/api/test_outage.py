@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from salesops_pipeline.api.keys import create_key
 from salesops_pipeline.api.main import create_app
-from salesops_pipeline.core.pgcluster import LocalCluster, free_port
+from salesops_pipeline.core.pgcluster import LocalCluster, free_port, throwaway_cluster
 from salesops_pipeline.core.schema import apply_schema, ensure_database
 from salesops_pipeline.settings import Settings
 
@@ -73,15 +71,8 @@ def test_pool_exhaustion_is_503_not_a_hang(db: str) -> None:
 @pytest.fixture
 def own_cluster() -> Iterator[LocalCluster]:
     """A throwaway cluster of this test's own (the session cluster is shared: never stopped)."""
-    cluster = LocalCluster(home=Path(tempfile.mkdtemp(prefix="salesops-api-outage-")),
-                           port=free_port())
-    cluster.init()
-    cluster.start()
-    cluster.wait_ready()
-    try:
+    with throwaway_cluster("salesops-api-outage-") as cluster:
         yield cluster
-    finally:
-        cluster.destroy()
 
 
 def test_service_recovers_by_itself_when_postgres_returns(own_cluster: LocalCluster) -> None:

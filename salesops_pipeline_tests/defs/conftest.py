@@ -1,4 +1,4 @@
-"""Fixtures for the Dagster tests: a drop folder and an Ingestor on an ephemeral instance."""
+"""Fixtures for the Dagster tests: an Ingestor on an ephemeral instance (drop folder: conftest)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,6 @@ import pytest
 from dagster import DagsterInstance
 
 from salesops_pipeline_tests.ingest_support import Ingestor
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    path = tmp_path / "incoming"
-    path.mkdir()
-    return path
 
 
 @pytest.fixture

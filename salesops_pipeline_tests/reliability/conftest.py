@@ -45,14 +45,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    """The watched drop folder (SALES_DATA_DIR) of one test."""
-    path = tmp_path / "incoming"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
 def outside(tmp_path: Path) -> Path:
     """A folder next to the drop folder that must never be read."""
     path = tmp_path / "outside"

@@ -1,7 +1,7 @@
 """The real processes for the fault and load tests, and the figures they must end with.
 
-* :func:`own_cluster` — a throwaway PostgreSQL of the test's own (it may be stopped hard; the
-  session cluster never is).
+* A throwaway PostgreSQL of the module's own comes from ``core.pgcluster.throwaway_cluster`` (it
+  may be stopped hard; the session cluster never is).
 * :class:`Stack` — ``salesops up`` (Dagster daemon + webserver + API) as a subprocess, started,
   killed and started again on the same Dagster storage, so the sensor's cursor survives.
 * :func:`salesops` / :func:`spawn_salesops` — the ``salesops`` command in a subprocess.
@@ -21,11 +21,9 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -49,7 +47,6 @@ __all__ = [
     "base_env",
     "generate_lines",
     "kill_tree",
-    "own_cluster",
     "report_snapshot",
     "salesops",
     "spawn_salesops",
@@ -94,19 +91,6 @@ def wait_until(check: Callable[[], object], what: str, *, timeout: float, interv
 
 
 # ---- PostgreSQL ---------------------------------------------------------------------------------
-
-
-@contextmanager
-def own_cluster(prefix: str) -> Iterator[LocalCluster]:
-    """A running throwaway cluster (home in a temp folder, free port), destroyed afterwards."""
-    cluster = LocalCluster(home=Path(tempfile.mkdtemp(prefix=prefix)), port=free_port())
-    cluster.init()
-    cluster.start()
-    cluster.wait_ready()
-    try:
-        yield cluster
-    finally:
-        cluster.destroy()
 
 
 def warehouse(cluster: LocalCluster, name: str) -> tuple[str, str]:

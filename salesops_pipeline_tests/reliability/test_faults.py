@@ -25,7 +25,7 @@ import pytest
 from dagster import DagsterInstance
 
 from salesops_pipeline.api.keys import create_key
-from salesops_pipeline.core.pgcluster import LocalCluster, free_port
+from salesops_pipeline.core.pgcluster import LocalCluster, free_port, throwaway_cluster
 from salesops_pipeline.core.reports import refresh
 from salesops_pipeline.settings import PROJECT_ROOT, sqlalchemy_url
 from salesops_pipeline_tests.ingest_support import Ingestor
@@ -37,7 +37,6 @@ from salesops_pipeline_tests.reliability.stack import (
     base_env,
     generate_lines,
     kill_tree,
-    own_cluster,
     report_snapshot,
     salesops,
     spawn_salesops,
@@ -68,7 +67,7 @@ raise SystemExit(0 if result.success else 1)
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[LocalCluster]:
-    with own_cluster("salesops-faults-") as own:
+    with throwaway_cluster("salesops-faults-") as own:
         yield own
 
 

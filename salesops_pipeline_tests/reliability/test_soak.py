@@ -27,7 +27,7 @@ import httpx
 import pytest
 from dagster import DagsterInstance
 
-from salesops_pipeline.core.pgcluster import LocalCluster
+from salesops_pipeline.core.pgcluster import LocalCluster, throwaway_cluster
 from salesops_pipeline.defs.checks import reports_reconcile
 from salesops_pipeline.defs.resources import WarehouseResource
 from salesops_pipeline_tests.ingest_support import Ingestor
@@ -38,7 +38,6 @@ from salesops_pipeline_tests.reliability.stack import (
     Stack,
     assert_warehouse,
     generate_lines,
-    own_cluster,
     wait_until,
     warehouse,
     write_workbook,
@@ -59,7 +58,7 @@ ENDPOINTS = [("/reports/weekly-summary", PERIOD), ("/reports/seller-ranking", PE
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[LocalCluster]:
-    with own_cluster("salesops-soak-") as own:
+    with throwaway_cluster("salesops-soak-") as own:
         yield own
 
 
