@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     settle_seconds: float = Field(default=10.0, ge=0, validation_alias="SALESOPS_SETTLE_SECONDS")
     ingest_batch_files: int = Field(default=25, ge=1, le=1000,
                                     validation_alias="SALESOPS_INGEST_BATCH_FILES")
+    own_partition_rows: int = Field(default=100_000, ge=0,
+                                    validation_alias="SALESOPS_OWN_PARTITION_ROWS")
     seed_sample: bool = Field(default=True, validation_alias="SALESOPS_SEED_SAMPLE")
     nightly_cron: str = Field(default="30 2 * * *", validation_alias="SALESOPS_NIGHTLY_CRON")
     run_history_days: int = Field(default=90, ge=1, validation_alias="SALESOPS_RUN_HISTORY_DAYS")

@@ -30,10 +30,12 @@ class Ingestor:
     folder: Path
     instance: DagsterInstance
     tolerance: str = "0.01"
+    own_partition_rows: int = 100_000
 
     def resources(self) -> dict:
         return {
-            "warehouse": WarehouseResource(database_url=self.database_url),
+            "warehouse": WarehouseResource(database_url=self.database_url,
+                                           own_partition_rows=self.own_partition_rows),
             "sales_folder": SalesFolderResource(data_dir=str(self.folder),
                                                 export_dir=str(self.folder.parent / "exports")),
             "quality_settings": QualityResource(price_tolerance=self.tolerance),

@@ -1,4 +1,15 @@
 -- Reset: empty every warehouse and report table and restart the identities. Schema stays.
+-- Large file versions' own fact partitions (and unattached builds) go with their rows.
+DO $$
+DECLARE t text;
+BEGIN
+    FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'salesops' AND c.relkind = 'r'
+               AND c.relname ~ '^fact_sales_line_import_[0-9]+$'
+    LOOP
+        EXECUTE format('DROP TABLE salesops.%I', t);
+    END LOOP;
+END $$;
 TRUNCATE
     salesops.fact_sales_line,
     salesops.rejected_row,

@@ -18,8 +18,9 @@ from pathlib import Path
 from tempfile import SpooledTemporaryFile
 
 import psycopg2.extensions
+from psycopg2 import sql
 
-from salesops_pipeline.core import import_log
+from salesops_pipeline.core import import_log, partitions
 from salesops_pipeline.core.rows import RejectedRow, SalesLine, parse_row
 from salesops_pipeline.core.workbook import open_sales_sheet
 from salesops_pipeline.errors import ImportConflict
@@ -177,18 +178,21 @@ def upsert_dimension(conn: Connection, *, import_id: int, table: str) -> tuple[i
     return distinct, added
 
 
-PUBLISH_FACTS = """
-INSERT INTO salesops.fact_sales_line
+# Into the shared partition (slot 0) through the parent, or into a file's own table (slot =
+# import_id) before it is attached.
+INSERT_FACTS = sql.SQL("""
+INSERT INTO {target}
     (sold_at, product_id, seller_id, shipping_company_id, unit_price, units, total_price,
-     source_file, source_row_number, import_id)
+     source_file, source_row_number, import_id, load_slot)
 SELECT s.sold_at, p.product_id, se.seller_id, sc.shipping_company_id, s.unit_price, s.units,
-       s.total_price, %(key)s, s.source_row_number, s.import_id
+       s.total_price, %(key)s, s.source_row_number, s.import_id, %(slot)s
 FROM salesops.stage_sales_line s
 JOIN salesops.dim_product p ON p.name = s.product
 JOIN salesops.dim_seller se ON se.name = s.seller
 LEFT JOIN salesops.dim_shipping_company sc ON sc.name = s.shipping_company
 WHERE s.import_id = %(import_id)s
-"""
+""")
+SHARED_FACTS = INSERT_FACTS.format(target=sql.SQL("salesops.fact_sales_line"))
 
 MARK_DIRTY = """
 INSERT INTO salesops.report_dirty_day (day)
@@ -224,19 +228,25 @@ def publish(conn: Connection, *, import_id: int, key: str,
         return PublishResult(False, 0, 0, None, [])
     if current_sha is not None and _outdated(cur, import_id, current_sha()):
         return PublishResult(False, 0, 0, None, [])
-    # The dimension steps normally did this already; a concurrent import of the same file may
-    # have re-staged meanwhile, so make sure every staged name has its key (idempotent).
-    for table in DIMENSIONS:
-        upsert_dimension(conn, import_id=import_id, table=table)
+    built = partitions.state(cur, import_id) == "built"
+    if not built:
+        # The dimension steps normally did this already; a concurrent import of the same file
+        # may have re-staged meanwhile, so make sure every staged name has its key (idempotent;
+        # a built partition already holds validated keys).
+        for table in DIMENSIONS:
+            upsert_dimension(conn, import_id=import_id, table=table)
     cur.execute(MARK_DIRTY, {"key": key, "import_id": import_id})
     days = sorted(r[0] for r in cur.fetchall())
     cur.execute("DELETE FROM salesops.fact_sales_line WHERE source_file = %s", (key,))
     replaced = cur.rowcount
-    cur.execute("SELECT count(*) FROM salesops.stage_sales_line WHERE import_id = %s",
-                (import_id,))
-    staged = cur.fetchone()[0]
-    cur.execute(PUBLISH_FACTS, {"key": key, "import_id": import_id})
-    loaded = cur.rowcount
+    staged = _staged_count(cur, import_id)
+    if built:
+        loaded = _built_rows(cur, import_id)
+        if loaded == staged:
+            partitions.attach(cur, import_id)
+    else:
+        cur.execute(SHARED_FACTS, {"key": key, "import_id": import_id, "slot": 0})
+        loaded = cur.rowcount
     if loaded != staged:
         raise ImportConflict(
             f"{key}: {staged} rows staged but only {loaded} matched their dimensions; nothing was "
@@ -265,6 +275,45 @@ def publish(conn: Connection, *, import_id: int, key: str,
     return PublishResult(True, loaded, replaced, previous[0] if previous else None, days)
 
 
+def build_own_partition(conn: Connection, *, import_id: int, key: str,
+                        min_rows: int) -> int | None:
+    """Build this staged version's own fact partition when it has at least ``min_rows`` rows
+    (0: never); return its rows, or None when the version goes to the shared partition.
+
+    Runs in its own transaction before publish (the table is invisible until attached), under
+    the file lock so that two runs of one file never build at once.
+    """
+    cur = conn.cursor()
+    import_log.lock_file(cur, key)
+    if import_log.status_of(cur, import_id) != "staged":
+        return None  # published, superseded or failed meanwhile: nothing to build
+    partitions.drop_built(cur, import_id)  # an earlier attempt's, possibly incomplete
+    staged = _staged_count(cur, import_id)
+    if not min_rows or staged < min_rows:
+        return None
+    target = partitions.create(cur, import_id)
+    cur.execute(INSERT_FACTS.format(target=target),
+                {"key": key, "import_id": import_id, "slot": import_id})
+    if cur.rowcount != staged:
+        raise ImportConflict(
+            f"{key}: {staged} rows staged but only {cur.rowcount} matched their dimensions; "
+            "nothing was changed — rerun the import")
+    partitions.finish(cur, import_id)
+    return staged
+
+
+def _staged_count(cur: psycopg2.extensions.cursor, import_id: int) -> int:
+    cur.execute("SELECT count(*) FROM salesops.stage_sales_line WHERE import_id = %s",
+                (import_id,))
+    return cur.fetchone()[0]
+
+
+def _built_rows(cur: psycopg2.extensions.cursor, import_id: int) -> int:
+    cur.execute(sql.SQL("SELECT count(*) FROM salesops.{}").format(
+        sql.Identifier(partitions.table_name(import_id))))
+    return cur.fetchone()[0]
+
+
 def _outdated(cur: psycopg2.extensions.cursor, import_id: int, now: str | None) -> bool:
     """Mark the staged version superseded when the file now holds other bytes."""
     cur.execute("SELECT sha256 FROM salesops.import_log WHERE import_id = %s", (import_id,))
@@ -275,6 +324,7 @@ def _outdated(cur: psycopg2.extensions.cursor, import_id: int, now: str | None) 
         " WHERE import_id = %s",
         (f"not published: the file changed (now sha256 {now[:12]}…) after this version was "
          "staged; the newer version is imported instead", import_id))
+    partitions.drop_built(cur, import_id)
     cur.execute("DELETE FROM salesops.stage_sales_line WHERE import_id = %s", (import_id,))
     cur.execute("DELETE FROM salesops.stage_rejected_row WHERE import_id = %s", (import_id,))
     return True

@@ -14,6 +14,7 @@ import time
 import warnings
 from collections.abc import Callable
 
+import psycopg2
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -31,7 +32,7 @@ from dagster import (
     in_process_executor,
 )
 
-from salesops_pipeline.core import import_log, loader
+from salesops_pipeline.core import import_log, loader, partitions
 from salesops_pipeline.core.files import FileVersion, private_copy, sha256_inside
 from salesops_pipeline.defs.metadata import import_metadata, rejections_markdown
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
@@ -260,6 +261,10 @@ def _publish(context: AssetExecutionContext, warehouse: WarehouseResource,
     started = time.perf_counter()
     try:
         with warehouse.connection() as conn:
+            own_rows = loader.build_own_partition(conn, import_id=import_id, key=key,
+                                                  min_rows=warehouse.own_partition_rows)
+        built = time.perf_counter()
+        with warehouse.connection() as conn:
             result = loader.publish(conn, import_id=import_id, key=key,
                                     current_sha=lambda: _current_sha(sales_folder, key))
     except TRANSIENT:
@@ -267,7 +272,9 @@ def _publish(context: AssetExecutionContext, warehouse: WarehouseResource,
     except Exception as exc:
         _record_failure(warehouse, import_id, exc)
         raise
-    seconds = time.perf_counter() - started
+    seconds = time.perf_counter() - built
+    if result.superseded_import:
+        _retire_partitions(context, warehouse)
     with warehouse.connection() as conn:
         metadata = import_metadata(conn, import_id)
     metadata.update({
@@ -275,10 +282,25 @@ def _publish(context: AssetExecutionContext, warehouse: WarehouseResource,
         "superseded_import": result.superseded_import or 0,
         "days_touched": len(result.days_touched),
         "dagster/row_count": result.rows_loaded, "publish_duration_s": round(seconds, 3),
+        "fact_partition": "shared" if own_rows is None else f"own ({own_rows:,} rows)",
+        "partition_build_duration_s": round(built - started, 3),
     })
     context.log.info(f"{key}: {result.rows_loaded:,} rows loaded, {result.rows_replaced:,} "
                      f"replaced, import {import_id}")
     return metadata
+
+
+def _retire_partitions(context: AssetExecutionContext, warehouse: WarehouseResource) -> None:
+    """Best effort: drop the emptied partition of a replaced large version now rather than at
+    the nightly maintenance (which retries whatever is left)."""
+    try:
+        with warehouse.connection(autocommit=True) as conn:
+            dropped = partitions.retire(conn)
+    except psycopg2.Error as exc:
+        context.log.warning(f"retired partitions not dropped yet (nightly retries): {exc}")
+        return
+    if dropped:
+        context.log.info(f"dropped retired fact tables: {', '.join(dropped)}")
 
 
 def _current_sha(sales_folder: SalesFolderResource, key: str) -> str | None:

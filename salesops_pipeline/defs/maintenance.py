@@ -1,4 +1,5 @@
-"""Nightly maintenance: fresh planner statistics, leftover staging removed, old run history pruned.
+"""Nightly maintenance: fresh statistics, leftover staging and retired partitions removed, old
+run history pruned.
 
 Tick history is pruned by Dagster itself (`retention:` in dagster.yaml); runs older than
 `history_days` are deleted here through the instance API, never by touching its tables.
@@ -8,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from dagster import Config, OpExecutionContext, RunsFilter, job, op
 
+from salesops_pipeline.core import partitions
 from salesops_pipeline.defs.resources import WarehouseResource
 
 TABLES = ("fact_sales_line", "dim_product", "dim_seller", "dim_shipping_company", "import_log",
@@ -22,7 +24,8 @@ class MaintenanceConfig(Config):
     """Staging rows of imports that stopped (failed/running) this long ago are dropped."""
 
 
-@op(description="ANALYZE the warehouse and drop staging rows of abandoned imports.")
+@op(description="ANALYZE the warehouse; drop staging rows of abandoned imports and retired "
+                "fact partitions.")
 def analyze_warehouse(context: OpExecutionContext, config: MaintenanceConfig,
                       warehouse: WarehouseResource) -> None:
     with warehouse.connection() as conn, conn.cursor() as cur:
@@ -32,6 +35,9 @@ def analyze_warehouse(context: OpExecutionContext, config: MaintenanceConfig,
             " AND i.started_at < now() - make_interval(hours => %s)",
             (config.stale_staging_hours,))
         context.log.info(f"dropped {cur.rowcount} abandoned staging row(s)")
+    with warehouse.connection(autocommit=True) as conn:
+        dropped = partitions.retire(conn)
+    context.log.info(f"dropped {len(dropped)} retired fact table(s) {', '.join(dropped)}".strip())
     with warehouse.connection(autocommit=True) as conn, conn.cursor() as cur:
         for table in TABLES:  # fixed identifiers, not input
             cur.execute(f"ANALYZE salesops.{table}")

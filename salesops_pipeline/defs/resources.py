@@ -18,6 +18,8 @@ class WarehouseResource(ConfigurableResource):
     """The PostgreSQL warehouse (schema `salesops`)."""
 
     database_url: str
+    own_partition_rows: int = 100_000
+    """A file version with at least this many rows gets a fact partition of its own (0: never)."""
 
     @contextmanager
     def connection(self, *, autocommit: bool = False) -> Iterator[psycopg2.extensions.connection]:
@@ -57,7 +59,8 @@ def resources_from_env() -> dict[str, ConfigurableResource]:
     """The secret URL stays an EnvVar (never shown in the UI); the rest comes from Settings."""
     settings = Settings()
     return {
-        "warehouse": WarehouseResource(database_url=EnvVar("DATABASE_URL")),
+        "warehouse": WarehouseResource(database_url=EnvVar("DATABASE_URL"),
+                                       own_partition_rows=settings.own_partition_rows),
         "sales_folder": SalesFolderResource(data_dir=str(settings.data_dir.resolve()),
                                             export_dir=str(settings.export_dir.resolve()),
                                             settle_seconds=settings.settle_seconds),
