@@ -21,7 +21,7 @@ import psycopg2.extensions
 from psycopg2 import sql
 
 from salesops_pipeline.core import import_log, partitions
-from salesops_pipeline.core.rows import RejectedRow, SalesLine, parse_row
+from salesops_pipeline.core.rows import RejectedRow, RowParser, SalesLine
 from salesops_pipeline.core.workbook import open_sales_sheet
 from salesops_pipeline.errors import ImportConflict
 
@@ -70,6 +70,15 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _escape(escaped: dict[str | None, str], name: str) -> str:
+    """Remember a name's COPY text (bounded: a file of endless distinct names starts afresh)."""
+    if len(escaped) > 100_000:
+        escaped.clear()
+        escaped[None] = "\\N"
+    text = escaped[name] = _text(name)
+    return text
+
+
 def _pg_array(items: Iterable[str]) -> str:
     quoted = ('"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"' for s in items)
     return "{" + ",".join(quoted) + "}"
@@ -116,24 +125,31 @@ def stage_file(conn: Connection, *, import_id: int, key: str, path: Path,
             SpooledTemporaryFile(max_size=16 << 20, mode="w+b") as rejects:
         result = StageResult(sheet.layout.sheet_name, sheet.layout.header_row)
         prefix = f"{import_id}\t"
+        parse_row = RowParser()
 
         def lines() -> Iterator[str]:
-            for row_number, cells in sheet.iter_rows():
-                result.rows_read += 1
-                if progress and result.rows_read % PROGRESS_EVERY == 0:
-                    progress(result.rows_read)
+            """COPY lines of the good rows (the hot loop: ~1 µs of it per row is formatting)."""
+            escaped: dict[str | None, str] = {None: "\\N"}  # names repeat: escape each once
+            n = 0
+            for n, (row_number, cells) in enumerate(sheet.iter_rows(), 1):  # noqa: B007
+                if progress and n % PROGRESS_EVERY == 0:
+                    progress(n)
                 parsed = parse_row(row_number, cells)
                 if type(parsed) is SalesLine:
-                    result.rows_staged += 1
-                    yield (f"{prefix}{row_number}\t{parsed.sold_at.isoformat(sep=' ')}\t"
-                           f"{_text(parsed.product)}\t{_text(parsed.seller)}\t"
-                           f"{_text(parsed.shipping_company)}\t{parsed.unit_price}\t"
-                           f"{parsed.units}\t{parsed.total_price}\n")
+                    product = escaped.get(parsed.product) or _escape(escaped, parsed.product)
+                    seller = escaped.get(parsed.seller) or _escape(escaped, parsed.seller)
+                    ship = (escaped.get(parsed.shipping_company)
+                            or _escape(escaped, parsed.shipping_company))
+                    yield (f"{prefix}{row_number}\t{parsed.sold_at.isoformat()}\t{product}\t"
+                           f"{seller}\t{ship}\t{parsed.unit_price!s}\t{parsed.units!s}\t"
+                           f"{parsed.total_price!s}\n")
                 else:
                     _spool_rejection(rejects, import_id, parsed)
                     result.rows_rejected += 1
                     if len(result.sample_rejections) < sample_size:
                         result.sample_rejections.append(parsed)
+            result.rows_read = n
+            result.rows_staged = n - result.rows_rejected
 
         cur.copy_expert(COPY_STAGE, _LineStream(lines()), size=1 << 18)
         rejects.seek(0)

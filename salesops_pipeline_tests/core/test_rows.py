@@ -16,6 +16,7 @@ from salesops_pipeline.core.rows import (
     MONEY_LIMIT,
     UNITS_LIMIT,
     RejectedRow,
+    RowParser,
     SalesLine,
     parse_row,
 )
@@ -420,3 +421,34 @@ plausible_name = st.one_of(
 )
 def test_plausible_rows_never_raise_and_lines_are_loadable(row: tuple[object, ...]) -> None:
     check_loadable(parse_row(7, row), 7)
+
+
+REMEMBERING = RowParser(max_entries=16)  # shared by the examples: small, so it starts afresh often
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.tuples(
+        plausible_date,
+        plausible_name,
+        plausible_name,
+        plausible_number,
+        plausible_number,
+        plausible_number,
+        plausible_name,
+    )
+)
+def test_the_remembering_parser_reads_exactly_what_parse_row_reads(row: tuple[object, ...]
+                                                                   ) -> None:
+    """Same result, down to the Decimal's digits, the first time and when remembered."""
+    expected = repr(parse_row(9, row))
+    assert repr(REMEMBERING(9, row)) == expected
+    assert repr(REMEMBERING(9, row)) == expected
+
+
+def test_the_remembering_parser_stays_bounded() -> None:
+    parser = RowParser(max_entries=100)
+    for n in range(1000):
+        assert parser(9, cells(product=f"P{n}", unit_price=n + 0.25)) == line(
+            product=f"P{n}", unit_price=Decimal(n) + Decimal("0.25"))
+    assert len(parser._names) <= 100 and len(parser._numbers) <= 100
