@@ -32,7 +32,7 @@ from dagster import (
     in_process_executor,
 )
 
-from salesops_pipeline.core import import_log, loader, partitions
+from salesops_pipeline.core import import_log, loader, partitions, staging
 from salesops_pipeline.core.files import FileVersion, private_copy, sha256_inside
 from salesops_pipeline.defs.metadata import import_metadata, rejections_markdown
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
@@ -145,7 +145,7 @@ def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource
     context.log.info(f"{key}: staging import {decision.import_id} ({version.size:,} bytes)")
     try:
         with warehouse.connection() as conn:
-            staged = loader.stage_file(
+            staged = staging.stage_file(
                 conn, import_id=decision.import_id, key=key, path=version.path,
                 max_rows=sales_folder.max_rows_per_file,
                 progress=lambda n: context.log.info(f"{key}: {n:,} rows parsed"))

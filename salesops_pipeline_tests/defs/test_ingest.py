@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from dagster import DagsterInstance
 
-from salesops_pipeline.core import loader
+from salesops_pipeline.core import loader, staging
 from salesops_pipeline.core.warehouse import connect
 from salesops_pipeline_tests.ingest_support import Ingestor, checks_by_name, fact_rows, imports
 from salesops_pipeline_tests.workbooks import write_clean_workbook, write_messy_workbook
@@ -134,7 +134,7 @@ def test_crash_during_publish_leaves_nothing_and_rerun_completes(ingest, folder,
     with connect(db) as conn:
         decision = import_log.decide(conn.cursor(), version, "test-run")
     with connect(db) as conn:
-        loader.stage_file(conn, import_id=decision.import_id, key="mar.xlsx", path=path)
+        staging.stage_file(conn, import_id=decision.import_id, key="mar.xlsx", path=path)
 
     def boom() -> None:
         raise RuntimeError("killed mid-load")

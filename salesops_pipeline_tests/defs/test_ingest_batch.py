@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from dagster import DagsterInstance
 
-from salesops_pipeline.core import loader
+from salesops_pipeline.core import loader, staging
 from salesops_pipeline_tests.defs.test_ingest import line
 from salesops_pipeline_tests.ingest_support import Ingestor, checks_by_name, fact_rows, imports
 from salesops_pipeline_tests.workbooks import write_clean_workbook, write_messy_workbook
@@ -120,7 +120,7 @@ def test_version_staged_by_a_dead_run_is_published_by_the_next(ingest, folder, s
     with connect(db) as conn:
         first = import_log.decide(conn.cursor(), version, "dead-run")
     with connect(db) as conn:
-        loader.stage_file(conn, import_id=first.import_id, key="jun.xlsx",
+        staging.stage_file(conn, import_id=first.import_id, key="jun.xlsx",
                           path=folder / "jun.xlsx")
     with connect(db) as conn:
         again = import_log.decide(conn.cursor(), version, "next-run")

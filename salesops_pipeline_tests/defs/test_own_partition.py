@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from dagster import DagsterInstance
 
-from salesops_pipeline.core import import_log, loader, partitions
+from salesops_pipeline.core import import_log, loader, partitions, staging
 from salesops_pipeline.core.files import file_version
 from salesops_pipeline.core.schema import reset
 from salesops_pipeline.core.warehouse import connect
@@ -31,7 +31,7 @@ def big(db: str, folder):
 def own_tables(sql) -> list[tuple[str, bool]]:
     """(table, attached) for every own partition or unattached build."""
     return sql("SELECT relname, relispartition FROM pg_class WHERE relkind = 'r'"
-               " AND relname ~ '^fact_sales_line_import_' ORDER BY relname")
+               " AND relname ~ '^fact_sales_line_import_[0-9]+$' ORDER BY relname")
 
 
 def test_large_version_loads_exactly_through_its_own_partition(big, folder, sql) -> None:
@@ -87,7 +87,7 @@ def _stage(db: str, folder, key: str) -> int:
     with connect(db) as conn:
         decision = import_log.decide(conn.cursor(), file_version(key, folder), "test-run")
     with connect(db) as conn:
-        loader.stage_file(conn, import_id=decision.import_id, key=key, path=folder / key)
+        staging.stage_file(conn, import_id=decision.import_id, key=key, path=folder / key)
     return decision.import_id
 
 

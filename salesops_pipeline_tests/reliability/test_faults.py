@@ -52,6 +52,8 @@ ACTIVE = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
           " AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE ")
 ACTIVE_COPY = ACTIVE + "'COPY salesops.stage_sales_line%'"
 ACTIVE_REFRESH = ACTIVE + "'%CREATE TEMP TABLE refresh_line%'"
+ACTIVE_BUILD = ACTIVE + "'%INSERT INTO \"salesops\".\"fact_sales_line_import_%'"  # own partition
+OWN_TABLE = "relkind = 'r' AND relname ~ '^fact_sales_line_import_[0-9]+$'"
 REFRESH_JOB = """
 from dagster import DagsterInstance
 from salesops_pipeline.definitions import defs
@@ -234,6 +236,44 @@ def test_ingest_killed_mid_copy_leaves_the_previous_version_and_a_rerun_complete
     record_happened("killed mid-COPY: the previous version's facts and reports unchanged, the new "
                     "version 'running' with nothing staged or published; the rerun replaced it "
                     f"({BIG_ROWS:,} lines, facts and reports exact)")
+
+
+@reliability(case="`salesops ingest` killed (SIGKILL) while building the own fact partition of "
+                  "a 200,000-row version")
+def test_ingest_killed_mid_partition_build_changes_nothing_and_a_rerun_completes(
+        site: Site, big: tuple[Path, Expected], record_happened) -> None:
+    """The half-built partition vanishes with its transaction; the staged rows are published."""
+    lines, _ = small(3)
+    write_workbook(site.folder / FILE, lines)
+    site.ingest_here(FILE)
+    site.refresh()
+    with open_sql(site.url) as sql:
+        before_facts, before_reports = facts(sql), report_snapshot(sql)
+        shutil.copy(big[0], site.folder / FILE)
+        run = site.spawn_ingest(FILE)
+        try:
+            wait_until(lambda: sql(ACTIVE_BUILD), "the partition build", timeout=120,
+                       interval=0.02, log=site.log)
+        finally:
+            kill_tree(run)
+        assert run.returncode == -signal.SIGKILL
+        wait_until(lambda: backends_gone(site.url, ACTIVE_BUILD), "the killed build to end",
+                   timeout=60)
+        assert facts(sql) == before_facts
+        assert report_snapshot(sql) == before_reports
+        assert [s for s, *_ in imports_of(sql, FILE)] == ["loaded", "staged"]
+        assert sql(f"SELECT count(*) FROM pg_class WHERE {OWN_TABLE}") == [(0,)]
+    rerun = site.ingest(FILE)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    site.refresh()
+    with open_sql(site.url) as sql:
+        assert imports_of(sql, FILE) == [("superseded", 60, 60), ("loaded", BIG_ROWS, BIG_ROWS)]
+        assert sql(f"SELECT relname FROM pg_class WHERE {OWN_TABLE} AND relispartition") == [
+            ("fact_sales_line_import_2",)]
+        assert_warehouse(sql, big[1])
+    record_happened("killed mid-build: the previous version's facts and reports unchanged, the "
+                    "new version 'staged' and no partition table left; the rerun built and "
+                    f"attached it ({BIG_ROWS:,} lines, facts and reports exact)")
 
 
 @reliability(case="the report refresh killed (SIGKILL) mid-transaction, 28 dirty days over "
