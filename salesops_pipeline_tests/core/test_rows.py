@@ -407,18 +407,19 @@ plausible_name = st.one_of(
 )
 
 
-@settings(max_examples=1500, deadline=None)
-@given(
-    st.tuples(
-        plausible_date,
-        plausible_name,
-        plausible_name,
-        plausible_number,
-        plausible_number,
-        plausible_number,
-        plausible_name,
-    )
+plausible_row = st.tuples(  # in CANONICAL_ORDER
+    plausible_date,
+    plausible_name,
+    plausible_name,
+    plausible_number,
+    plausible_number,
+    plausible_number,
+    plausible_name,
 )
+
+
+@settings(max_examples=1500, deadline=None)
+@given(plausible_row)
 def test_plausible_rows_never_raise_and_lines_are_loadable(row: tuple[object, ...]) -> None:
     check_loadable(parse_row(7, row), 7)
 
@@ -427,19 +428,8 @@ REMEMBERING = RowParser(max_entries=16)  # shared by the examples: small, so it 
 
 
 @settings(max_examples=1500, deadline=None)
-@given(
-    st.tuples(
-        plausible_date,
-        plausible_name,
-        plausible_name,
-        plausible_number,
-        plausible_number,
-        plausible_number,
-        plausible_name,
-    )
-)
-def test_the_remembering_parser_reads_exactly_what_parse_row_reads(row: tuple[object, ...]
-                                                                   ) -> None:
+@given(plausible_row)
+def test_the_remembering_parser_reads_exactly_what_parse_row_reads(row: tuple[object, ...]) -> None:
     """Same result, down to the Decimal's digits, the first time and when remembered."""
     expected = repr(parse_row(9, row))
     assert repr(REMEMBERING(9, row)) == expected

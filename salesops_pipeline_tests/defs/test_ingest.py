@@ -154,14 +154,17 @@ def test_crash_during_publish_leaves_nothing_and_rerun_completes(ingest, folder,
     assert sql("SELECT count(*) FROM salesops.stage_sales_line") == [(0,)]
 
 
-def test_two_imports_of_the_same_file_at_once_make_one(db, folder, sql) -> None:
+@pytest.mark.parametrize("own_partition_rows", [100_000, 3], ids=["shared", "own-partition"])
+def test_two_imports_of_the_same_file_at_once_make_one(db, folder, sql,
+                                                       own_partition_rows: int) -> None:
     write_clean_workbook(folder / "apr.xlsx", [line(d) for d in range(1, 29)])
     errors: list[BaseException] = []
 
     def worker() -> None:
         try:
             with DagsterInstance.ephemeral() as instance:
-                Ingestor(db, folder, instance).run("apr.xlsx")
+                Ingestor(db, folder, instance, own_partition_rows=own_partition_rows
+                         ).run("apr.xlsx")
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -174,6 +177,8 @@ def test_two_imports_of_the_same_file_at_once_make_one(db, folder, sql) -> None:
     assert sql("SELECT count(*), count(DISTINCT source_row_number) FROM"
                " salesops.fact_sales_line") == [(28, 28)]
     assert sql("SELECT status FROM salesops.import_log") == [("loaded",)]
+    own = [(1,)] if own_partition_rows <= 28 else [(0,)]  # …and one partition of its own
+    assert sql("SELECT DISTINCT load_slot FROM salesops.fact_sales_line") == own
 
 
 def test_key_climbing_out_of_the_folder_is_refused(ingest, folder, sql) -> None:

@@ -6,7 +6,6 @@ path (exact figures, atomic switch, one version per file, crash safety) must hol
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -134,28 +133,6 @@ def test_failed_build_changes_nothing_and_rerun_completes(big, folder, sql, monk
     big.run("apr.xlsx")
     assert {v[0].day for v in fact_rows(sql).values()} == {9, 10, 11}
     assert own_tables(sql) == [("fact_sales_line_import_2", True)]
-
-
-def test_two_imports_of_one_large_file_at_once_make_one(db, folder, sql) -> None:
-    write_clean_workbook(folder / "may.xlsx", [line(d) for d in range(1, 29)])
-    errors: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            with DagsterInstance.ephemeral() as instance:
-                Ingestor(db, folder, instance, own_partition_rows=3).run("may.xlsx")
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    assert sql("SELECT count(*), count(DISTINCT source_row_number) FROM"
-               " salesops.fact_sales_line") == [(28, 28)]
-    assert own_tables(sql) == [("fact_sales_line_import_1", True)]
 
 
 def test_nightly_maintenance_drops_abandoned_builds_only(big, folder, sql, db) -> None:

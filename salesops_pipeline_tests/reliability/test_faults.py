@@ -200,12 +200,11 @@ def test_postgres_stopped_hard_mid_import_ends_imported_exactly_once(
 # ---- the run process killed ---------------------------------------------------------------------
 
 
-@reliability(case="`salesops ingest` killed (SIGKILL) mid-COPY while replacing a file with a "
-                  "200,000-row version")
-def test_ingest_killed_mid_copy_leaves_the_previous_version_and_a_rerun_completes(
-        site: Site, big: tuple[Path, Expected], record_happened) -> None:
-    """The previous version stays whole and reported; the rerun switches to the new one."""
-    lines, _ = small(1)
+def kill_ingest_replacing_with_big(site: Site, big: tuple[Path, Expected], seed: int,
+                                   active: str, what: str, settle: float = 0.0) -> None:
+    """Load a small version of FILE, then SIGKILL the ingest of the big one once ``active``
+    shows its statement running; assert the small version's facts and reports are untouched."""
+    lines, _ = small(seed)
     write_workbook(site.folder / FILE, lines)
     site.ingest_here(FILE)
     site.refresh()
@@ -214,25 +213,37 @@ def test_ingest_killed_mid_copy_leaves_the_previous_version_and_a_rerun_complete
         shutil.copy(big[0], site.folder / FILE)
         run = site.spawn_ingest(FILE)
         try:
-            wait_until(lambda: sql(ACTIVE_COPY), "the COPY into staging", timeout=90,
-                       interval=0.05, log=site.log)
-            time.sleep(1.0)
+            wait_until(lambda: sql(active), what, timeout=120, interval=0.02, log=site.log)
+            time.sleep(settle)
         finally:
             kill_tree(run)
         assert run.returncode == -signal.SIGKILL
-        wait_until(lambda: backends_gone(site.url, ACTIVE_COPY), "the killed COPY to end",
-                   timeout=60)
+        wait_until(lambda: backends_gone(site.url, active), f"{what}: killed", timeout=60)
         assert facts(sql) == before_facts
         assert report_snapshot(sql) == before_reports
-        assert [s for s, *_ in imports_of(sql, FILE)] == ["loaded", "running"]
-        assert sql("SELECT (SELECT count(*) FROM salesops.stage_sales_line),"
-                   " (SELECT count(*) FROM salesops.report_dirty_day)") == [(0, 0)]
+
+
+def rerun_replaces_with_big(site: Site, big: tuple[Path, Expected]) -> None:
     rerun = site.ingest(FILE)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     site.refresh()
     with open_sql(site.url) as sql:
         assert imports_of(sql, FILE) == [("superseded", 60, 60), ("loaded", BIG_ROWS, BIG_ROWS)]
         assert_warehouse(sql, big[1])
+
+
+@reliability(case="`salesops ingest` killed (SIGKILL) mid-COPY while replacing a file with a "
+                  "200,000-row version")
+def test_ingest_killed_mid_copy_leaves_the_previous_version_and_a_rerun_completes(
+        site: Site, big: tuple[Path, Expected], record_happened) -> None:
+    """The previous version stays whole and reported; the rerun switches to the new one."""
+    kill_ingest_replacing_with_big(site, big, 1, ACTIVE_COPY, "the COPY into staging",
+                                   settle=1.0)
+    with open_sql(site.url) as sql:
+        assert [s for s, *_ in imports_of(sql, FILE)] == ["loaded", "running"]
+        assert sql("SELECT (SELECT count(*) FROM salesops.stage_sales_line),"
+                   " (SELECT count(*) FROM salesops.report_dirty_day)") == [(0, 0)]
+    rerun_replaces_with_big(site, big)
     record_happened("killed mid-COPY: the previous version's facts and reports unchanged, the new "
                     "version 'running' with nothing staged or published; the rerun replaced it "
                     f"({BIG_ROWS:,} lines, facts and reports exact)")
@@ -243,34 +254,14 @@ def test_ingest_killed_mid_copy_leaves_the_previous_version_and_a_rerun_complete
 def test_ingest_killed_mid_partition_build_changes_nothing_and_a_rerun_completes(
         site: Site, big: tuple[Path, Expected], record_happened) -> None:
     """The half-built partition vanishes with its transaction; the staged rows are published."""
-    lines, _ = small(3)
-    write_workbook(site.folder / FILE, lines)
-    site.ingest_here(FILE)
-    site.refresh()
+    kill_ingest_replacing_with_big(site, big, 3, ACTIVE_BUILD, "the partition build")
     with open_sql(site.url) as sql:
-        before_facts, before_reports = facts(sql), report_snapshot(sql)
-        shutil.copy(big[0], site.folder / FILE)
-        run = site.spawn_ingest(FILE)
-        try:
-            wait_until(lambda: sql(ACTIVE_BUILD), "the partition build", timeout=120,
-                       interval=0.02, log=site.log)
-        finally:
-            kill_tree(run)
-        assert run.returncode == -signal.SIGKILL
-        wait_until(lambda: backends_gone(site.url, ACTIVE_BUILD), "the killed build to end",
-                   timeout=60)
-        assert facts(sql) == before_facts
-        assert report_snapshot(sql) == before_reports
         assert [s for s, *_ in imports_of(sql, FILE)] == ["loaded", "staged"]
         assert sql(f"SELECT count(*) FROM pg_class WHERE {OWN_TABLE}") == [(0,)]
-    rerun = site.ingest(FILE)
-    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-    site.refresh()
+    rerun_replaces_with_big(site, big)
     with open_sql(site.url) as sql:
-        assert imports_of(sql, FILE) == [("superseded", 60, 60), ("loaded", BIG_ROWS, BIG_ROWS)]
         assert sql(f"SELECT relname FROM pg_class WHERE {OWN_TABLE} AND relispartition") == [
             ("fact_sales_line_import_2",)]
-        assert_warehouse(sql, big[1])
     record_happened("killed mid-build: the previous version's facts and reports unchanged, the "
                     "new version 'staged' and no partition table left; the rerun built and "
                     f"attached it ({BIG_ROWS:,} lines, facts and reports exact)")
