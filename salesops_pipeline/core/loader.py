@@ -123,9 +123,7 @@ def publish(conn: Connection, *, import_id: int, key: str,
         cur.execute(SHARED_FACTS, {"key": key, "import_id": import_id, "slot": 0})
         loaded = cur.rowcount
     if loaded != staged:
-        raise ImportConflict(
-            f"{key}: {staged} rows staged but only {loaded} matched their dimensions; nothing was "
-            "changed — rerun the import")
+        raise _unmatched(key, staged, loaded)
     if fail_after_insert:
         fail_after_insert()
     cur.execute(
@@ -170,11 +168,14 @@ def build_own_partition(conn: Connection, *, import_id: int, key: str,
     cur.execute(INSERT_FACTS.format(target=target),
                 {"key": key, "import_id": import_id, "slot": import_id})
     if cur.rowcount != staged:
-        raise ImportConflict(
-            f"{key}: {staged} rows staged but only {cur.rowcount} matched their dimensions; "
-            "nothing was changed — rerun the import")
+        raise _unmatched(key, staged, cur.rowcount)
     partitions.finish(cur, import_id)
     return staged
+
+
+def _unmatched(key: str, staged: int, matched: int) -> ImportConflict:
+    return ImportConflict(f"{key}: {staged} rows staged but only {matched} matched their "
+                          "dimensions; nothing was changed — rerun the import")
 
 
 def _staged_count(cur: psycopg2.extensions.cursor, import_id: int) -> int:
