@@ -116,14 +116,14 @@ def publish(conn: Connection, *, import_id: int, key: str,
     replaced = cur.rowcount
     staged = _staged_count(cur, import_id)
     if built:
-        loaded = _built_rows(cur, import_id)
-        if loaded == staged:
-            partitions.attach(cur, import_id)
+        loaded = partitions.row_count(cur, import_id)
     else:
         cur.execute(SHARED_FACTS, {"key": key, "import_id": import_id, "slot": 0})
         loaded = cur.rowcount
     if loaded != staged:
         raise _unmatched(key, staged, loaded)
+    if built:
+        partitions.attach(cur, import_id)
     if fail_after_insert:
         fail_after_insert()
     cur.execute(
@@ -181,12 +181,6 @@ def _unmatched(key: str, staged: int, matched: int) -> ImportConflict:
 def _staged_count(cur: psycopg2.extensions.cursor, import_id: int) -> int:
     cur.execute("SELECT count(*) FROM salesops.stage_sales_line WHERE import_id = %s",
                 (import_id,))
-    return cur.fetchone()[0]
-
-
-def _built_rows(cur: psycopg2.extensions.cursor, import_id: int) -> int:
-    cur.execute(sql.SQL("SELECT count(*) FROM salesops.{}").format(
-        sql.Identifier(partitions.table_name(import_id))))
     return cur.fetchone()[0]
 
 

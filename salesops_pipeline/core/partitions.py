@@ -62,8 +62,12 @@ def table_name(import_id: int) -> str:
     return f"{PREFIX}{int(import_id)}"
 
 
+def _qualified(name: str) -> sql.Composed:
+    return sql.SQL("{}.{}").format(sql.Identifier(SCHEMA), sql.Identifier(name))
+
+
 def _ident(import_id: int) -> sql.Composed:
-    return sql.SQL("{}.{}").format(sql.Identifier(SCHEMA), sql.Identifier(table_name(import_id)))
+    return _qualified(table_name(import_id))
 
 
 def state(cur: Cursor, import_id: int) -> str | None:
@@ -82,17 +86,22 @@ def drop_built(cur: Cursor, import_id: int) -> None:
 
 
 def create(cur: Cursor, import_id: int) -> sql.Composed:
-    """An empty table shaped like the facts (columns, defaults, CHECKs) plus a CHECK on its slot,
-    so that ATTACH needs no scan; return its name for the caller's INSERT."""
+    """An empty table shaped like the facts (columns, defaults, CHECKs); return its name for the
+    caller's INSERT."""
     target = _ident(import_id)
-    cur.execute(sql.SQL("CREATE TABLE {} (LIKE {}.{} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
-                .format(target, sql.Identifier(SCHEMA), sql.Identifier(PARENT)))
+    cur.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+                .format(target, _qualified(PARENT)))
     return target
 
 
+def row_count(cur: Cursor, import_id: int) -> int:
+    cur.execute(sql.SQL("SELECT count(*) FROM {}").format(_ident(import_id)))
+    return cur.fetchone()[0]
+
+
 def finish(cur: Cursor, import_id: int) -> None:
-    """Add the slot CHECK, the parent's keys and indexes (built by sorting) and its foreign keys
-    (validated by one join each) once the rows are in."""
+    """Once the rows are in, add a CHECK matching the slot (so ATTACH needs no scan), the
+    parent's keys and indexes (built by sorting) and its foreign keys (one join each)."""
     target = _ident(import_id)
     cur.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK (load_slot = {})").format(
         target, sql.Identifier(f"{table_name(import_id)}_slot"), sql.Literal(int(import_id))))
@@ -104,9 +113,8 @@ def finish(cur: Cursor, import_id: int) -> None:
 
 def attach(cur: Cursor, import_id: int) -> None:
     """Switch the built table in (caller's transaction: it becomes visible at commit)."""
-    cur.execute(sql.SQL("ALTER TABLE {}.{} ATTACH PARTITION {} FOR VALUES IN ({})").format(
-        sql.Identifier(SCHEMA), sql.Identifier(PARENT), _ident(import_id),
-        sql.Literal(int(import_id))))
+    cur.execute(sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})").format(
+        _qualified(PARENT), _ident(import_id), sql.Literal(int(import_id))))
 
 
 def retire(conn: psycopg2.extensions.connection) -> list[str]:
@@ -120,10 +128,10 @@ def retire(conn: psycopg2.extensions.connection) -> list[str]:
     with conn.cursor() as cur:
         cur.execute(OWN_TABLES)
         for name, attached, detach_pending, status in cur.fetchall():
-            table = sql.SQL("{}.{}").format(sql.Identifier(SCHEMA), sql.Identifier(name))
+            table = _qualified(name)
             if attached and status != "loaded":
-                cur.execute(sql.SQL("ALTER TABLE {}.{} DETACH PARTITION {} {}").format(
-                    sql.Identifier(SCHEMA), sql.Identifier(PARENT), table,
+                cur.execute(sql.SQL("ALTER TABLE {} DETACH PARTITION {} {}").format(
+                    _qualified(PARENT), table,
                     sql.SQL("FINALIZE" if detach_pending else "CONCURRENTLY")))
             elif attached or status in ("staged", "running"):
                 continue  # live facts, or a build its import is about to publish
