@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from salesops_pipeline.settings import Settings, redact, sqlalchemy_url
 
 
@@ -30,3 +33,13 @@ def test_urls_are_redacted_and_driver_named() -> None:
     url = "postgresql://u:pa%40ss@127.0.0.1:5433/salesops"
     assert redact(url) == "postgresql://u:***@127.0.0.1:5433/salesops"
     assert sqlalchemy_url(url).startswith("postgresql+psycopg2://")
+
+
+def test_own_partition_threshold_reaches_the_warehouse_resource(monkeypatch) -> None:
+    from salesops_pipeline.defs.resources import resources_from_env
+
+    monkeypatch.setenv("SALESOPS_OWN_PARTITION_ROWS", "2500")
+    assert resources_from_env()["warehouse"].own_partition_rows == 2500
+    monkeypatch.setenv("SALESOPS_OWN_PARTITION_ROWS", "-1")
+    with pytest.raises(ValidationError):
+        Settings()
