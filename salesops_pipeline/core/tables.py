@@ -1,0 +1,50 @@
+"""What every reader (workbook sheets, CSV/TSV files) hands to staging: sales tables.
+
+A dropped file holds one or more *sales tables*: a header row naming the sales columns and the
+rows under it. A workbook gives one per worksheet that carries a sales header; a CSV or TSV file
+gives exactly one. Staging only ever sees this interface, so every format goes through the same
+cell parsing, quarantine, subtotal detection and control totals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+__all__ = ["SalesTable", "SkippedSheet", "TableLayout"]
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    """Where a sales table is: its sheet (None for CSV/TSV), the 1-based header row as a
+    spreadsheet shows it, and canonical column → 0-based column index (A = 0)."""
+
+    sheet_name: str | None
+    header_row: int
+    columns: dict[str, int]
+    header_cells: tuple[Any, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class SkippedSheet:
+    """A worksheet that carries no sales header (a summary, a pivot, notes): not imported."""
+
+    sheet_name: str
+    reason: str
+
+
+class SalesTable(Protocol):
+    """One table's rows; ``iter_rows`` may be called once."""
+
+    layout: TableLayout
+    # Numbers as text use a decimal comma ("1.234,50"): a semicolon-separated CSV file.
+    decimal_comma: bool
+    # Rows with values only outside the sales columns (counted while iterating: skipped rows).
+    rows_outside_columns: int
+
+    def iter_rows(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """Yield (row number as a spreadsheet shows it, cells in CANONICAL_ORDER) for each row
+        under the header that has a value in a sales column. Cells are raw: text, numbers,
+        datetimes, "" or None for empty; a column absent from the header yields None."""
+        ...
