@@ -38,27 +38,32 @@ class NoSalesSheet(WorkbookError):
 class MissingColumns(WorkbookError):
     """The best header row found lacks one or more required columns."""
 
-    def __init__(self, missing: list[str], sheet: str, header_row: int) -> None:
+    def __init__(self, missing: list[str], sheet: str | None, header_row: int,
+                 unrecognised: list[str] | None = None) -> None:
         self.missing = missing
         self.sheet = sheet
         self.header_row = header_row
+        self.unrecognised = unrecognised or []
         names = ", ".join(missing)
-        super().__init__(
-            f"sheet {sheet!r}, header on row {header_row}: missing required column(s): {names}"
-        )
+        where = f"sheet {sheet!r}, header on row {header_row}" if sheet is not None else (
+            f"header on line {header_row}")
+        super().__init__(f"{where}: missing required column(s): {names}")
 
 
 class AmbiguousColumns(WorkbookError):
     """The header row has two columns that both name the same sales column."""
 
-    def __init__(self, column: str, headers: list[str], sheet: str, header_row: int) -> None:
+    def __init__(self, column: str, headers: list[str], sheet: str | None,
+                 header_row: int) -> None:
         self.column = column
         self.headers = headers
         self.sheet = sheet
         self.header_row = header_row
         names = ", ".join(headers)
+        where = f"sheet {sheet!r}, header on row {header_row}" if sheet is not None else (
+            f"header on line {header_row}")
         super().__init__(
-            f"sheet {sheet!r}, header on row {header_row}: more than one column means "
+            f"{where}: more than one column means "
             f"{column!r} ({names}); rename or delete all but one"
         )
 

@@ -8,15 +8,27 @@ header cell is reduced to a *key* — lower case, letters and digits only, a tra
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from salesops_pipeline.errors import AmbiguousColumns, MissingColumns
 
 __all__ = [
     "ALIASES",
     "CANONICAL_ORDER",
+    "DISPLAY_NAMES",
+    "HEADER_SCAN_ROWS",
+    "MIN_HEADER_MATCHES",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
+    "ColumnMap",
+    "HeaderMatch",
     "canonical_for",
     "column_letter",
+    "default_column_map",
+    "find_header",
     "header_key",
     "match_header",
 ]
@@ -32,11 +44,26 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 OPTIONAL_COLUMNS: tuple[str, ...] = ("shipping_company",)
 # The order of the cells yielded for every data row; optional columns come last.
 CANONICAL_ORDER: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+# How the source system's export names each column: the words used in messages to users.
+DISPLAY_NAMES: dict[str, str] = {
+    "sold_at": "Time",
+    "product": "Product",
+    "seller": "Seller",
+    "unit_price": "Unit Price",
+    "units": "Units",
+    "total_price": "Total Price",
+    "shipping_company": "Shipping Company",
+}
+HEADER_SCAN_ROWS = 50  # rows from the top of a sheet (or file) searched for the header
+# A row naming fewer sales columns than this is not a sales header (a summary, a pivot, notes);
+# one naming at least this many but not every required column is a broken sales header.
+MIN_HEADER_MATCHES = 4
 
 # Spellings accepted besides the canonical name itself. Compared through header_key(), so case,
 # spaces and punctuation do not matter here.
 ALIASES: dict[str, tuple[str, ...]] = {
     "sold_at": (
+        "time",
         "date",
         "sale date",
         "sold at",
@@ -76,27 +103,95 @@ def _build_lookup(aliases: Mapping[str, Iterable[str]]) -> dict[str, str]:
     return lookup
 
 
-_LOOKUP = _build_lookup(ALIASES)
+class ColumnMap:
+    """The header spellings accepted for each canonical column: the built-in aliases, plus those
+    of a user's column-map file (``source``)."""
+
+    def __init__(self, aliases: Mapping[str, Iterable[str]], source: Path | None = None) -> None:
+        self.aliases = {c: tuple(aliases.get(c, ())) for c in CANONICAL_ORDER}
+        self.source = source
+        self._lookup = _build_lookup(self.aliases)
+
+    def canonical_for(self, cell: object) -> str | None:
+        """The canonical column a header cell names, or None (non-text cells name nothing)."""
+        if not isinstance(cell, str):
+            return None
+        return self._lookup.get(header_key(cell))
+
+    def match(self, cells: Iterable[object]) -> dict[str, list[int]]:
+        """Map each canonical column found in a header row to the 0-based positions naming it.
+
+        More than one position for a column means the header is ambiguous; the caller decides.
+        """
+        found: dict[str, list[int]] = {}
+        for index, cell in enumerate(cells):
+            canonical = self.canonical_for(cell)
+            if canonical is not None:
+                found.setdefault(canonical, []).append(index)
+        return found
+
+    def unrecognised(self, cells: Iterable[object]) -> list[str]:
+        """The non-empty cells of a header row that name no sales column, as text."""
+        return [str(c).strip() for c in cells
+                if c is not None and str(c).strip() and self.canonical_for(c) is None]
+
+
+_DEFAULT = ColumnMap(ALIASES)
+
+
+def default_column_map() -> ColumnMap:
+    """The built-in spellings only."""
+    return _DEFAULT
 
 
 def canonical_for(cell: object) -> str | None:
-    """Return the canonical column a header cell names, or None (non-text cells name nothing)."""
-    if not isinstance(cell, str):
-        return None
-    return _LOOKUP.get(header_key(cell))
+    """The canonical column a header cell names with the built-in spellings."""
+    return _DEFAULT.canonical_for(cell)
 
 
 def match_header(cells: Iterable[object]) -> dict[str, list[int]]:
-    """Map each canonical column found in a header row to the 0-based positions naming it.
+    """ColumnMap.match with the built-in spellings."""
+    return _DEFAULT.match(cells)
 
-    More than one position for a column means the header is ambiguous; the caller decides.
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """The header row of a sales table: its 1-based row number, canonical column → 0-based
+    column index (first_column included), and the row's raw cells."""
+
+    row_number: int
+    columns: dict[str, int]
+    cells: tuple[Any, ...]
+
+
+def find_header(rows: Iterable[tuple[int, Sequence[object]]], *, column_map: ColumnMap,
+                sheet: str | None, first_column: int = 0) -> HeaderMatch | None:
+    """Find the sales header among the first rows of a sheet or file (``rows``: row number and
+    cells, cells starting at column ``first_column``).
+
+    The row naming the most sales columns wins. None when no row names MIN_HEADER_MATCHES of
+    them (not a sales table). Raises MissingColumns when the best row lacks a required column
+    and AmbiguousColumns when two of its cells name the same column.
     """
-    found: dict[str, list[int]] = {}
-    for index, cell in enumerate(cells):
-        canonical = canonical_for(cell)
-        if canonical is not None:
-            found.setdefault(canonical, []).append(index)
-    return found
+    best: tuple[int, int, dict[str, list[int]], Sequence[object]] | None = None
+    for number, (row_number, cells) in enumerate(rows):
+        if number >= HEADER_SCAN_ROWS:
+            break
+        found = column_map.match(cells)
+        if len(found) >= MIN_HEADER_MATCHES and (best is None or len(found) > best[0]):
+            best = (len(found), row_number, found, cells)
+    if best is None:
+        return None
+    _, row_number, found, cells = best
+    missing = [column for column in REQUIRED_COLUMNS if column not in found]
+    if missing:
+        raise MissingColumns(missing, sheet, row_number, column_map.unrecognised(cells))
+    for column, positions in found.items():
+        if len(positions) > 1:
+            headers = [f"{cells[i]!r} in {column_letter(first_column + i)}" for i in positions]
+            raise AmbiguousColumns(column, headers, sheet, row_number)
+    columns = {column: first_column + positions[0] for column, positions in found.items()}
+    return HeaderMatch(row_number, columns, tuple(cells))
 
 
 def column_letter(index: int) -> str:
