@@ -115,7 +115,8 @@ def _stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
 
 def run_stack(settings: Settings) -> int:
     """Run until Ctrl-C (or SIGTERM) or until a child dies; return the exit code."""
-    load_column_map(*settings.column_map_location())  # a bad column map stops start-up here
+    map_file, explicit = settings.column_map_location()
+    load_column_map(map_file, explicit=explicit)  # a bad column map stops start-up here
     was_running = settings.embedded and settings.cluster.is_initialized() \
         and settings.cluster.is_running()
     for line in init_databases(settings):

@@ -12,6 +12,7 @@ reported at once, in one ConfigError naming the file, so a user fixes the file i
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,8 @@ def _read_table(data: dict[str, Any], problems: list[str]) -> dict[str, list[str
     spellings: dict[str, list[str]] = {}
     for column, value in table.items():
         if column not in CANONICAL_ORDER:
-            meant = canonical_for(column)
+            close = difflib.get_close_matches(column, CANONICAL_ORDER, n=1)
+            meant = canonical_for(column) or (close[0] if close else None)
             hint = f" (did you mean {meant}?)" if meant else ""
             problems.append(f"unknown column {column!r}{hint}, the columns are {valid}")
             continue
