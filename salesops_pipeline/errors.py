@@ -74,12 +74,14 @@ class MissingColumns(WorkbookError):
         cells = ", ".join(map(repr, shown)) or "none"
         if len(self.unrecognised) > len(shown):
             cells += f" and {len(self.unrecognised) - len(shown)} more"
+        # None: the reader did not say which cells named nothing (not the same as "none").
+        cells = "" if unrecognised is None else f"header cells not recognised: {cells}; "
         spelling = self.unrecognised[0] if self.unrecognised else "<header as in the file>"
         example = f"{missing[0]} = {json.dumps([spelling], ensure_ascii=False)}"
         target = (str(self.map_file) if self.map_file is not None
                   else "the column map file (`salesops columns` shows where it is)")
         super().__init__(
-            f"{where}: missing required column(s): {names}; header cells not recognised: {cells}; "
+            f"{where}: missing required column(s): {names}; {cells}"
             f"accepted spellings include {accepted} (case, spaces and punctuation ignored); "
             f"if the file names the column otherwise, map that spelling under [columns] in "
             f"{target}, e.g. {example}"

@@ -201,6 +201,11 @@ def test_missing_columns_message_without_a_map_file_points_to_the_verb() -> None
     assert message.startswith("header on line 1: missing required column(s): Units (units);")
     assert "'C7' and 2 more;" in message and "'C8'" not in message
     assert "`salesops columns`" in message and 'units = ["C0"]' in message
+    assert str(MissingColumns(["units"], "S", 2, [])).startswith(
+        "sheet 'S', header on row 2: missing required column(s): Units (units); "
+        "header cells not recognised: none; accepted spellings include Units (units) as ")
+    # A reader that does not pass the cells gets no claim about them.
+    assert "not recognised" not in str(MissingColumns(["units"], "S", 2))
 
 
 def test_describe_needed_columns_uses_the_users_words(tmp_path: Path) -> None:
