@@ -37,6 +37,10 @@ class UnreadableWorkbook(WorkbookError):
     """The file is not a workbook that can be opened (corrupt, encrypted, wrong format)."""
 
 
+class UnreadableCsv(UnreadableWorkbook):
+    """A file named .csv/.tsv is not CSV text (binary, a renamed workbook, a quote left open)."""
+
+
 class NoSalesSheet(WorkbookError):
     """No sheet of the workbook has a header row with the sales columns.
 
