@@ -1,4 +1,4 @@
-"""The `salesops` command: database lifecycle, `up` (what `make up` runs), ingest and API keys.
+"""The `salesops` command: database lifecycle, `up` (what `make up` runs), ingest, withdraw, keys.
 
 Errors the system raises on purpose print one actionable line and exit 1; usage errors exit 2.
 """
@@ -148,12 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """Verbs defined beside the features they drive (ingest, api-key, columns)."""
+    """Verbs defined beside the features they drive (ingest, withdraw, api-key, columns)."""
     from salesops_pipeline.api.keys_cli import register as api_key
     from salesops_pipeline.cli_columns import register as columns
     from salesops_pipeline.cli_ingest import register as ingest
+    from salesops_pipeline.cli_withdraw import register as withdraw
 
-    return [ingest, api_key, columns]
+    return [ingest, withdraw, api_key, columns]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -37,19 +37,22 @@ class FileOutcome:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("loaded", "duplicate") and self.run_ok
+        return self.status in ("loaded", "duplicate", "withdrawn") and self.run_ok
 
 
 def ingest_files(keys: list[str], settings: Settings, *, instance=None,
-                 echo=print) -> list[FileOutcome]:
+                 echo=print, reimport: bool = False) -> list[FileOutcome]:
     """Run the ingest job for the file keys (new files in batches, like the sensor; a known name
-    alone); return, in the order given, what the import log says afterwards."""
+    alone); return, in the order given, what the import log says afterwards.
+
+    ``reimport``: a withdrawn version among them imports again (otherwise it stays withdrawn)."""
     from dagster import DagsterInstance
 
     from salesops_pipeline.definitions import defs
     from salesops_pipeline.defs.ingest import (
         BATCH_TAG,
         FILE_TAG,
+        REIMPORT_TAG,
         partition_range_tags,
         sales_files,
     )
@@ -77,6 +80,8 @@ def ingest_files(keys: list[str], settings: Settings, *, instance=None,
         target = ({"partition_key": group[0], "tags": {FILE_TAG: group[0]}} if len(group) == 1
                   else {"tags": {**partition_range_tags(group[0], group[-1]),
                                  BATCH_TAG: str(len(group))}})
+        if reimport:
+            target["tags"][REIMPORT_TAG] = "true"
         result = job.execute_in_process(instance=instance, raise_on_error=False,
                                         run_config=QUIET, **target)
         found = [_outcome(settings, key, result.run_id, result.success) for key in group]
@@ -129,6 +134,8 @@ def resolve_keys(paths: list[Path], settings: Settings, echo=print) -> list[str]
     """Keys of the given files (folders are walked); lock/hidden/non-workbook files are skipped."""
     keys: list[str] = []
     for path in paths:
+        if not path.exists() and not path.is_absolute() and (settings.data_dir / path).exists():
+            path = settings.data_dir / path  # a name as the import log shows it
         if not path.exists():
             raise SalesOpsError(f"{path}: no such file or folder")
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
@@ -152,7 +159,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     if not keys:
         print("no workbook to import")
         return 0
-    outcomes = ingest_files(keys, settings)
+    outcomes = ingest_files(keys, settings, reimport=args.reimport)
     bad = [o for o in outcomes if not o.ok]
     print(f"\n{len(outcomes)} file(s): {len(outcomes) - len(bad)} ok, {len(bad)} not ok")
     for o in outcomes:
@@ -168,6 +175,9 @@ def register(verbs: argparse._SubParsersAction) -> None:
         "the same Dagster job the sensor launches. Without PATH, imports SALES_DATA_FILE. Exits 1 "
         "when any file was rejected or failed.")
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    parser.add_argument("--reimport", action="store_true",
+                        help="import a withdrawn file version again (`salesops withdraw` keeps "
+                        "it out otherwise, though its bytes stay in the folder)")
     parser.set_defaults(func=_ingest)
 
 

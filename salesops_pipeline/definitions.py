@@ -14,11 +14,12 @@ from salesops_pipeline.defs.schedules import (
     weekly_reports_schedule,
 )
 from salesops_pipeline.defs.sensors import sales_folder_sensor, stale_reports_sensor
+from salesops_pipeline.defs.withdraw import withdraw_file
 
 defs = Definitions(
     assets=[*ingest_assets, sales_reports, weekly_report_export],
     asset_checks=all_checks,
-    jobs=[ingest_job, reports_job, weekly_job, nightly_maintenance],
+    jobs=[ingest_job, reports_job, weekly_job, nightly_maintenance, withdraw_file],
     sensors=[sales_folder_sensor, stale_reports_sensor],
     schedules=[weekly_reports_schedule, nightly_maintenance_schedule],
     resources=resources_from_env(),

@@ -120,3 +120,7 @@ class UnsafePath(SalesOpsError):
 
 class ImportConflict(SalesOpsError):
     """The warehouse changed under an import in a way that makes it unsafe to continue."""
+
+
+class NothingToWithdraw(SalesOpsError):
+    """`salesops withdraw`: the file has no loaded version (unknown, or nothing of it loaded)."""

@@ -27,8 +27,7 @@ CREATE TABLE IF NOT EXISTS salesops.import_log (
     source_file     text NOT NULL CHECK (source_file <> ''),
     sha256          text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
     size_bytes      bigint NOT NULL CHECK (size_bytes >= 0),
-    status          text NOT NULL CHECK (status IN
-                        ('running', 'staged', 'loaded', 'rejected', 'duplicate', 'superseded', 'failed')),
+    status          text NOT NULL,  -- CONSTRAINT import_log_status_check: added below
     sheet_name      text,
     header_row      integer CHECK (header_row >= 1),
     rows_read       bigint NOT NULL DEFAULT 0 CHECK (rows_read >= 0),
@@ -41,11 +40,35 @@ CREATE TABLE IF NOT EXISTS salesops.import_log (
     source_missing  boolean NOT NULL DEFAULT false,
     started_at      timestamptz NOT NULL DEFAULT now(),
     finished_at     timestamptz,
+    withdrawn_at    timestamptz,  -- when `salesops withdraw` removed its facts (status withdrawn)
     CONSTRAINT import_log_file_version_key UNIQUE (source_file, sha256),
     CONSTRAINT import_log_counts_add_up CHECK (rows_loaded + rows_rejected <= rows_read),
     CONSTRAINT import_log_error_when_rejected CHECK (status NOT IN ('rejected', 'failed') OR error IS NOT NULL),
     CONSTRAINT import_log_duplicate_has_original CHECK ((status = 'duplicate') = (duplicate_of IS NOT NULL))
 );
+-- Upgrade in place (this file runs on every start, so each step first looks whether it is due,
+-- taking no lock when it is not): the status CHECK lists every status of core/import_log.py
+-- ImportStatus (a database made before a status was added has the old list), and withdrawn_at.
+DO $$
+DECLARE
+    statuses CONSTANT text[] := ARRAY['running', 'staged', 'loaded', 'rejected', 'duplicate',
+                                      'superseded', 'failed', 'withdrawn'];
+    current_check text := (SELECT pg_get_constraintdef(oid) FROM pg_constraint
+                           WHERE conrelid = 'salesops.import_log'::regclass
+                             AND conname = 'import_log_status_check');
+BEGIN
+    IF current_check IS NULL OR EXISTS (SELECT 1 FROM unnest(statuses) s
+                                        WHERE current_check NOT LIKE '%''' || s || '''%') THEN
+        EXECUTE format('ALTER TABLE salesops.import_log DROP CONSTRAINT IF EXISTS'
+                       ' import_log_status_check, ADD CONSTRAINT import_log_status_check'
+                       ' CHECK (status IN (%s))',
+                       (SELECT string_agg(quote_literal(s), ', ') FROM unnest(statuses) s));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'salesops.import_log'::regclass
+                   AND attname = 'withdrawn_at' AND NOT attisdropped) THEN
+        ALTER TABLE salesops.import_log ADD COLUMN withdrawn_at timestamptz;
+    END IF;
+END $$;
 CREATE INDEX IF NOT EXISTS import_log_sha256_idx ON salesops.import_log (sha256);
 CREATE INDEX IF NOT EXISTS import_log_started_at_idx ON salesops.import_log (started_at DESC);
 -- At most one loaded version per file name.

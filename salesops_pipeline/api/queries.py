@@ -77,7 +77,7 @@ def imports(db: Fetcher, *, limit: int, offset: int) -> list[Row]:
         SELECT import_id AS id, source_file, sha256,
                CASE status WHEN 'staged' THEN 'running' ELSE status END AS status,
                rows_read, rows_loaded, rows_rejected, error, run_id,
-               started_at AS imported_at, finished_at, duplicate_of, superseded_by
+               started_at AS imported_at, finished_at, duplicate_of, superseded_by, withdrawn_at
           FROM salesops.import_log
          ORDER BY started_at DESC, import_id DESC
          LIMIT %(limit)s OFFSET %(offset)s

@@ -12,7 +12,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, JsonValue, WithJsonSchema
 
-ImportStatus = Literal["loaded", "rejected", "duplicate", "superseded", "failed", "running"]
+#: core/import_log.py ImportStatus as the API shows it: the internal 'staged' is 'running'.
+ImportStatus = Literal["loaded", "rejected", "duplicate", "superseded", "failed", "running",
+                       "withdrawn"]
 QualityRule = Literal["mismatched_total", "nonpositive_units", "negative_amount",
                       "missing_shipping_company", "rejected_row"]
 
@@ -149,7 +151,8 @@ class ImportRow(BaseModel):
     id: int = Field(description="Import id, for /imports/{id}/rejections")
     source_file: str
     sha256: str
-    status: ImportStatus
+    status: ImportStatus = Field(
+        description="withdrawn: loaded once, its rows removed on purpose (`salesops withdraw`)")
     rows_read: int
     rows_loaded: int
     rows_rejected: int
@@ -159,6 +162,7 @@ class ImportRow(BaseModel):
     finished_at: datetime | None
     duplicate_of: int | None
     superseded_by: int | None
+    withdrawn_at: datetime | None = Field(description="When it was withdrawn (status withdrawn)")
 
 
 class Imports(BaseModel):

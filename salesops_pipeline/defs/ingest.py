@@ -45,6 +45,7 @@ INGEST_GROUP = "ingest"
 FILE_TAG = "salesops/file"
 KIND_TAG = "salesops/kind"
 BATCH_TAG = "salesops/batch_files"
+REIMPORT_TAG = "salesops/reimport"  # "true": a withdrawn version of the run's files imports again
 READABLE_CHECK = "file_is_readable_workbook"
 # A backfill from the UI (e.g. re-import every file) runs up to this many files per run too.
 # `backfill_policy` is marked beta in Dagster 1.13 (pinned): say so once here, not in every log.
@@ -135,8 +136,9 @@ def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource
                     ) -> tuple[dict[str, object], str | None]:
     """Record, stage and report one version (parsed from the private copy that was hashed)."""
     key = version.key
+    reimport = context.run.tags.get(REIMPORT_TAG) == "true"
     with warehouse.connection() as conn:
-        decision = import_log.decide(conn.cursor(), version, context.run_id)
+        decision = import_log.decide(conn.cursor(), version, context.run_id, reimport=reimport)
     base = {"file": key, "sha256": version.sha256, "size_bytes": version.size,
             "import_id": decision.import_id, "action": decision.action.value}
     if decision.action is not import_log.Action.IMPORT:

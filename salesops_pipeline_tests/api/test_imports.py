@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import get_args
 
 from fastapi.testclient import TestClient
 
-from salesops_pipeline_tests.api.builders import write_import, write_rejection
+from salesops_pipeline.api.schemas import ImportStatus as ApiImportStatus
+from salesops_pipeline.core.import_log import ImportStatus
+from salesops_pipeline.core.warehouse import connect
+from salesops_pipeline.core.withdraw import withdraw_file
+from salesops_pipeline_tests.api.builders import (
+    random_lines,
+    write_facts,
+    write_import,
+    write_rejection,
+)
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -36,7 +47,7 @@ def test_imports_newest_first_with_staged_shown_as_running(admin: TestClient, sq
         "id": ids["loaded"], "source_file": "jan.xlsx", "sha256": "1" * 64, "status": "loaded",
         "rows_read": 5, "rows_loaded": 3, "rows_rejected": 2, "error": None, "run_id": "run-1",
         "imported_at": "2026-03-02T08:00:00Z", "finished_at": "2026-03-02T08:00:00Z",
-        "duplicate_of": None, "superseded_by": None}
+        "duplicate_of": None, "superseded_by": None, "withdrawn_at": None}
     assert body["data"][1]["error"] == "no sales sheet"
     assert body["data"][2]["duplicate_of"] == ids["loaded"]
 
@@ -69,3 +80,33 @@ def test_rejections_of_an_unknown_import_is_404(admin: TestClient) -> None:
     r = admin.get("/imports/999/rejections")
     assert r.status_code == 404
     assert r.json() == {"detail": "no import with id 999"}
+
+
+def test_a_withdrawn_file_is_listed_withdrawn_and_its_lines_are_gone(admin: TestClient, db,
+                                                                      sql) -> None:
+    lines = random_lines(60, start=date(2026, 3, 2), days=7)
+    ids = write_facts(sql, lines)
+    write_rejection(sql, ids["file1.xlsx"], 40, {"Units": "many"}, ["units: not a number"])
+    with connect(db) as conn:
+        result = withdraw_file(conn, "file1.xlsx")
+    assert result.rows_removed == sum(1 for x in lines if x.source_file == "file1.xlsx")
+    body = admin.get("/imports").json()
+    rows = {r["source_file"]: r for r in body["data"]}
+    assert {name: r["status"] for name, r in rows.items()} == {
+        "file0.xlsx": "loaded", "file1.xlsx": "withdrawn", "file2.xlsx": "loaded"}
+    withdrawn = rows["file1.xlsx"]
+    assert withdrawn["withdrawn_at"] is not None and rows["file0.xlsx"]["withdrawn_at"] is None
+    assert "salesops ingest --reimport file1.xlsx" in withdrawn["error"]
+    # The quarantined rows stay readable (audit trail); the lines are gone from the facts.
+    assert admin.get(f"/imports/{withdrawn['id']}/rejections").json()["count"] == 1
+    got = admin.get("/reports/lines", params={"start_date": "2026-03-02",
+                                              "end_date": "2026-03-08", "limit": 1000}).json()
+    kept = [x for x in lines if x.source_file != "file1.xlsx"]
+    assert sorted((r["source_file"], r["source_row_number"]) for r in got["data"]) == sorted(
+        (x.source_file, x.source_row_number) for x in kept)
+    assert sum(Decimal(r["total_price"]) for r in got["data"]) == sum(
+        (x.total_price for x in kept), Decimal(0))
+
+
+def test_api_statuses_are_the_import_log_statuses_with_staged_shown_as_running() -> None:
+    assert set(get_args(ApiImportStatus)) == {s.value for s in ImportStatus} - {"staged"}

@@ -23,7 +23,7 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip"), W
 async def list_imports(caller: AdminDep, request: Request,
                        limit: Limit = 50, offset: Offset = 0) -> Any:
     """Every file version the importer has seen, newest first. `status` is one of loaded,
-    rejected, duplicate, superseded, failed, running."""
+    rejected, duplicate, superseded, failed, running, withdrawn."""
     def compute(db: Database) -> Any:
         rows = queries.imports(db, limit=limit, offset=offset)
         return {"data": rows, "count": len(rows), "total": queries.import_count(db),
