@@ -13,11 +13,11 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from salesops_pipeline.core.files import key_for, sha256_inside
+from salesops_pipeline.core.drops import classify
+from salesops_pipeline.core.files import check_copy, copy_into, key_for, sha256_inside
 from salesops_pipeline.core.folder_scan import plan_runs
 from salesops_pipeline.core.warehouse import connect
-from salesops_pipeline.core.workbook import is_candidate_file
-from salesops_pipeline.errors import SalesOpsError
+from salesops_pipeline.errors import NameTaken, SalesOpsError, UnsafePath
 from salesops_pipeline.settings import Settings, redact
 
 SETTLE_SECONDS = 60
@@ -126,18 +126,60 @@ def _summary(o: FileOutcome) -> str:
 
 
 def resolve_keys(paths: list[Path], settings: Settings, echo=print) -> list[str]:
-    """Keys of the given files (folders are walked); lock/hidden/non-workbook files are skipped."""
-    keys: list[str] = []
+    """Keys of the given files (folders are walked); files that are not sales exports are
+    skipped with the reason. A file outside SALES_DATA_DIR is copied into its top level first
+    (nothing is copied unless every file given can be)."""
+    found: list[tuple[Path, str | None]] = []  # file, its key if it is in the folder already
     for path in paths:
         if not path.exists():
             raise SalesOpsError(f"{path}: no such file or folder")
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        if path.is_dir():
+            if not _in_folder(path, settings.data_dir):
+                raise UnsafePath(
+                    f"{path} is a folder outside the data folder {settings.data_dir.resolve()};"
+                    " give its files (each is copied into the data folder) or move the folder"
+                    " into it")
+            files = sorted(p for p in path.rglob("*") if p.is_file())
+        else:
+            files = [path]
         for file in files:
-            if not is_candidate_file(file):
-                echo(f"skipping {file}: not a workbook (or a lock/temporary file)")
+            drop = classify(file)
+            if not drop.imported:
+                echo(f"skipping {file}: {drop.reason or 'a lock, hidden or temporary file'}")
                 continue
-            keys.append(key_for(file, settings.data_dir))
+            inside = _in_folder(file, settings.data_dir)
+            found.append((file, key_for(file, settings.data_dir) if inside else None))
+    _check_copies([file for file, key in found if key is None], settings.data_dir)
+    keys: list[str] = []
+    for file, key in found:
+        if key is None:
+            key, copied = copy_into(file, settings.data_dir)
+            echo(f"copied {file} into the data folder as {key}" if copied else
+                 f"{file}: already in the data folder as {key} (same bytes)")
+        if key not in keys:
+            keys.append(key)
     return keys
+
+
+def _in_folder(path: Path, data_dir: Path) -> bool:
+    """Whether the path is in the folder, by its real location or by its name (a symlink in
+    the folder is in it, and then refused by key_for when it leads out)."""
+    root = data_dir.resolve()
+    lexical = Path(os.path.abspath(path))
+    real = path.resolve()
+    return any(place == base or base in place.parents
+               for place in (lexical, real) for base in (root, Path(os.path.abspath(data_dir))))
+
+
+def _check_copies(files: list[Path], data_dir: Path) -> None:
+    """Refuse before copying anything: two different files of one name, or a name taken."""
+    by_name: dict[str, Path] = {}
+    for file in files:
+        other = by_name.setdefault(file.name, file)
+        if other != file and not other.samefile(file):
+            raise NameTaken(f"{other} and {file} would both be copied into the data folder as "
+                            f"{file.name}; rename one of them and ingest again")
+        check_copy(file, data_dir)
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -164,8 +206,9 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 def register(verbs: argparse._SubParsersAction) -> None:
     parser = verbs.add_parser(
         "ingest", help="import workbooks now, through the Dagster ingest job",
-        description="Import the given workbooks (files or folders inside SALES_DATA_DIR) through "
-        "the same Dagster job the sensor launches. Without PATH, imports SALES_DATA_FILE. Exits 1 "
+        description="Import the given sales exports (files or folders inside SALES_DATA_DIR; a "
+        "file outside it is copied into it first) through the same Dagster job the sensor "
+        "launches. Without PATH, imports SALES_DATA_FILE. Exits 1 "
         "when any file was rejected or failed.")
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     parser.set_defaults(func=_ingest)

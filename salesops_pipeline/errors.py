@@ -78,3 +78,7 @@ class UnsafePath(SalesOpsError):
 
 class ImportConflict(SalesOpsError):
     """The warehouse changed under an import in a way that makes it unsafe to continue."""
+
+
+class NameTaken(SalesOpsError):
+    """A file copied into the data folder would replace a different file of the same name."""
