@@ -14,7 +14,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from salesops_pipeline.core.drops import classify
-from salesops_pipeline.core.files import check_copy, copy_into, key_for, sha256_inside
+from salesops_pipeline.core.files import (
+    check_copy,
+    copy_into,
+    key_for,
+    link_refused,
+    sha256_inside,
+)
 from salesops_pipeline.core.folder_scan import plan_runs
 from salesops_pipeline.core.warehouse import connect
 from salesops_pipeline.errors import NameTaken, SalesOpsError, UnsafePath
@@ -134,7 +140,7 @@ def resolve_keys(paths: list[Path], settings: Settings, echo=print) -> list[str]
         if not path.exists():
             raise SalesOpsError(f"{path}: no such file or folder")
         if path.is_dir():
-            if not _in_folder(path, settings.data_dir):
+            if _key_in_folder(path, settings.data_dir) is None:
                 raise UnsafePath(
                     f"{path} is a folder outside the data folder {settings.data_dir.resolve()};"
                     " give its files (each is copied into the data folder) or move the folder"
@@ -147,8 +153,7 @@ def resolve_keys(paths: list[Path], settings: Settings, echo=print) -> list[str]
             if not drop.imported:
                 echo(f"skipping {file}: {drop.reason or 'a lock, hidden or temporary file'}")
                 continue
-            inside = _in_folder(file, settings.data_dir)
-            found.append((file, key_for(file, settings.data_dir) if inside else None))
+            found.append((file, _key_in_folder(file, settings.data_dir)))
     _check_copies([file for file, key in found if key is None], settings.data_dir)
     keys: list[str] = []
     for file, key in found:
@@ -161,14 +166,20 @@ def resolve_keys(paths: list[Path], settings: Settings, echo=print) -> list[str]
     return keys
 
 
-def _in_folder(path: Path, data_dir: Path) -> bool:
-    """Whether the path is in the folder, by its real location or by its name (a symlink in
-    the folder is in it, and then refused by key_for when it leads out)."""
+def _key_in_folder(path: Path, data_dir: Path) -> str | None:
+    """The key of a file in the folder, None for a file elsewhere (to copy); UnsafePath for a
+    path in the folder that leads out through a symlink (refused, never copied)."""
     root = data_dir.resolve()
-    lexical = Path(os.path.abspath(path))
-    real = path.resolve()
-    return any(place == base or base in place.parents
-               for place in (lexical, real) for base in (root, Path(os.path.abspath(data_dir))))
+    if _within(path.resolve(), root):
+        return key_for(path, data_dir)
+    named = Path(os.path.abspath(path))  # where the name says it is, links not followed
+    if _within(named, root) or _within(named, Path(os.path.abspath(data_dir))):
+        raise link_refused(path, root)
+    return None
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
 
 
 def _check_copies(files: list[Path], data_dir: Path) -> None:

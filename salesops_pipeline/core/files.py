@@ -132,6 +132,13 @@ def file_version(key: str, data_dir: Path) -> FileVersion:
     return FileVersion(path=path_for(key, data_dir), key=key, sha256=sha, size=size)
 
 
+def link_refused(path: Path, root: Path) -> UnsafePath:
+    """The error for a path given by the user that leads out of the folder through a link."""
+    return UnsafePath(
+        f"{path} leads to {path.resolve()} through a symbolic link, outside the data folder "
+        f"{root}; links are not followed: give the file's own path to copy it into the folder")
+
+
 def _open_source(source: Path, root: Path) -> BinaryIO:
     """Open a file named by the user, refusing a symlink (as inside the folder) or a non-file."""
     try:
@@ -139,10 +146,7 @@ def _open_source(source: Path, root: Path) -> BinaryIO:
                      | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         if exc.errno in _LINK_ERRORS:
-            raise UnsafePath(
-                f"{source} is a symbolic link to {source.resolve()}, outside the data folder "
-                f"{root}; links are not followed: give the file's own path to copy it into "
-                "that folder") from None
+            raise link_refused(source, root) from None
         raise
     handle = os.fdopen(fd, "rb")
     if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
