@@ -178,7 +178,7 @@ def test_a_cursor_of_the_first_format_still_reads(tick, folder) -> None:
     (folder / "report.pdf").write_bytes(b"x")
     first = tick()
     assert [r.partition_key for r in first.run_requests] == ["jan.xlsx"]
-    old = json.dumps({k: v for k, v in json.loads(first.cursor)["files"].items()})
+    old = json.dumps(json.loads(first.cursor)["files"])
     again = tick(cursor=old)
     assert again.run_requests == []          # the file's version is remembered
     assert len(tick.warnings) == 2           # the pdf is reported once more, then not again
