@@ -125,7 +125,7 @@ def scan(root: Path, state: FolderState, *, settle_seconds: float = 10.0,
             # "source missing" until an import run sees it).
             last = seen.last_sha256 if seen and seen.size != -1 else None
             seen = seen_files[key] = Seen(st.st_size, st.st_mtime_ns, None,
-                                     seen.version if seen else 0, last)
+                                          seen.version if seen else 0, last)
             if now - st.st_mtime_ns / 1e9 < settle_seconds:
                 result.waiting.append(key)  # may still be being written: the next tick decides
                 continue
@@ -154,12 +154,12 @@ def scan(root: Path, state: FolderState, *, settle_seconds: float = 10.0,
 def _note_unsupported(state: FolderState, present: dict[str, str], result: ScanResult) -> None:
     """Report the unsupported files not reported yet; forget those that left the folder (one
     dropped again is reported again), and remember at most MAX_REPORTED names."""
-    remembered = sorted(state.reported & present.keys())
+    remembered = state.reported & present.keys()
     room = MAX_REPORTED - len(remembered)
     fresh = sorted(present.keys() - state.reported)
     result.unsupported = [(key, present[key]) for key in fresh[:max(room, 0)]]
     result.unreported = len(fresh) - len(result.unsupported)
-    state.reported = set(remembered) | {key for key, _ in result.unsupported}
+    state.reported = remembered | {key for key, _ in result.unsupported}
 
 
 Version = tuple[str, str, int]  # key, sha256, version number
