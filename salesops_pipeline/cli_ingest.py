@@ -13,11 +13,17 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from salesops_pipeline.core.files import key_for, sha256_inside
+from salesops_pipeline.core.drops import classify
+from salesops_pipeline.core.files import (
+    check_copy,
+    copy_into,
+    key_for,
+    link_refused,
+    sha256_inside,
+)
 from salesops_pipeline.core.folder_scan import plan_runs
 from salesops_pipeline.core.warehouse import connect
-from salesops_pipeline.core.workbook import is_candidate_file
-from salesops_pipeline.errors import SalesOpsError
+from salesops_pipeline.errors import NameTaken, SalesOpsError, UnsafePath
 from salesops_pipeline.settings import Settings, redact
 
 SETTLE_SECONDS = 60
@@ -131,20 +137,67 @@ def _summary(o: FileOutcome) -> str:
 
 
 def resolve_keys(paths: list[Path], settings: Settings, echo=print) -> list[str]:
-    """Keys of the given files (folders are walked); lock/hidden/non-workbook files are skipped."""
-    keys: list[str] = []
+    """Keys of the given files (folders are walked); files that are not sales exports are
+    skipped with the reason. A file outside SALES_DATA_DIR is copied into its top level first
+    (nothing is copied unless every file given can be)."""
+    found: list[tuple[Path, str | None]] = []  # file, its key if it is in the folder already
     for path in paths:
         if not path.exists() and not path.is_absolute() and (settings.data_dir / path).exists():
             path = settings.data_dir / path  # a name as the import log shows it
         if not path.exists():
             raise SalesOpsError(f"{path}: no such file or folder")
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        if path.is_dir():
+            if _key_in_folder(path, settings.data_dir) is None:
+                raise UnsafePath(
+                    f"{path} is a folder outside the data folder {settings.data_dir.resolve()};"
+                    " give its files (each is copied into the data folder) or move the folder"
+                    " into it")
+            files = sorted(p for p in path.rglob("*") if p.is_file())
+        else:
+            files = [path]
         for file in files:
-            if not is_candidate_file(file):
-                echo(f"skipping {file}: not a workbook (or a lock/temporary file)")
+            drop = classify(file)
+            if not drop.imported:
+                echo(f"skipping {file}: {drop.reason or 'a lock, hidden or temporary file'}")
                 continue
-            keys.append(key_for(file, settings.data_dir))
+            found.append((file, _key_in_folder(file, settings.data_dir)))
+    _check_copies([file for file, key in found if key is None], settings.data_dir)
+    keys: list[str] = []
+    for file, key in found:
+        if key is None:
+            key, copied = copy_into(file, settings.data_dir)
+            echo(f"copied {file} into the data folder as {key}" if copied else
+                 f"{file}: already in the data folder as {key} (same bytes)")
+        if key not in keys:
+            keys.append(key)
     return keys
+
+
+def _key_in_folder(path: Path, data_dir: Path) -> str | None:
+    """The key of a file in the folder, None for a file elsewhere (to copy); UnsafePath for a
+    path in the folder that leads out through a symlink (refused, never copied)."""
+    root = data_dir.resolve()
+    if _within(path.resolve(), root):
+        return key_for(path, data_dir)
+    named = Path(os.path.abspath(path))  # where the name says it is, links not followed
+    if _within(named, root) or _within(named, Path(os.path.abspath(data_dir))):
+        raise link_refused(path, root)
+    return None
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _check_copies(files: list[Path], data_dir: Path) -> None:
+    """Refuse before copying anything: two different files of one name, or a name taken."""
+    by_name: dict[str, Path] = {}
+    for file in files:
+        other = by_name.setdefault(file.name, file)
+        if other != file and not other.samefile(file):
+            raise NameTaken(f"{other} and {file} would both be copied into the data folder as "
+                            f"{file.name}; rename one of them and ingest again")
+        check_copy(file, data_dir)
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -171,8 +224,9 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 def register(verbs: argparse._SubParsersAction) -> None:
     parser = verbs.add_parser(
         "ingest", help="import workbooks now, through the Dagster ingest job",
-        description="Import the given workbooks (files or folders inside SALES_DATA_DIR) through "
-        "the same Dagster job the sensor launches. Without PATH, imports SALES_DATA_FILE. Exits 1 "
+        description="Import the given sales exports (files or folders inside SALES_DATA_DIR; a "
+        "file outside it is copied into it first) through the same Dagster job the sensor "
+        "launches. Without PATH, imports SALES_DATA_FILE. Exits 1 "
         "when any file was rejected or failed.")
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     parser.add_argument("--reimport", action="store_true",

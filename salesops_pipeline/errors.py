@@ -124,3 +124,7 @@ class ImportConflict(SalesOpsError):
 
 class NothingToWithdraw(SalesOpsError):
     """`salesops withdraw`: the file has no loaded version (unknown, or nothing of it loaded)."""
+
+
+class NameTaken(SalesOpsError):
+    """A file copied into the data folder would replace a different file of the same name."""

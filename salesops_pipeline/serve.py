@@ -18,8 +18,8 @@ from pathlib import Path
 from salesops_pipeline.api.keys import ensure_local_admin_key
 from salesops_pipeline.core.bootstrap import init_databases
 from salesops_pipeline.core.columns import load_column_map
+from salesops_pipeline.core.drops import is_drop
 from salesops_pipeline.core.sample import write_sample_workbook
-from salesops_pipeline.core.workbook import is_candidate_file
 from salesops_pipeline.settings import PROJECT_ROOT, Settings, sqlalchemy_url
 
 STOP_GRACE_SECONDS = 20
@@ -47,7 +47,7 @@ def ensure_sample(settings: Settings) -> Path | None:
     """Write the sample workbook when the data folder holds no workbook at all."""
     folder = settings.data_dir
     folder.mkdir(parents=True, exist_ok=True)
-    if any(is_candidate_file(p) for p in folder.rglob("*") if p.is_file()):
+    if any(is_drop(p) for p in folder.rglob("*") if p.is_file()):
         return None
     return write_sample_workbook(folder / "sample_sales.xlsx")
 

@@ -2,7 +2,8 @@
 
 A file's key is its path relative to SALES_DATA_DIR (POSIX separators); it is the Dagster
 partition key and the `source_file` of every row it produced. Nothing outside the folder is read,
-whatever the name or symlinks say.
+whatever the name or symlinks say, except a file a user names on purpose, which is first copied
+into the folder (`copy_into`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from salesops_pipeline.errors import UnsafePath
+from salesops_pipeline.errors import NameTaken, UnsafePath
 
 CHUNK = 1 << 20
 _LINK_ERRORS = (errno.ELOOP, errno.ENOTDIR)
@@ -129,3 +130,105 @@ def file_version(key: str, data_dir: Path) -> FileVersion:
     """The version of a file in place (its path in the folder, hash and size)."""
     sha, size = sha256_inside(key, data_dir)
     return FileVersion(path=path_for(key, data_dir), key=key, sha256=sha, size=size)
+
+
+def link_refused(path: Path, root: Path) -> UnsafePath:
+    """The error for a path given by the user that leads out of the folder through a link."""
+    return UnsafePath(
+        f"{path} leads to {path.resolve()} through a symbolic link, outside the data folder "
+        f"{root}; links are not followed: give the file's own path to copy it into the folder")
+
+
+def _open_source(source: Path, root: Path) -> BinaryIO:
+    """Open a file named by the user, refusing a symlink (as inside the folder) or a non-file."""
+    try:
+        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if exc.errno in _LINK_ERRORS:
+            raise link_refused(source, root) from None
+        raise
+    handle = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        handle.close()
+        raise UnsafePath(f"{source} is not a regular file; not read")
+    return handle
+
+
+def _sha256_of(handle: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    while chunk := handle.read(CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_copy(source: Path, data_dir: Path) -> bool:
+    """Whether ``source`` (outside the folder) is already in it under its own name, same bytes;
+    NameTaken if a different file has that name there, UnsafePath if it is a symlink."""
+    root = data_dir.resolve()
+    with _open_source(source, root) as src:
+        if not os.path.lexists(root / source.name):
+            return False
+        sha = _sha256_of(src)
+    if sha256_inside(source.name, root)[0] == sha:
+        return True
+    raise _name_taken(source, root)
+
+
+def _name_taken(source: Path, root: Path) -> NameTaken:
+    return NameTaken(
+        f"cannot copy {source} into the data folder: {root / source.name} is a different file of "
+        f"the same name; rename {source} and ingest it again, or remove {root / source.name} "
+        "from the folder if the new file replaces it")
+
+
+def copy_into(source: Path, data_dir: Path) -> tuple[str, bool]:
+    """Copy a file from outside into the top of the folder under its own name, so it can be
+    imported like a dropped one; return (its key, whether it was copied).
+
+    The bytes go to a hidden temp file in the folder (the sensor ignores hidden names) that is
+    then linked to the final name, which fails instead of replacing a file that appeared
+    meanwhile: the sensor never sees half a file and nothing in the folder is overwritten. The
+    same bytes already there under that name are not copied again (NameTaken if different ones).
+    """
+    root = data_dir.resolve()
+    if check_copy(source, root):
+        return source.name, False
+    target = root / source.name
+    with _open_source(source, root) as src:
+        st = os.fstat(src.fileno())
+        fd, tmp = tempfile.mkstemp(prefix=".salesops-copy-", suffix=".tmp", dir=root)
+        try:
+            with os.fdopen(fd, "wb") as dst:
+                digest = hashlib.sha256()
+                while chunk := src.read(CHUNK):
+                    digest.update(chunk)
+                    dst.write(chunk)
+                dst.flush()
+                os.fchmod(dst.fileno(), (st.st_mode & 0o666) | 0o600)
+                os.fsync(dst.fileno())
+            os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))  # keep the export's own date
+            try:
+                os.link(tmp, target)  # atomic, and never replaces an existing name
+            except OSError as exc:
+                if not isinstance(exc, FileExistsError) and not os.path.lexists(target):
+                    # A file system without hard links: rename (checked just before).
+                    os.rename(tmp, target)
+                elif sha256_inside(source.name, root)[0] == digest.hexdigest():
+                    return source.name, False  # the same file arrived meanwhile
+                else:
+                    raise _name_taken(source, root) from None
+        finally:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+    _fsync_folder(root)
+    return source.name, True
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the new name durable (a crash right after the copy keeps the file)."""
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -6,6 +6,7 @@ re-export under the same name imports again, and a file still being written wait
 the folder that one tick sees together are imported in batches (one run per
 SALESOPS_INGEST_BATCH_FILES files, a range of their partitions; run key = hash of the batch's
 versions): a drop of hundreds of files pays a run's start-up cost a few times, not per file.
+A file that will never be imported (a `.pdf` dropped by mistake) is logged once with the reason.
 """
 
 import hashlib
@@ -45,7 +46,7 @@ REPORT_RETRY_SECONDS = 300
 
 @sensor(job=ingest_job, minimum_interval_seconds=SETTINGS.sensor_interval_seconds,
         default_status=DefaultSensorStatus.RUNNING,
-        description="Import each new or changed workbook in SALES_DATA_DIR (subfolders too).")
+        description="Import each new or changed sales export in SALES_DATA_DIR (subfolders too).")
 def sales_folder_sensor(context: SensorEvaluationContext, sales_folder: SalesFolderResource,
                         warehouse: WarehouseResource) -> SensorResult:
     state = load_state(context.cursor)
@@ -67,6 +68,11 @@ def sales_folder_sensor(context: SensorEvaluationContext, sales_folder: SalesFol
                    tags={FILE_TAG: key, KIND_TAG: "ingest"})
         for key, sha, version in lone
     ] + [_batch_request(batch) for batch in batches]
+    for key, reason in found.unsupported:
+        context.log.warning(f"{key}: not imported: {reason}")
+    if found.unreported:
+        context.log.warning(f"{found.unreported} more file(s) in the folder that are not sales "
+                            "exports (not listed one by one)")
     if found.waiting:
         context.log.info(f"waiting for {len(found.waiting)} file(s) still changing: "
                          f"{', '.join(found.waiting[:5])}")

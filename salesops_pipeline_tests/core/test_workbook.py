@@ -17,7 +17,6 @@ import xlsxwriter
 from salesops_pipeline.core.rows import RejectedRow, SalesLine, parse_row
 from salesops_pipeline.core.workbook import (
     SheetLayout,
-    is_candidate_file,
     open_sales_sheet,
 )
 from salesops_pipeline.errors import (
@@ -443,28 +442,6 @@ def test_empty_workbook_has_no_sales_sheet(tmp_path: Path) -> None:
 def test_mislabelled_suffix_is_read_by_content(tmp_path: Path) -> None:
     path = write_clean_workbook(tmp_path / "really-xlsx.xls", [ROW])
     assert len(parse_file(path)[1]) == 1
-
-
-@pytest.mark.parametrize(
-    ("name", "candidate"),
-    [
-        ("sales.xlsx", True),
-        ("Sales.XLSX", True),
-        ("q1.xlsm", True),
-        ("q1.xlsb", True),
-        ("old.xls", True),
-        ("~$sales.xlsx", False),
-        (".~lock.sales.xlsx#", False),
-        (".~lock.sales.xlsx", False),
-        (".hidden.xlsx", False),
-        ("sales.csv", False),
-        ("sales.xlsx.tmp", False),
-        ("notes.txt", False),
-        ("sales", False),
-    ],
-)
-def test_candidate_files(name: str, candidate: bool) -> None:
-    assert is_candidate_file(Path("/data/incoming") / name) is candidate
 
 
 # ---- size limits -----------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import time
 from datetime import datetime
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, SkipReason, build_sensor_context
 
+from salesops_pipeline.core import folder_scan
 from salesops_pipeline.core.folder_scan import load_state, scan
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
 from salesops_pipeline.defs.sensors import sales_folder_sensor, stale_reports_sensor
@@ -37,15 +40,23 @@ def tick(db: str, folder: Path, tmp_path: Path):
         "warehouse": WarehouseResource(database_url=db),
     }
     state = {"cursor": None}
+    warnings: list[str] = []
 
-    def run():
-        context = build_sensor_context(instance=instance, cursor=state["cursor"],
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.WARNING:
+                warnings.append(record.getMessage())
+
+    def run(cursor: str | None = None):
+        context = build_sensor_context(instance=instance, cursor=cursor or state["cursor"],
                                        resources=resources)
+        context.log.addHandler(Keep())  # the sensor's own logger, as the tick records it
         result = sales_folder_sensor(context)
         state["cursor"] = result.cursor
         return result
 
     run.instance = instance
+    run.warnings = warnings
     yield run
     instance.dispose()
 
@@ -87,7 +98,7 @@ def test_growing_file_waits_until_it_holds_still(tick, folder) -> None:
 
 
 def test_ignored_files_never_trigger_runs(tick, folder) -> None:
-    for name in ("~$jan.xlsx", ".~lock.jan.xlsx#", ".hidden.xlsx", "notes.txt", "data.csv"):
+    for name in ("~$jan.xlsx", ".~lock.jan.xlsx#", ".hidden.xlsx", "notes.txt", "report.pdf"):
         (folder / name).write_bytes(b"x")
         age(folder / name)
     (folder / "exports").mkdir()
@@ -96,6 +107,82 @@ def test_ignored_files_never_trigger_runs(tick, folder) -> None:
     outside = write_clean_workbook(folder.parent / "outside.xlsx", ROWS)
     os.symlink(outside, folder / "link.xlsx")
     assert tick().run_requests == []
+
+
+ACCEPTED = "(accepted: .xlsx, .xlsm, .xlsb, .xls, .csv, .tsv)"
+
+
+def test_csv_and_tsv_exports_are_requested_like_workbooks(tick, folder) -> None:
+    (folder / "north").mkdir()
+    for name in ("jan.csv", "north/feb.TSV"):
+        (folder / name).write_text("Time,Product\n", encoding="utf-8")
+        age(folder / name)
+    first = tick()
+    assert first.dynamic_partitions_requests[0].partition_keys == ["jan.csv", "north/feb.TSV"]
+    [batch] = first.run_requests  # two new files: one run over their partition range
+    assert (batch.tags["dagster/asset_partition_range_start"],
+            batch.tags["dagster/asset_partition_range_end"]) == ("jan.csv", "north/feb.TSV")
+    assert tick.warnings == []
+
+
+def test_an_unsupported_file_is_logged_once_and_locks_stay_silent(tick, folder) -> None:
+    (folder / "north").mkdir()
+    for name in ("report.pdf", "north/letter.docx", "~$jan.xlsx", ".~lock.jan.xlsx#",
+                 ".DS_Store", "jan.xlsx.crdownload"):
+        (folder / name).write_bytes(b"x")
+    first = tick()
+    assert first.run_requests == []
+    assert tick.warnings == [f"north/letter.docx: not imported: .docx files are not sales "
+                             f"exports {ACCEPTED}",
+                             f"report.pdf: not imported: .pdf files are not sales exports "
+                             f"{ACCEPTED}"]
+    assert json.loads(first.cursor)["reported"] == ["north/letter.docx", "report.pdf"]
+    for _ in range(3):
+        assert tick().run_requests == []
+    assert len(tick.warnings) == 2
+    # A new one is reported alone; one that left the folder is forgotten (and reported again
+    # if it is dropped once more).
+    (folder / "notes.txt").write_bytes(b"x")
+    (folder / "report.pdf").unlink()
+    tick()
+    assert tick.warnings[2:] == [f"notes.txt: not imported: .txt files are not sales exports "
+                                 f"{ACCEPTED}"]
+    assert json.loads(tick().cursor)["reported"] == ["north/letter.docx", "notes.txt"]
+    (folder / "report.pdf").write_bytes(b"x")
+    tick()
+    tick()
+    assert [w.split(":")[0] for w in tick.warnings] == [
+        "north/letter.docx", "report.pdf", "notes.txt", "report.pdf"]
+
+
+def test_the_reported_names_are_bounded(tick, folder, monkeypatch) -> None:
+    monkeypatch.setattr(folder_scan, "MAX_REPORTED", 3)
+    for n in range(5):
+        (folder / f"scan-{n}.pdf").write_bytes(b"x")
+    first = tick()
+    assert [w.split(":")[0] for w in tick.warnings] == [
+        "scan-0.pdf", "scan-1.pdf", "scan-2.pdf",
+        "2 more file(s) in the folder that are not sales exports (not listed one by one)"]
+    assert json.loads(first.cursor)["reported"] == ["scan-0.pdf", "scan-1.pdf", "scan-2.pdf"]
+    (folder / "scan-1.pdf").unlink()  # room for one more
+    tick()
+    assert tick.warnings[4:] == [
+        f"scan-3.pdf: not imported: .pdf files are not sales exports {ACCEPTED}",
+        "1 more file(s) in the folder that are not sales exports (not listed one by one)"]
+
+
+def test_a_cursor_of_the_first_format_still_reads(tick, folder) -> None:
+    """Written before unsupported files were remembered: a bare {key: [size, mtime, ...]}."""
+    path = write_clean_workbook(folder / "jan.xlsx", ROWS)
+    age(path)
+    (folder / "report.pdf").write_bytes(b"x")
+    first = tick()
+    assert [r.partition_key for r in first.run_requests] == ["jan.xlsx"]
+    old = json.dumps(json.loads(first.cursor)["files"])
+    again = tick(cursor=old)
+    assert again.run_requests == []          # the file's version is remembered
+    assert len(tick.warnings) == 2           # the pdf is reported once more, then not again
+    assert tick().run_requests == [] and len(tick.warnings) == 2
 
 
 def test_vanished_file_is_marked_source_missing_and_keeps_data(tick, folder, sql) -> None:

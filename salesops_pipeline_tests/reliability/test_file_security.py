@@ -6,9 +6,6 @@ audit hook) that resolves into the forbidden folder, while the sensor and the in
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -20,6 +17,7 @@ from salesops_pipeline.core import import_log
 from salesops_pipeline.core.pgcluster import free_port
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
 from salesops_pipeline.defs.sensors import sales_folder_sensor
+from salesops_pipeline_tests.cli_support import cli_env, salesops
 from salesops_pipeline_tests.ingest_support import Ingestor, fact_rows
 from salesops_pipeline_tests.reliability import corpus
 from salesops_pipeline_tests.reliability.harness import (
@@ -182,44 +180,43 @@ def test_a_symlink_swapped_in_after_the_check_is_not_followed(
 # ---- the CLI -----------------------------------------------------------------------------------
 
 
-def salesops(*args: str, env: dict[str, str], cwd: Path | None = None,
-             prelude: str = "") -> subprocess.CompletedProcess[str]:
-    """Run the `salesops` command in a fresh process (``prelude`` runs first, in that process)."""
-    code = f"import sys\n{prelude}\nfrom salesops_pipeline.cli import main\nsys.exit(main())"
-    return subprocess.run([sys.executable, "-c", code, *args], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=180)
+@reliability(case="`salesops ingest /path/outside.xlsx`")
+def test_cli_ingest_of_a_file_outside_copies_it_into_the_folder(
+        db: str, tmp_path: Path, folder: Path, outside: Path, sql, record_happened) -> None:
+    """Copied into the top of the folder under its own name, then imported; exit 0."""
+    rows = [sale(9, "Outside"), sale(10, "Outside", "Grace", "24.95", 3)]
+    source = write_clean_workbook(outside / "march.xlsx", rows)
+    result = salesops("ingest", str(source), env=cli_env(tmp_path, folder, db))
+    copied = f"copied {source} into the data folder as march.xlsx"
+    loaded = [line.split("] ", 1)[1] for line in result.stdout.splitlines()
+              if line.startswith("[1/1] march.xlsx: loaded")]
+    record_happened(f"exit {result.returncode}: {copied}; {'; '.join(loaded)}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert copied in result.stdout and loaded == ["march.xlsx: loaded 2 of 2 rows"]
+    assert sorted(p.name for p in folder.iterdir()) == ["march.xlsx"]  # no temp file left
+    assert (folder / "march.xlsx").read_bytes() == source.read_bytes()
+    expected = {("march.xlsx", n): (r["sold_at"], r["product"], r["seller"],
+                                    r["shipping_company"], r["unit_price"], r["units"],
+                                    r["total_price"]) for n, r in enumerate(rows, start=2)}
+    assert fact_rows(sql) == expected
+    assert sql("SELECT source_file, status, rows_loaded FROM salesops.import_log") == [
+        ("march.xlsx", "loaded", 2)]
 
 
-def cli_env(tmp_path: Path, folder: Path, database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_PG_URL", "DAGSTER_HOME")}
-    dagster_home = tmp_path / "dagster-home"
-    dagster_home.mkdir(exist_ok=True)
-    env.update(DATABASE_URL=database_url, SALES_DATA_DIR=str(folder),
-               SALESOPS_HOME=str(tmp_path / "home"), DAGSTER_HOME=str(dagster_home),
-               SALESOPS_EXPORT_DIR=str(tmp_path / "exports"))
-    return env
-
-
-@pytest.mark.parametrize("how", [
-    pytest.param("absolute", marks=reliability(case="`salesops ingest /path/outside.xlsx`")),
-    pytest.param("symlink", marks=reliability(
-        case="`salesops ingest incoming/link.xlsx` (a symlink to outside)")),
-])
-def test_cli_ingest_of_a_path_outside_the_folder_exits_1(
-        db: str, tmp_path: Path, folder: Path, outside: Path, sql, record_happened,
-        how: str) -> None:
-    """Exit 1 with one line saying the file is outside the data folder; nothing imported."""
+@reliability(case="`salesops ingest incoming/link.xlsx` (a symlink to outside)")
+def test_cli_ingest_of_a_symlink_to_outside_exits_1(
+        db: str, tmp_path: Path, folder: Path, outside: Path, sql, record_happened) -> None:
+    """Exit 1 with one line saying the link leads outside the data folder; nothing imported."""
     target = write_clean_workbook(outside / "secret.xlsx", [sale(9, SECRET_PRODUCT)])
-    if how == "symlink":
-        (folder / "link.xlsx").symlink_to(target)
-        target = folder / "link.xlsx"
-    result = salesops("ingest", str(target), env=cli_env(tmp_path, folder, db))
+    (folder / "link.xlsx").symlink_to(target)
+    result = salesops("ingest", str(folder / "link.xlsx"), env=cli_env(tmp_path, folder, db))
     record_happened(f"exit {result.returncode}: {result.stderr.strip()}")
     assert result.returncode == 1
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
-    assert "is outside the data folder" in result.stderr
-    assert "copy it into that folder to import it" in result.stderr
+    assert "outside the data folder" in result.stderr
+    assert "through a symbolic link" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+    assert sorted(p.name for p in folder.iterdir()) == ["link.xlsx"]  # nothing copied
     assert sql("SELECT count(*) FROM salesops.import_log") == [(0,)]
 
 
