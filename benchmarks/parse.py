@@ -1,6 +1,6 @@
 """Rows per second of the parsing layer on a generated 200k-row export.
 
-Prints (a) raw calamine reading, (b) open_sales_sheet + parse_row — what an import pays before
+Prints (a) raw calamine reading, (b) open_workbook_tables + parse_row — what an import pays before
 COPY — and (c) openpyxl read_only reading, for comparison. Run:
 
     .venv/bin/python benchmarks/parse.py [rows] [--keep PATH]
@@ -20,7 +20,7 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from salesops_pipeline.core.rows import SalesLine, parse_row
-from salesops_pipeline.core.workbook import open_sales_sheet
+from salesops_pipeline.core.workbook import open_workbook_tables
 
 HEADER = [
     "Sold At",
@@ -67,7 +67,8 @@ def calamine_only(path: Path) -> int:
 
 def parse_all(path: Path) -> int:
     good = 0
-    with open_sales_sheet(path) as sheet:
+    with open_workbook_tables(path) as book:
+        sheet = book.tables[0]
         for row_number, cells in sheet.iter_rows():
             if type(parse_row(row_number, cells)) is SalesLine:
                 good += 1
@@ -105,7 +106,7 @@ def main() -> None:
             f"({path.stat().st_size / 1e6:.1f} MB)"
         )
         measure("(a) calamine iter_rows alone", calamine_only, path, 3)
-        measure("(b) open_sales_sheet + parse_row", parse_all, path, 3)
+        measure("(b) open_workbook_tables + parse_row", parse_all, path, 3)
         measure("(c) openpyxl read_only (values only)", openpyxl_only, path, 1)
 
 

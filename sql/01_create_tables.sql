@@ -33,6 +33,9 @@ CREATE TABLE IF NOT EXISTS salesops.import_log (
     rows_read       bigint NOT NULL DEFAULT 0 CHECK (rows_read >= 0),
     rows_loaded     bigint NOT NULL DEFAULT 0 CHECK (rows_loaded >= 0),
     rows_rejected   bigint NOT NULL DEFAULT 0 CHECK (rows_rejected >= 0),
+    rows_skipped    bigint NOT NULL DEFAULT 0 CHECK (rows_skipped >= 0),
+    sheets          jsonb,  -- [{"sheet", "header_row", "rows_read"}] of every table imported
+    skipped_sheets  jsonb,  -- [{"sheet", "reason"}] of worksheets without a sales header
     error           text,
     duplicate_of    bigint REFERENCES salesops.import_log (import_id),
     superseded_by   bigint REFERENCES salesops.import_log (import_id),
@@ -69,6 +72,10 @@ BEGIN
         ALTER TABLE salesops.import_log ADD COLUMN withdrawn_at timestamptz;
     END IF;
 END $$;
+ALTER TABLE salesops.import_log
+    ADD COLUMN IF NOT EXISTS rows_skipped bigint NOT NULL DEFAULT 0 CHECK (rows_skipped >= 0),
+    ADD COLUMN IF NOT EXISTS sheets jsonb,
+    ADD COLUMN IF NOT EXISTS skipped_sheets jsonb;
 CREATE INDEX IF NOT EXISTS import_log_sha256_idx ON salesops.import_log (sha256);
 CREATE INDEX IF NOT EXISTS import_log_started_at_idx ON salesops.import_log (started_at DESC);
 -- At most one loaded version per file name.
@@ -110,8 +117,10 @@ CREATE TABLE IF NOT EXISTS salesops.fact_sales_line (
     import_id           bigint NOT NULL REFERENCES salesops.import_log (import_id),
     load_slot           bigint NOT NULL DEFAULT 0
                         CONSTRAINT fact_sales_line_slot_check CHECK (load_slot IN (0, import_id)),
+    source_sheet        text NOT NULL DEFAULT '',  -- the worksheet; '' for CSV/TSV files
     CONSTRAINT fact_sales_line_pkey PRIMARY KEY (sales_line_id, load_slot),
-    CONSTRAINT fact_sales_line_source_key UNIQUE (source_file, source_row_number, load_slot)
+    CONSTRAINT fact_sales_line_source_key
+        UNIQUE (source_file, source_sheet, source_row_number, load_slot)
 ) PARTITION BY LIST (load_slot);
 CREATE TABLE IF NOT EXISTS salesops.fact_sales_line_shared
     PARTITION OF salesops.fact_sales_line FOR VALUES IN (0);
@@ -136,6 +145,31 @@ BEGIN
     END IF;
 END $$;
 
+-- Upgrade: facts and quarantined rows keep their worksheet (multi-sheet workbooks). Rows loaded
+-- before get the sheet their import log names.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'salesops'
+                   AND table_name = 'fact_sales_line' AND column_name = 'source_sheet') THEN
+        ALTER TABLE salesops.fact_sales_line ADD COLUMN source_sheet text NOT NULL DEFAULT '';
+        UPDATE salesops.fact_sales_line f SET source_sheet = l.sheet_name
+        FROM salesops.import_log l WHERE l.import_id = f.import_id AND l.sheet_name IS NOT NULL;
+        ALTER TABLE salesops.fact_sales_line DROP CONSTRAINT fact_sales_line_source_key;
+        ALTER TABLE salesops.fact_sales_line ADD CONSTRAINT fact_sales_line_source_key
+            UNIQUE (source_file, source_sheet, source_row_number, load_slot);
+    END IF;
+    IF to_regclass('salesops.rejected_row') IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM information_schema.columns WHERE table_schema = 'salesops'
+            AND table_name = 'rejected_row' AND column_name = 'source_sheet') THEN
+        ALTER TABLE salesops.rejected_row ADD COLUMN source_sheet text NOT NULL DEFAULT '';
+        UPDATE salesops.rejected_row r SET source_sheet = l.sheet_name
+        FROM salesops.import_log l WHERE l.import_id = r.import_id AND l.sheet_name IS NOT NULL;
+        ALTER TABLE salesops.rejected_row DROP CONSTRAINT rejected_row_import_row_key;
+        ALTER TABLE salesops.rejected_row ADD CONSTRAINT rejected_row_import_row_key
+            UNIQUE (import_id, source_sheet, source_row_number);
+    END IF;
+END $$;
+
 -- Quarantine: rows of a good file that could not be parsed, with every reason -----------------
 CREATE TABLE IF NOT EXISTS salesops.rejected_row (
     rejected_row_id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -145,12 +179,46 @@ CREATE TABLE IF NOT EXISTS salesops.rejected_row (
     raw_values        jsonb NOT NULL,
     reasons           text[] NOT NULL CHECK (cardinality(reasons) > 0),
     created_at        timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT rejected_row_import_row_key UNIQUE (import_id, source_row_number)
+    source_sheet      text NOT NULL DEFAULT '',
+    CONSTRAINT rejected_row_import_row_key UNIQUE (import_id, source_sheet, source_row_number)
+);
+
+-- Rows that are not sales (subtotal and total rows, notes under the table, repeated headers):
+-- never loaded, never quarantined, kept here per import so the skipped count can be audited.
+CREATE TABLE IF NOT EXISTS salesops.skipped_row (
+    import_id         bigint NOT NULL REFERENCES salesops.import_log (import_id),
+    source_sheet      text NOT NULL DEFAULT '',
+    source_row_number integer NOT NULL CHECK (source_row_number >= 1),
+    kind              text NOT NULL CHECK (kind IN ('total', 'note', 'header', 'outside')),
+    reason            text NOT NULL,
+    raw_values        jsonb NOT NULL,
+    PRIMARY KEY (import_id, source_sheet, source_row_number)
+);
+
+-- Control totals: a total the file states about itself (a grand-total or subtotal row) against
+-- the sum of the lines loaded from the rows it covers, per import, exact.
+CREATE TABLE IF NOT EXISTS salesops.control_total (
+    import_id         bigint NOT NULL REFERENCES salesops.import_log (import_id),
+    source_sheet      text NOT NULL DEFAULT '',
+    source_row_number integer NOT NULL CHECK (source_row_number >= 1),
+    label             text NOT NULL,
+    scope             text NOT NULL CHECK (scope IN ('subtotal', 'grand_total')),
+    first_row         integer NOT NULL,
+    last_row          integer NOT NULL,
+    stated_total      numeric NOT NULL,
+    loaded_total      numeric NOT NULL,
+    difference        numeric GENERATED ALWAYS AS (stated_total - loaded_total) STORED,
+    stated_units      numeric,
+    loaded_units      numeric NOT NULL,
+    lines_loaded      bigint NOT NULL,
+    quarantined_rows  integer[] NOT NULL DEFAULT '{}',
+    PRIMARY KEY (import_id, source_sheet, source_row_number)
 );
 
 -- Staging: parsed rows of an import in progress; never read by reports ------------------------
 CREATE UNLOGGED TABLE IF NOT EXISTS salesops.stage_sales_line (
     import_id         bigint NOT NULL,
+    source_sheet      text NOT NULL DEFAULT '',
     source_row_number integer NOT NULL,
     sold_at           timestamp NOT NULL,
     product           text NOT NULL,
@@ -164,11 +232,15 @@ CREATE INDEX IF NOT EXISTS stage_sales_line_import_idx ON salesops.stage_sales_l
 
 CREATE UNLOGGED TABLE IF NOT EXISTS salesops.stage_rejected_row (
     import_id         bigint NOT NULL,
+    source_sheet      text NOT NULL DEFAULT '',
     source_row_number integer NOT NULL,
     raw_values        jsonb NOT NULL,
     reasons           text[] NOT NULL
 );
 CREATE INDEX IF NOT EXISTS stage_rejected_row_import_idx ON salesops.stage_rejected_row (import_id);
+-- Staging tables are scratch space (emptied after each publish): upgrade them by adding the sheet.
+ALTER TABLE salesops.stage_sales_line ADD COLUMN IF NOT EXISTS source_sheet text NOT NULL DEFAULT '';
+ALTER TABLE salesops.stage_rejected_row ADD COLUMN IF NOT EXISTS source_sheet text NOT NULL DEFAULT '';
 
 -- Days whose report rows must be recomputed (written in the same transaction as the facts) ----
 CREATE TABLE IF NOT EXISTS salesops.report_dirty_day (

@@ -13,6 +13,8 @@ END $$;
 TRUNCATE
     salesops.fact_sales_line,
     salesops.rejected_row,
+    salesops.skipped_row,
+    salesops.control_total,
     salesops.stage_sales_line,
     salesops.stage_rejected_row,
     salesops.report_dirty_day,

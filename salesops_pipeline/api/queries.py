@@ -55,7 +55,8 @@ def sales_lines(db: Fetcher, *, start: date, end: date, seller: str | None,
         """
         SELECT f.sales_line_id, f.sold_at, p.name AS product, s.name AS seller,
                c.name AS shipping_company, f.unit_price, f.units, f.total_price,
-               f.source_file, f.source_row_number, f.import_id,
+               f.source_file, nullif(f.source_sheet, '') AS source_sheet,
+               f.source_row_number, f.import_id,
                i.sha256 AS import_sha256, i.started_at AS imported_at
           FROM salesops.fact_sales_line AS f
           JOIN salesops.dim_product AS p USING (product_id)
@@ -76,7 +77,7 @@ def imports(db: Fetcher, *, limit: int, offset: int) -> list[Row]:
         """
         SELECT import_id AS id, source_file, sha256,
                CASE status WHEN 'staged' THEN 'running' ELSE status END AS status,
-               rows_read, rows_loaded, rows_rejected, error, run_id,
+               rows_read, rows_loaded, rows_rejected, rows_skipped, error, run_id,
                started_at AS imported_at, finished_at, duplicate_of, superseded_by, withdrawn_at
           FROM salesops.import_log
          ORDER BY started_at DESC, import_id DESC
@@ -96,11 +97,12 @@ def import_exists(db: Fetcher, *, import_id: int) -> bool:
 def rejections(db: Fetcher, *, import_id: int, limit: int, offset: int) -> list[Row]:
     return db.fetch(
         """
-        SELECT rejected_row_id AS id, import_id, source_file, source_row_number, raw_values,
+        SELECT rejected_row_id AS id, import_id, source_file,
+               nullif(source_sheet, '') AS source_sheet, source_row_number, raw_values,
                reasons, created_at
           FROM salesops.rejected_row
          WHERE import_id = %(id)s
-         ORDER BY source_row_number
+         ORDER BY source_sheet, source_row_number
          LIMIT %(limit)s OFFSET %(offset)s
         """, {"id": import_id, "limit": limit, "offset": offset})
 

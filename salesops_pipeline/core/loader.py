@@ -58,9 +58,9 @@ def upsert_dimension(conn: Connection, *, import_id: int, table: str) -> tuple[i
 INSERT_FACTS = sql.SQL("""
 INSERT INTO {target}
     (sold_at, product_id, seller_id, shipping_company_id, unit_price, units, total_price,
-     source_file, source_row_number, import_id, load_slot)
+     source_file, source_sheet, source_row_number, import_id, load_slot)
 SELECT s.sold_at, p.product_id, se.seller_id, sc.shipping_company_id, s.unit_price, s.units,
-       s.total_price, %(key)s, s.source_row_number, s.import_id, %(slot)s
+       s.total_price, %(key)s, s.source_sheet, s.source_row_number, s.import_id, %(slot)s
 FROM salesops.stage_sales_line s
 JOIN salesops.dim_product p ON p.name = s.product
 JOIN salesops.dim_seller se ON se.name = s.seller
@@ -127,10 +127,11 @@ def publish(conn: Connection, *, import_id: int, key: str,
     if fail_after_insert:
         fail_after_insert()
     cur.execute(
-        "INSERT INTO salesops.rejected_row (import_id, source_file, source_row_number,"
-        " raw_values, reasons) SELECT import_id, %s, source_row_number, raw_values, reasons"
+        "INSERT INTO salesops.rejected_row (import_id, source_file, source_sheet,"
+        " source_row_number, raw_values, reasons) SELECT import_id, %s, source_sheet,"
+        " source_row_number, raw_values, reasons"
         " FROM salesops.stage_rejected_row WHERE import_id = %s"
-        " ON CONFLICT (import_id, source_row_number) DO NOTHING",
+        " ON CONFLICT (import_id, source_sheet, source_row_number) DO NOTHING",
         (key, import_id),
     )
     cur.execute(

@@ -24,7 +24,7 @@ RULES: dict[str, str] = {
     "missing_shipping_company": "f.shipping_company_id IS NULL",
 }
 SCOPE = "(%(files)s::text[] IS NULL OR f.source_file = ANY(%(files)s::text[]))"
-SAMPLE_COLUMNS = ("source_file", "source_row_number", "sold_at", "unit_price", "units",
+SAMPLE_COLUMNS = ("source_file", "source_sheet", "source_row_number", "sold_at", "unit_price", "units",
                   "total_price")
 
 
@@ -58,7 +58,8 @@ def rule_findings(cur: Cursor, *, tolerance: Decimal, source_files: Sequence[str
         if totals[rule]:
             cur.execute(f"SELECT {', '.join(SAMPLE_COLUMNS)} FROM salesops.fact_sales_line f"
                         f" WHERE {SCOPE} AND {expr}"
-                        " ORDER BY source_file, source_row_number LIMIT %(limit)s", params)
+                        " ORDER BY source_file, source_sheet, source_row_number"
+                        " LIMIT %(limit)s", params)
             samples = _samples(cur)
         findings[rule] = Finding(totals[rule], samples)
     return findings
@@ -72,17 +73,18 @@ def quarantined(cur: Cursor, *, source_files: Sequence[str] | None = None,
     params = {"files": _files(source_files), "limit": limit}
     cur.execute(f"SELECT count(*) {where}", params)
     count = cur.fetchone()[0]
-    cur.execute(f"SELECT f.source_file, f.source_row_number, f.reasons {where}"
-                " ORDER BY f.source_file, f.source_row_number LIMIT %(limit)s", params)
+    cur.execute(f"SELECT f.source_file, f.source_sheet, f.source_row_number, f.reasons {where}"
+                " ORDER BY f.source_file, f.source_sheet, f.source_row_number LIMIT %(limit)s",
+                params)
     return Finding(count, _samples(cur))
 
 
 def duplicate_source_rows(cur: Cursor, *, source_files: Sequence[str] | None = None) -> Finding:
     cur.execute(
-        "SELECT source_file, source_row_number, count(*) AS copies"
+        "SELECT source_file, source_sheet, source_row_number, count(*) AS copies"
         f" FROM salesops.fact_sales_line f WHERE {SCOPE}"
-        " GROUP BY source_file, source_row_number HAVING count(*) > 1"
-        " ORDER BY 1, 2", {"files": _files(source_files)})
+        " GROUP BY source_file, source_sheet, source_row_number HAVING count(*) > 1"
+        " ORDER BY 1, 2, 3", {"files": _files(source_files)})
     rows = _samples(cur)
     return Finding(len(rows), rows[:20])
 

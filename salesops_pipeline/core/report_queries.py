@@ -97,9 +97,10 @@ def quality_counts(db: Fetcher, *, start: date, end: date, default_tolerance: De
 def quality_samples(db: Fetcher, *, start: date, end: date, limit: int) -> list[Row]:
     return db.fetch(
         """
-        SELECT day, rule, source_file, source_row_number, row_values
+        SELECT day, rule, source_file, nullif(source_sheet, '') AS source_sheet,
+               source_row_number, row_values
           FROM salesops.report_quality_sample
          WHERE day BETWEEN %(start)s AND %(end)s
-         ORDER BY day, rule, source_file COLLATE "C", source_row_number
+         ORDER BY day, rule, source_file COLLATE "C", source_sheet COLLATE "C", source_row_number
          LIMIT %(limit)s
         """, {"start": start, "end": end, "limit": limit})

@@ -91,10 +91,10 @@ class RowParser:
         self.decimal_comma = decimal_comma
         self._numbers: dict[tuple[object, float], Decimal] = {}
         self._names: dict[str, str] = {}
-        self._number: Number = self._comma_decimal if decimal_comma else self._decimal
+        self.number: Number = self._comma_decimal if decimal_comma else self._decimal
 
     def __call__(self, row_number: int, cells: tuple[Any, ...]) -> SalesLine | RejectedRow:
-        return _guarded(row_number, cells, self._number, self._name)
+        return _guarded(row_number, cells, self.number, self._name)
 
     def _decimal(self, value: object, limit: float) -> Decimal:
         if type(value) is not float:

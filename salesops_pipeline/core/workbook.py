@@ -1,4 +1,5 @@
-"""Find the sales table in a workbook and stream its rows with the Excel row numbers users see.
+"""Find the sales tables of a workbook (one per worksheet with a sales header) and stream their
+rows with the Excel row numbers users see.
 
 python-calamine reads .xlsx/.xlsm/.xlsb/.xls (formula cells give the value cached in the file; a
 formula without one, or an error such as #DIV/0!, reads as empty). The file is opened from its
@@ -18,7 +19,7 @@ Two calamine details shape this module:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
@@ -29,75 +30,45 @@ from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum
 
 from salesops_pipeline.core.columns import (
     CANONICAL_ORDER,
-    OPTIONAL_COLUMNS,
-    REQUIRED_COLUMNS,
-    column_letter,
-    match_header,
+    HEADER_SCAN_ROWS,
+    MIN_HEADER_MATCHES,
+    ColumnMap,
+    default_column_map,
+    describe_needed_columns,
+    find_header,
 )
+from salesops_pipeline.core.tables import SkippedSheet, TableLayout
 from salesops_pipeline.core.workbook_file import MAX_GRID_CELLS, check_grid_size, open_workbook
-from salesops_pipeline.errors import (
-    AmbiguousColumns,
-    MissingColumns,
-    NoSalesSheet,
-    UnreadableWorkbook,
-    WorkbookTooLarge,
-)
+from salesops_pipeline.errors import NoSalesSheet, UnreadableWorkbook, WorkbookTooLarge
 
-__all__ = [
-    "HEADER_SCAN_ROWS",
-    "MAX_GRID_CELLS",
-    "MIN_HEADER_MATCHES",
-    "WORKBOOK_SUFFIXES",
-    "SalesSheet",
-    "SheetLayout",
-    "is_candidate_file",
-    "open_sales_sheet",
-]
-
-WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls"})
-HEADER_SCAN_ROWS = 50  # rows below the first used row searched for the header
-MIN_HEADER_MATCHES = 3  # fewer recognised columns than this is not a sales header at all
+__all__ = ["MAX_GRID_CELLS", "SalesSheet", "WorkbookTables", "open_workbook_tables"]
 
 
-def is_candidate_file(path: Path) -> bool:
-    """Tell whether a dropped file should be imported (skips Office locks and temp files)."""
-    name = path.name
-    if name.startswith(("~$", ".~lock", ".")):
-        return False
-    return path.suffix.lower() in WORKBOOK_SUFFIXES
-
-
-@dataclass(frozen=True)
-class SheetLayout:
-    """Where the sales table is: sheet, 1-based header row, canonical → 0-based column (A = 0).
-
-    Optional columns absent from the sheet are absent from ``columns``; rows yielded by
-    :meth:`SalesSheet.iter_rows` are in ``CANONICAL_ORDER`` regardless of these positions.
-    """
-
-    sheet_name: str
-    header_row: int
-    columns: dict[str, int]
+def _blank(value: object) -> bool:
+    return value is None or value == "" or (type(value) is str and value.isspace())
 
 
 class SalesSheet:
-    """An open workbook positioned on its sales table; use as a context manager."""
+    """One worksheet's sales table (a SalesTable): its layout and its rows."""
 
-    def __init__(
-        self, workbook: CalamineWorkbook, sheet: CalamineSheet, layout: SheetLayout
-    ) -> None:
-        self._workbook = workbook
-        self._sheet: CalamineSheet | None = sheet
+    decimal_comma = False  # calamine gives numbers as numbers; text amounts use the usual rules
+
+    def __init__(self, sheet: CalamineSheet, layout: TableLayout) -> None:
+        self._sheet = sheet
         self.layout = layout
+        self.rows_outside_columns = 0
+
+    @property
+    def rows_below_header(self) -> int:
+        start = self._sheet.start
+        return start[0] + self._sheet.height - self.layout.header_row if start else 0
 
     def iter_rows(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
-        """Yield (Excel row number, cells in CANONICAL_ORDER) for each non-blank row under it.
-
-        Cells are calamine's raw values ("" for empty); a missing optional column yields None.
-        A row is blank when every canonical cell is None, "" or whitespace.
+        """Yield (Excel row number, cells in CANONICAL_ORDER) for each row under the header with a
+        value in a sales column; rows with values only in other columns are counted in
+        ``rows_outside_columns``. Cells are calamine's raw values ("" for empty); a missing
+        optional column yields None.
         """
-        if self._sheet is None:
-            raise ValueError("SalesSheet is closed")
         start = self._sheet.start
         if start is None:
             return
@@ -118,85 +89,93 @@ class SalesSheet:
                     continue
                 break
             else:
+                if not all(map(_blank, row)):
+                    self.rows_outside_columns += 1
                 continue
             yield row_number, cells
 
-    def close(self) -> None:
-        """Release the workbook and its in-memory sheet grid."""
-        self._sheet = None
-        self._workbook.close()
 
-    def __enter__(self) -> SalesSheet:
+@dataclass
+class WorkbookTables:
+    """An open workbook's sales tables and the worksheets skipped; use as a context manager."""
+
+    workbook: CalamineWorkbook
+    tables: list[SalesSheet]
+    skipped_sheets: list[SkippedSheet] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Release the workbook and its in-memory sheet grids."""
+        self.tables = []
+        self.workbook.close()
+
+    def __enter__(self) -> WorkbookTables:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         self.close()
 
 
-def open_sales_sheet(
-    path: Path, *, max_rows: int = 5_000_000, max_cells: int = MAX_GRID_CELLS
-) -> SalesSheet:
-    """Open ``path``, find the sheet and row holding the sales header, and check its size.
+def open_workbook_tables(path: Path, *, column_map: ColumnMap | None = None,
+                         max_rows: int = 5_000_000,
+                         max_cells: int = MAX_GRID_CELLS) -> WorkbookTables:
+    """Open ``path`` and find every worksheet whose header row names the sales columns.
 
-    Raises UnreadableWorkbook, NoSalesSheet, MissingColumns, AmbiguousColumns or WorkbookTooLarge.
+    Worksheets without a sales header (summaries, pivots, notes, charts) are skipped and listed.
+    Raises UnreadableWorkbook, NoSalesSheet (no sales sheet at all), MissingColumns or
+    AmbiguousColumns (a sheet's header names some sales columns but not all, or one twice:
+    the whole file is refused, naming that sheet) or WorkbookTooLarge.
     """
     path = Path(path)
+    column_map = column_map or default_column_map()
     check_grid_size(path, max_cells)
     workbook = open_workbook(path)
     try:
-        sheet, layout = _locate_table(workbook)
-        data_rows = sheet.start[0] + sheet.height - layout.header_row if sheet.start else 0
-        if data_rows > max_rows:
-            raise WorkbookTooLarge(
-                f"sheet {layout.sheet_name!r} has {data_rows} rows below the header on row "
-                f"{layout.header_row}; the limit is {max_rows}"
-            )
+        found = WorkbookTables(workbook, [])
+        scanned: list[str] = []
+        for meta in workbook.sheets_metadata:
+            if meta.typ != SheetTypeEnum.WorkSheet:
+                found.skipped_sheets.append(SkippedSheet(meta.name, "not a worksheet"))
+                continue
+            scanned.append(meta.name)
+            table = _sales_table(workbook, meta.name, column_map)
+            if table is None:
+                found.skipped_sheets.append(SkippedSheet(
+                    meta.name, f"no header row naming {MIN_HEADER_MATCHES} or more sales "
+                    f"columns in its first {HEADER_SCAN_ROWS} rows"))
+            else:
+                found.tables.append(table)
+        if not found.tables:
+            raise NoSalesSheet(
+                f"no sheet has a header row naming at least {MIN_HEADER_MATCHES} of the sales "
+                f"columns (looked in the first {HEADER_SCAN_ROWS} rows of sheets: "
+                f"{', '.join(map(repr, scanned)) or 'none'}); the header needs "
+                f"{describe_needed_columns(column_map)}")
+        rows = sum(t.rows_below_header for t in found.tables)
+        if rows > max_rows:
+            where = ", ".join(f"{t.layout.sheet_name!r} {t.rows_below_header}"
+                              for t in found.tables)
+            raise WorkbookTooLarge(f"the sales sheets have {rows} rows below their headers "
+                                   f"({where}); the limit is {max_rows}")
     except BaseException:
         workbook.close()
         raise
-    return SalesSheet(workbook, sheet, layout)
+    return found
 
 
-def _locate_table(workbook: CalamineWorkbook) -> tuple[CalamineSheet, SheetLayout]:
-    """Pick the sheet/row whose cells name the most canonical columns, then validate that header."""
-    best: tuple[int, CalamineSheet, str, int, list[Any], dict[str, list[int]]] | None = None
-    scanned: list[str] = []
-    for meta in workbook.sheets_metadata:
-        if meta.typ != SheetTypeEnum.WorkSheet:
-            continue
-        scanned.append(meta.name)
-        sheet = _load_sheet(workbook, meta.name)
-        start = sheet.start
-        if start is None:
-            continue
-        rows = islice(sheet.iter_rows(), start[0], start[0] + HEADER_SCAN_ROWS)
-        for offset, row in enumerate(rows):
-            found = match_header(row)
-            if len(found) >= MIN_HEADER_MATCHES and (best is None or len(found) > best[0]):
-                best = (len(found), sheet, meta.name, start[0] + offset + 1, row, found)
-    if best is None:
-        raise NoSalesSheet(
-            f"no sheet has a header row naming at least {MIN_HEADER_MATCHES} of the sales columns "
-            f"(looked in the first {HEADER_SCAN_ROWS} rows of sheets: "
-            f"{', '.join(map(repr, scanned)) or 'none'}); the header needs "
-            f"{', '.join(REQUIRED_COLUMNS)} and optionally {', '.join(OPTIONAL_COLUMNS)}"
-        )
-    _, sheet, name, header_row, row, found = best
-    missing = [column for column in REQUIRED_COLUMNS if column not in found]
-    if missing:
-        raise MissingColumns(missing, name, header_row)
-    first_col = sheet.start[1] if sheet.start else 0
-    for column, positions in found.items():
-        if len(positions) > 1:
-            headers = [f"{row[i]!r} in {column_letter(first_col + i)}" for i in positions]
-            raise AmbiguousColumns(column, headers, name, header_row)
-    columns = {column: first_col + positions[0] for column, positions in found.items()}
-    return sheet, SheetLayout(sheet_name=name, header_row=header_row, columns=columns)
+def _sales_table(workbook: CalamineWorkbook, name: str,
+                 column_map: ColumnMap) -> SalesSheet | None:
+    """The sheet's sales table, or None when its first rows hold no sales header."""
+    sheet = _load_sheet(workbook, name)
+    start = sheet.start
+    if start is None:
+        return None
+    rows = islice(sheet.iter_rows(), start[0], start[0] + HEADER_SCAN_ROWS)
+    match = find_header(enumerate(rows, start[0] + 1), column_map=column_map, sheet=name,
+                        first_column=start[1])
+    if match is None:
+        return None
+    return SalesSheet(sheet, TableLayout(name, match.row_number, match.columns, match.cells))
 
 
 def _load_sheet(workbook: CalamineWorkbook, name: str) -> CalamineSheet:

@@ -19,8 +19,9 @@ from dagster import (
     multi_asset_check,
 )
 
-from salesops_pipeline.core import quality
+from salesops_pipeline.core import control_totals, quality
 from salesops_pipeline.defs.ingest import fact_sales_line
+from salesops_pipeline.defs.metadata import control_totals_table
 from salesops_pipeline.defs.resources import QualityResource, WarehouseResource
 
 RULE_DESCRIPTIONS = {
@@ -31,7 +32,7 @@ RULE_DESCRIPTIONS = {
     "quarantined_rows": "rows of loaded files that could not be parsed (quarantined)",
 }
 INTEGRITY_DESCRIPTIONS = {
-    "no_duplicate_source_rows": "each (source_file, source_row_number) is loaded once",
+    "no_duplicate_source_rows": "each (source_file, source_sheet, source_row_number) is loaded once",
     "no_orphan_keys": "every product, seller, shipping company and import key exists",
     "import_counts_match": "each loaded file version's logged row count equals its fact rows",
 }
@@ -132,4 +133,28 @@ def reports_reconcile(warehouse: WarehouseResource) -> AssetCheckResult:
                   "samples": MetadataValue.json(_jsonable(finding.samples))})
 
 
-all_checks = [data_quality_rules, integrity, import_freshness, reports_reconcile]
+@asset_check(asset=fact_sales_line,
+             description="Each total a file states (grand total, subtotals) equals the sum of "
+                         "the lines loaded from the rows it covers, exactly.")
+def control_totals_match(context: AssetCheckExecutionContext,
+                         warehouse: WarehouseResource) -> AssetCheckResult:
+    """WARN: a file that does not reconcile with itself lost lines to quarantine (listed) or
+    states wrong totals; the loaded lines are still the file's lines."""
+    scope = _scope(context)
+    with warehouse.connection() as conn, conn.cursor() as cur:
+        cur.execute("SELECT import_id FROM salesops.import_log WHERE status = 'loaded'"
+                    " AND (%(files)s::text[] IS NULL OR source_file = ANY(%(files)s::text[]))",
+                    {"files": scope})
+        totals = control_totals.of_imports(cur, [r[0] for r in cur.fetchall()])
+    mismatched = [t for t in totals if not t.reconciles]
+    return AssetCheckResult(
+        passed=not mismatched, severity=AssetCheckSeverity.WARN,
+        metadata={"scope": _describe(scope), "stated_totals": len(totals),
+                  "reconciling": len(totals) - len(mismatched), "mismatched": len(mismatched),
+                  "files_with_totals": len({t.source_file for t in totals}),
+                  "totals": control_totals_table((mismatched + [t for t in totals
+                                                                if t.reconciles])[:50])})
+
+
+all_checks = [data_quality_rules, integrity, import_freshness, reports_reconcile,
+              control_totals_match]

@@ -26,7 +26,6 @@ from dagster import (
     DynamicPartitionsDefinition,
     Failure,
     MaterializeResult,
-    MetadataValue,
     asset,
     define_asset_job,
     in_process_executor,
@@ -34,7 +33,7 @@ from dagster import (
 
 from salesops_pipeline.core import import_log, loader, partitions, staging
 from salesops_pipeline.core.files import FileVersion, private_copy, sha256_inside
-from salesops_pipeline.defs.metadata import import_metadata, rejections_markdown
+from salesops_pipeline.defs.metadata import import_metadata, stage_metadata
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
 from salesops_pipeline.defs.retry import TRANSIENT, retry_transient_db_errors
 from salesops_pipeline.errors import UnsafePath, WorkbookError
@@ -149,7 +148,7 @@ def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource
         with warehouse.connection() as conn:
             staged = staging.stage_file(
                 conn, import_id=decision.import_id, key=key, path=version.path,
-                max_rows=sales_folder.max_rows_per_file,
+                column_map=sales_folder.column_map, max_rows=sales_folder.max_rows_per_file,
                 progress=lambda n: context.log.info(f"{key}: {n:,} rows parsed"))
     except WorkbookError as exc:
         with warehouse.connection() as conn:
@@ -159,15 +158,7 @@ def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource
     except Exception as exc:
         _record_failure(warehouse, decision.import_id, exc)
         raise
-    rate = staged.rows_read / staged.seconds if staged.seconds else 0.0
-    return {
-        **base, "sheet": staged.sheet_name, "header_row": staged.header_row,
-        "rows_read": staged.rows_read, "rows_staged": staged.rows_staged,
-        "rows_rejected": staged.rows_rejected,
-        "rejected_sample": MetadataValue.md(rejections_markdown(staged.sample_rejections)),
-        "duration_s": round(staged.seconds, 3), "rows_per_second": round(rate),
-        "detail": f"sheet {staged.sheet_name!r}, header row {staged.header_row}",
-    }, None
+    return {**base, **stage_metadata(staged)}, None
 
 
 def partition_range_tags(first: str, last: str) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Metadata a person reads in the Dagster UI: counts, timings and sample rows as markdown."""
+"""Metadata a person reads in the Dagster UI: counts, timings and sample rows as tables."""
 
 from __future__ import annotations
 
@@ -6,9 +6,13 @@ import json
 from collections.abc import Sequence
 
 import psycopg2.extensions
-from dagster import MetadataValue
+from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
 
+from salesops_pipeline.core.control_totals import ControlTotal
 from salesops_pipeline.core.rows import RejectedRow
+from salesops_pipeline.core.staging import StageResult
+from salesops_pipeline.core.tables import SkippedSheet
+from salesops_pipeline.core.totals import SkippedRow
 
 
 def _cell(value: object) -> str:
@@ -43,4 +47,60 @@ def import_metadata(conn: psycopg2.extensions.connection, import_id: int) -> dic
         "rejected_sample": MetadataValue.md(rejections_markdown(sample)),
         "duration_s": round(seconds, 3),
         "rows_per_second": round(read / seconds) if seconds else 0,
+    }
+
+
+def _table(columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[object]]) -> MetadataValue:
+    """Rows as a Dagster table (values as text: exact decimals, no float rounding in the UI)."""
+    names = [name for name, _ in columns]
+    return MetadataValue.table(
+        records=[TableRecord({n: (v if isinstance(v, int) and not isinstance(v, bool) else
+                                  ("" if v is None else str(v))) for n, v in zip(names, r,
+                                                                                  strict=True)})
+                 for r in rows],
+        schema=TableSchema(columns=[TableColumn(n, t) for n, t in columns]))
+
+
+def skipped_rows_table(rows: Sequence[SkippedRow]) -> MetadataValue:
+    return _table([("sheet", "string"), ("row", "int"), ("kind", "string"), ("reason", "string"),
+                   ("values", "string")],
+                  [(r.sheet, r.source_row_number, r.kind, r.reason, _cell(r.raw)) for r in rows])
+
+
+def skipped_sheets_table(sheets: Sequence[SkippedSheet]) -> MetadataValue:
+    return _table([("sheet", "string"), ("reason", "string")],
+                  [(s.sheet_name, s.reason) for s in sheets])
+
+
+def control_totals_table(totals: Sequence[ControlTotal]) -> MetadataValue:
+    return _table(
+        [("file", "string"), ("sheet", "string"), ("row", "int"), ("label", "string"),
+         ("scope", "string"), ("rows", "string"), ("stated_total", "string"),
+         ("loaded_total", "string"), ("difference", "string"), ("stated_units", "string"),
+         ("loaded_units", "string"), ("lines", "int"), ("quarantined_rows", "string")],
+        [(t.source_file, t.sheet, t.source_row_number, t.label, t.scope,
+          f"{t.first_row}-{t.last_row}", t.stated_total, t.loaded_total, t.difference,
+          t.stated_units, t.loaded_units, t.lines_loaded,
+          ", ".join(map(str, t.quarantined_rows))) for t in totals])
+
+
+def stage_metadata(staged: StageResult) -> dict[str, object]:
+    """What staging of one file found: sheets, counts, samples of quarantined/skipped rows and
+    the control totals, for the raw_sales_rows materialization."""
+    rate = staged.rows_read / staged.seconds if staged.seconds else 0.0
+    sheets = ", ".join(f"{t.sheet!r} (header row {t.header_row}, {t.rows_read:,} rows)"
+                       if t.sheet is not None else f"header line {t.header_row}"
+                       for t in staged.tables)
+    mismatched = sum(not t.reconciles for t in staged.control_totals)
+    return {
+        "sheets_imported": sheets, "sheets_skipped": skipped_sheets_table(staged.skipped_sheets),
+        "rows_read": staged.rows_read, "rows_staged": staged.rows_staged,
+        "rows_rejected": staged.rows_rejected, "rows_skipped": staged.rows_skipped,
+        "rejected_sample": MetadataValue.md(rejections_markdown(staged.sample_rejections)),
+        "skipped_sample": skipped_rows_table(staged.sample_skipped),
+        "control_totals": len(staged.control_totals),
+        "control_totals_mismatched": mismatched,
+        "control_totals_detail": control_totals_table(staged.control_totals),
+        "duration_s": round(staged.seconds, 3), "rows_per_second": round(rate),
+        "detail": sheets,
     }

@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg2.extensions
 from dagster import ConfigurableResource, EnvVar
 
+from salesops_pipeline.core.columns import ColumnMap, load_column_map
 from salesops_pipeline.core.warehouse import reused
 from salesops_pipeline.settings import Settings
 
@@ -38,10 +39,19 @@ class SalesFolderResource(ConfigurableResource):
     max_rows_per_file: int = 5_000_000
     settle_seconds: float = 10.0
     """A new or changed file is imported once it has not changed for this long (or one tick)."""
+    column_map_file: str = ""
+    """The user's column-map file (SALESOPS_COLUMN_MAP, or column_map.toml when it exists)."""
+    column_map_explicit: bool = False
 
     @property
     def root(self) -> Path:
         return Path(self.data_dir)
+
+    @property
+    def column_map(self) -> ColumnMap:
+        """Built-in header spellings plus the user's file (validated; ConfigError names it)."""
+        path = Path(self.column_map_file) if self.column_map_file else None
+        return load_column_map(path, explicit=self.column_map_explicit)
 
 
 class QualityResource(ConfigurableResource):
@@ -58,12 +68,16 @@ class QualityResource(ConfigurableResource):
 def resources_from_env() -> dict[str, ConfigurableResource]:
     """The secret URL stays an EnvVar (never shown in the UI); the rest comes from Settings."""
     settings = Settings()
+    map_path, map_explicit = settings.column_map_location()
+    load_column_map(map_path, explicit=map_explicit)  # a broken map stops the code location here
     return {
         "warehouse": WarehouseResource(database_url=EnvVar("DATABASE_URL"),
                                        own_partition_rows=settings.own_partition_rows),
         "sales_folder": SalesFolderResource(data_dir=str(settings.data_dir.resolve()),
                                             export_dir=str(settings.export_dir.resolve()),
-                                            settle_seconds=settings.settle_seconds),
+                                            settle_seconds=settings.settle_seconds,
+                                            column_map_file=str(map_path.resolve()),
+                                            column_map_explicit=map_explicit),
         "quality_settings": QualityResource(price_tolerance=str(settings.price_tolerance),
                                    max_import_age_hours=settings.max_import_age_hours),
     }

@@ -15,10 +15,8 @@ import pytest
 import xlsxwriter
 
 from salesops_pipeline.core.rows import RejectedRow, SalesLine, parse_row
-from salesops_pipeline.core.workbook import (
-    SheetLayout,
-    open_sales_sheet,
-)
+from salesops_pipeline.core.tables import TableLayout
+from salesops_pipeline.core.workbook import SalesSheet, WorkbookTables, open_workbook_tables
 from salesops_pipeline.errors import (
     AmbiguousColumns,
     MissingColumns,
@@ -43,7 +41,27 @@ ROW = {
 }
 
 
-def parse_file(path: Path) -> tuple[SheetLayout, list[SalesLine], list[RejectedRow]]:
+class FirstSheet:
+    """The first sales table of a workbook, closing the workbook with it (single-sheet tests)."""
+
+    def __init__(self, book: WorkbookTables) -> None:
+        self.book = book
+        self.table: SalesSheet = book.tables[0]
+        self.layout = self.table.layout
+        self.iter_rows = self.table.iter_rows
+
+    def __enter__(self) -> FirstSheet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.book.close()
+
+
+def open_sales_sheet(path: Path, **limits: int) -> FirstSheet:
+    return FirstSheet(open_workbook_tables(path, **limits))
+
+
+def parse_file(path: Path) -> tuple[TableLayout, list[SalesLine], list[RejectedRow]]:
     """Open and parse a whole workbook the way the loader does."""
     lines: list[SalesLine] = []
     rejected: list[RejectedRow] = []

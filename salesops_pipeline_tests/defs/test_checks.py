@@ -76,7 +76,7 @@ def test_duplicate_source_rows_fail_as_error(ingest, sql) -> None:
             " WHERE a.source_file = b.source_file AND a.source_row_number = b.source_row_number"
             " AND a.sales_line_id > b.sales_line_id")
         sql("ALTER TABLE salesops.fact_sales_line ADD CONSTRAINT fact_sales_line_source_key"
-            " UNIQUE (source_file, source_row_number, load_slot)")
+            " UNIQUE (source_file, source_sheet, source_row_number, load_slot)")
 
 
 def test_orphan_keys_fail_as_error(ingest, sql) -> None:

@@ -6,7 +6,7 @@
 CREATE TEMP TABLE refresh_line ON COMMIT DROP AS
 SELECT f.sales_line_id, f.sold_at, f.sold_at::date AS day, f.product_id, f.seller_id,
        f.shipping_company_id, f.unit_price, f.units, f.total_price, f.source_file,
-       f.source_row_number
+       f.source_sheet, f.source_row_number
 FROM salesops.fact_sales_line f
 JOIN refresh_day d ON f.sold_at >= d.day AND f.sold_at < d.day + 1;
 
@@ -44,7 +44,7 @@ FROM refresh_line f;
 
 -- Rejected rows of the currently loaded versions, counted on the day their import was published.
 CREATE TEMP TABLE refresh_rejected ON COMMIT DROP AS
-SELECT r.source_file, r.source_row_number, r.raw_values, r.reasons, i.finished_at::date AS day
+SELECT r.source_file, r.source_sheet, r.source_row_number, r.raw_values, r.reasons, i.finished_at::date AS day
 FROM salesops.rejected_row r
 JOIN salesops.import_log i ON i.import_id = r.import_id AND i.status = 'loaded'
 WHERE i.finished_at::date IN (SELECT day FROM refresh_day);
@@ -68,11 +68,13 @@ LEFT JOIN (SELECT day, count(*) AS rejected FROM refresh_rejected GROUP BY day) 
     ON r.day = d.day
 WHERE f.day IS NOT NULL OR r.day IS NOT NULL;
 
-INSERT INTO salesops.report_quality_sample (day, rule, source_file, source_row_number, row_values)
-SELECT day, rule, source_file, source_row_number, row_values FROM (
-    SELECT x.*, row_number() OVER (PARTITION BY day, rule ORDER BY source_file, source_row_number) AS n
+INSERT INTO salesops.report_quality_sample
+    (day, rule, source_file, source_sheet, source_row_number, row_values)
+SELECT day, rule, source_file, source_sheet, source_row_number, row_values FROM (
+    SELECT x.*, row_number() OVER (PARTITION BY day, rule
+                                   ORDER BY source_file, source_sheet, source_row_number) AS n
     FROM (
-        SELECT f.day, rule.name AS rule, f.source_file, f.source_row_number,
+        SELECT f.day, rule.name AS rule, f.source_file, f.source_sheet, f.source_row_number,
                jsonb_build_object('sold_at', f.sold_at, 'unit_price', f.unit_price,
                                   'units', f.units, 'total_price', f.total_price,
                                   'shipping_company_id', f.shipping_company_id) AS row_values
@@ -84,7 +86,7 @@ SELECT day, rule, source_file, source_row_number, row_values FROM (
                            ) AS rule(name, hit)
         WHERE rule.hit
         UNION ALL
-        SELECT day, 'rejected_row', source_file, source_row_number,
+        SELECT day, 'rejected_row', source_file, source_sheet, source_row_number,
                jsonb_build_object('raw', raw_values, 'reasons', to_jsonb(reasons))
         FROM refresh_rejected
     ) x
