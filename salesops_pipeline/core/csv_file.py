@@ -146,7 +146,7 @@ def open_csv_table(path: Path, *, column_map: ColumnMap | None = None,
     """
     path = Path(path)
     column_map = column_map or default_column_map()
-    encoding = detect_encoding(path)
+    encoding = _detect_encoding(path)
     delimiter, rows, error = _pick_delimiter(path, encoding, column_map)
     header = find_header(rows, column_map=column_map, sheet=None)
     if header is None:
@@ -158,7 +158,7 @@ def open_csv_table(path: Path, *, column_map: ColumnMap | None = None,
     return CsvTable(path, encoding, delimiter, layout, max_rows)
 
 
-def detect_encoding(path: Path) -> str:
+def _detect_encoding(path: Path) -> str:
     """"utf-8-sig" or "cp1252" for the file's bytes; refuse what is not CSV text."""
     try:
         size = path.stat().st_size

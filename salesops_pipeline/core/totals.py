@@ -34,8 +34,8 @@ The rules, in the order they are tried on a row without a readable sale time:
    so and states nothing, but still closes its group.
 3. **Note**: exactly one non-empty cell, text. If a sale (good or bad: any row with a readable
    sale time) follows before the end of the table, it was a bad row inside the table and is
-   quarantined; otherwise it is skipped as "note under
-   the table". At most MAX_PENDING_NOTES wait; past that the oldest is quarantined.
+   quarantined; otherwise it is skipped as "note under the table". At most MAX_PENDING_NOTES
+   wait; past that the oldest is quarantined.
 4. Anything else is quarantined (its RejectedRow, unchanged).
 
 What a stated total covers (``first_row``..``last_row``, inclusive, the rows between the
@@ -48,6 +48,11 @@ bounding rows; only loaded lines in that range count, skipped rows in it are no 
   level or higher, so "North Total" covers Ada's and Bob's lines.
 
 A total row covering no row at all gets ``first_row = last_row + 1`` (an empty range).
+``sorter.pending`` stays true right after a total row until the next row, so the sorter learns
+whether rows came between two subtotals: one extra ``sale()`` call per total row.
+
+Not recognised (quarantined): Excel's "<name> Count"/"Average" subtotal rows, labels in other
+languages ("Summe", "Gesamt"), and a bare number under the table without a label.
 """
 
 from __future__ import annotations

@@ -86,6 +86,7 @@ def drive(rows: list[tuple[object, ...]], *, header_row: int = 1, first_row: int
                 decided(sorter.sale())
             out.lines.append(parsed)
         else:
+            assert isinstance(parsed, RejectedRow)
             out.calls += 1
             decided(sorter.not_a_sale(parsed, cells))
     decided(sorter.finish())
