@@ -34,8 +34,19 @@ CANONICAL = (
     "total_price",
     "shipping_company",
 )
+# The source system's export header, exactly: the default header of the test workbooks.
+SOURCE_HEADER = {
+    "sold_at": "Time",
+    "product": "Product",
+    "seller": "Seller",
+    "unit_price": "Unit Price",
+    "units": "Units",
+    "total_price": "Total Price",
+    "shipping_company": "Shipping Company",
+}
 HEADER_SPELLINGS = {  # how exports name each column; deliberately not imported from core.columns
-    "sold_at": ["Sold At", "sold_at", "DATE", "Sale Date", " Order date ", "Timestamp", "sold-on"],
+    "sold_at": ["Time", "Sold At", "sold_at", "DATE", "Sale Date", " Order date ", "Timestamp",
+                "sold-on"],
     "product": ["Product", "product name", "ITEM", " Product  "],
     "seller": ["Seller", "Salesperson", "Sales Rep", "seller_name", "SELLER NAME"],
     "unit_price": ["Unit Price", "unit-price", "PRICE", "Price per unit", "Unit Price (EUR)"],
@@ -120,13 +131,15 @@ def write_clean_workbook(
     first_row: int = 0,
     first_col: int = 0,
 ) -> Path:
-    """Write ``rows`` under a header at 0-based (first_row, first_col); headers default to keys."""
+    """Write ``rows`` under a header at 0-based (first_row, first_col); the header is the source
+    system's (SOURCE_HEADER) unless ``headers`` renames columns; other keys are written as is."""
     columns = columns or (list(rows[0]) if rows else list(CANONICAL))
     workbook = xlsxwriter.Workbook(str(path))
     sheet = workbook.add_worksheet(sheet_name)
     writer = _CellWriter(workbook, sheet)
     for offset, column in enumerate(columns):
-        sheet.write_string(first_row, first_col + offset, (headers or {}).get(column, column))
+        names = {**SOURCE_HEADER, **(headers or {})}
+        sheet.write_string(first_row, first_col + offset, names.get(column, column))
     for index, values in enumerate(rows, start=first_row + 1):
         for offset, column in enumerate(columns):
             writer.write(index, first_col + offset, values.get(column))

@@ -134,7 +134,8 @@ class SalesLine(BaseModel):
     total_price: Decimal
     source_file: str = Field(description="File the line was loaded from")
     source_sheet: str | None = Field(description="Worksheet of that file; null for CSV/TSV files")
-    source_row_number: int = Field(description="Row number in that sheet, as a spreadsheet shows it")
+    source_row_number: int = Field(
+        description="Row number in that sheet, as a spreadsheet shows it")
     import_id: int = Field(description="The import (GET /imports) that loaded the line")
     import_sha256: str
     imported_at: datetime
@@ -158,7 +159,8 @@ class ImportRow(BaseModel):
     rows_read: int
     rows_loaded: int
     rows_rejected: int
-    rows_skipped: int = Field(description="Rows that are not sales: totals, notes, repeated headers")
+    rows_skipped: int = Field(
+        description="Rows that are not sales: totals, notes, repeated headers")
     error: str | None
     run_id: str | None = Field(description="Dagster run that imported the file")
     imported_at: datetime = Field(description="When the import started")
@@ -181,7 +183,8 @@ class RejectedRow(BaseModel):
     import_id: int
     source_file: str
     source_sheet: str | None = Field(description="Worksheet of that file; null for CSV/TSV files")
-    source_row_number: int = Field(description="Row number in that sheet, as a spreadsheet shows it")
+    source_row_number: int = Field(
+        description="Row number in that sheet, as a spreadsheet shows it")
     raw_values: JsonValue = Field(description="The row's cells as read")
     reasons: list[str] = Field(description="Every reason the row was quarantined")
     created_at: datetime

@@ -50,7 +50,7 @@ COLUMNS = ("sheet", "source_row_number", "label", "scope", "first_row", "last_ro
            "stated_total", "loaded_total", "difference", "stated_units", "loaded_units",
            "lines_loaded", "quarantined_rows")
 
-SELECT = f"""
+SELECT = """
 SELECT nullif(c.source_sheet, ''), c.source_row_number, c.label, c.scope, c.first_row,
        c.last_row, c.stated_total, c.loaded_total, c.difference, c.stated_units,
        c.loaded_units, c.lines_loaded, c.quarantined_rows, l.source_file

@@ -24,8 +24,8 @@ RULES: dict[str, str] = {
     "missing_shipping_company": "f.shipping_company_id IS NULL",
 }
 SCOPE = "(%(files)s::text[] IS NULL OR f.source_file = ANY(%(files)s::text[]))"
-SAMPLE_COLUMNS = ("source_file", "source_sheet", "source_row_number", "sold_at", "unit_price", "units",
-                  "total_price")
+SAMPLE_COLUMNS = ("source_file", "source_sheet", "source_row_number", "sold_at", "unit_price",
+                  "units", "total_price")
 
 
 def _files(source_files: Sequence[str] | None) -> list[str] | None:

@@ -1,7 +1,9 @@
 """A realistic sample workbook, written on first `make up` so a new user sees real figures.
 
-It looks like what a CRM export gives: a title and a "generated at" line above the header,
-a few text-typed dates and amounts, and a handful of lines a data-quality check will flag.
+It looks like what the source system's export gives: a title and a "generated at" line above
+its header (Time, Product, Seller, Unit Price, Units, Total Price, Shipping Company), a few
+text-typed dates and amounts, a handful of lines a data-quality check will flag, and under the
+lines a grand total (which the import reconciles with the lines) and an "exported from" note.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ PRODUCTS = {
 SELLERS = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson", "Linus Torvalds",
            "Margaret Hamilton"]
 SHIPPERS = ["DHL", "UPS", "FedEx", "La Poste", None]
-HEADER = ["Date", "Product", "Seller", "Unit Price", "Units", "Total Price", "Shipping Company",
+# The source system's export header, as its exports have it, plus a free-text column.
+HEADER = ["Time", "Product", "Seller", "Unit Price", "Units", "Total Price", "Shipping Company",
           "Notes"]
 
 
@@ -42,6 +45,7 @@ def write_sample_workbook(path: Path, *, rows: int = 2000, seed: int = 7,
     sheet.write(0, 0, "Sales export — all regions")
     sheet.write(1, 0, f"Generated at {datetime.now():%Y-%m-%d %H:%M}")
     sheet.write_row(3, 0, HEADER)
+    grand_units, grand_total = 0, Decimal(0)
     for i in range(rows):
         r = 4 + i
         sold_at = begin + timedelta(minutes=rng.randrange(int((end - begin).total_seconds() // 60)))
@@ -66,6 +70,13 @@ def write_sample_workbook(path: Path, *, rows: int = 2000, seed: int = 7,
         shipper = rng.choice(SHIPPERS)
         if shipper:
             sheet.write_string(r, 6, shipper)
+        grand_units += units
+        grand_total += total
+    bold_money = book.add_format({"num_format": "#,##0.00", "bold": True})
+    sheet.write_string(4 + rows, 0, "Grand Total", book.add_format({"bold": True}))
+    sheet.write_number(4 + rows, 4, grand_units)
+    sheet.write_number(4 + rows, 5, float(grand_total), bold_money)
+    sheet.write_string(6 + rows, 0, f"Exported from CRM on {datetime.now():%Y-%m-%d %H:%M}")
     book.close()
     tmp.replace(path)
     return path

@@ -32,7 +32,8 @@ RULE_DESCRIPTIONS = {
     "quarantined_rows": "rows of loaded files that could not be parsed (quarantined)",
 }
 INTEGRITY_DESCRIPTIONS = {
-    "no_duplicate_source_rows": "each (source_file, source_sheet, source_row_number) is loaded once",
+    "no_duplicate_source_rows":
+        "each (source_file, source_sheet, source_row_number) is loaded once",
     "no_orphan_keys": "every product, seller, shipping company and import key exists",
     "import_counts_match": "each loaded file version's logged row count equals its fact rows",
 }

@@ -63,9 +63,10 @@ def test_duplicate_source_rows_fail_as_error(ingest, sql) -> None:
     sql("ALTER TABLE salesops.fact_sales_line DROP CONSTRAINT fact_sales_line_source_key")
     try:
         sql("INSERT INTO salesops.fact_sales_line (sold_at, product_id, seller_id, unit_price,"
-            " units, total_price, source_file, source_row_number, import_id)"
+            " units, total_price, source_file, source_sheet, source_row_number, import_id)"
             " SELECT sold_at, product_id, seller_id, unit_price, units, total_price,"
-            " source_file, source_row_number, import_id FROM salesops.fact_sales_line LIMIT 1")
+            " source_file, source_sheet, source_row_number, import_id"
+            " FROM salesops.fact_sales_line LIMIT 1")
         checks = checks_by_name(ingest.refresh())
         dup = checks["no_duplicate_source_rows"]
         assert not dup.passed and dup.severity == AssetCheckSeverity.ERROR

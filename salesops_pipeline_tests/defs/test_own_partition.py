@@ -157,9 +157,9 @@ def test_a_stray_copy_of_a_row_in_another_partition_fails_the_checks(big, folder
     write_clean_workbook(folder / "jun.xlsx", [line(2), line(3), line(4)])
     big.run("jun.xlsx")
     sql("INSERT INTO salesops.fact_sales_line (sold_at, product_id, seller_id, unit_price, units,"
-        " total_price, source_file, source_row_number, import_id, load_slot)"
+        " total_price, source_file, source_sheet, source_row_number, import_id, load_slot)"
         " SELECT sold_at, product_id, seller_id, unit_price, units, total_price, source_file,"
-        " source_row_number, import_id, 0 FROM salesops.fact_sales_line LIMIT 1")
+        " source_sheet, source_row_number, import_id, 0 FROM salesops.fact_sales_line LIMIT 1")
     checks = checks_by_name(big.refresh())
     assert not checks["no_duplicate_source_rows"].passed
     assert not checks["import_counts_match"].passed

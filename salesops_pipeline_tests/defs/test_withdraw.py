@@ -3,7 +3,6 @@ in the folder do not bring it back, new bytes and `--reimport` do."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from salesops_pipeline.defs.resources import WarehouseResource
 from salesops_pipeline.defs.sensors import stale_reports_sensor
 from salesops_pipeline.defs.withdraw import withdraw_file as withdraw_job
 from salesops_pipeline.errors import NothingToWithdraw
-from salesops_pipeline.settings import PROJECT_ROOT
+from salesops_pipeline_tests.cli_support import cli_env
 from salesops_pipeline_tests.defs.test_own_partition import own_tables
 from salesops_pipeline_tests.defs.test_reports import assert_reports_match, generate
 from salesops_pipeline_tests.ingest_support import Ingestor, fact_rows, imports
@@ -53,7 +52,8 @@ def run_withdraw(ingest: Ingestor, key: str):
 
 
 def rejected_counted(sql) -> int:
-    return sql("SELECT coalesce(sum(rejected_row_count), 0) FROM salesops.report_daily_quality")[0][0]
+    return sql("SELECT coalesce(sum(rejected_row_count), 0)"
+               " FROM salesops.report_daily_quality")[0][0]
 
 
 def test_withdraw_job_removes_the_file_and_the_refresh_leaves_the_other_files(ingest, sql
@@ -177,9 +177,7 @@ def test_cli_withdraw_of_a_large_version_retires_its_partition(db, folder, sql, 
 def test_cli_ingest_reimport_brings_a_withdrawn_file_back(db, folder, sql, tmp_path) -> None:
     rows = generate(17, 25, date(2026, 3, 2), 5)
     write_clean_workbook(folder / "jan.xlsx", rows)
-    env = {**os.environ, "DATABASE_URL": db, "SALES_DATA_DIR": str(folder),
-           "SALESOPS_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(PROJECT_ROOT),
-           "SALESOPS_EXPORT_DIR": str(tmp_path / "exports")}
+    env = cli_env(tmp_path, folder, db)  # its own Dagster storage: no runs left in the shared one
 
     def salesops(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "salesops_pipeline.cli", *args], env=env,
