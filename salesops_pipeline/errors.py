@@ -49,6 +49,10 @@ class MissingColumns(WorkbookError):
             f"header on line {header_row}")
         super().__init__(f"{where}: missing required column(s): {names}")
 
+    def __reduce__(self) -> tuple:  # crosses the parser's process boundary (core/capped.py)
+        return (type(self), (self.missing, self.sheet, self.header_row, self.unrecognised),
+                self.__dict__)
+
 
 class AmbiguousColumns(WorkbookError):
     """The header row has two columns that both name the same sales column."""
@@ -67,9 +71,21 @@ class AmbiguousColumns(WorkbookError):
             f"{column!r} ({names}); rename or delete all but one"
         )
 
+    def __reduce__(self) -> tuple:  # crosses the parser's process boundary (core/capped.py)
+        return (type(self), (self.column, self.headers, self.sheet, self.header_row),
+                self.__dict__)
+
 
 class WorkbookTooLarge(WorkbookError):
     """The workbook exceeds the configured row or size limits."""
+
+
+class ParseMemoryExceeded(WorkbookError):
+    """Parsing the file needed more memory than SALESOPS_PARSE_MEMORY_MB allows."""
+
+
+class ParseProcessFailed(WorkbookError):
+    """The parser's child process died, or failed with an error that could not be sent back."""
 
 
 class UnsafePath(SalesOpsError):
