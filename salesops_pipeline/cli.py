@@ -148,11 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """Verbs defined beside the features they drive (ingest, api-key)."""
+    """Verbs defined beside the features they drive (ingest, api-key, columns)."""
     from salesops_pipeline.api.keys_cli import register as api_key
+    from salesops_pipeline.cli_columns import register as columns
     from salesops_pipeline.cli_ingest import register as ingest
 
-    return [ingest, api_key]
+    return [ingest, api_key, columns]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

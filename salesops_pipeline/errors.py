@@ -6,6 +6,12 @@ print its message and exit non-zero instead of dumping a traceback.
 
 from __future__ import annotations
 
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from salesops_pipeline.core.columns import ColumnMap
+
 
 class SalesOpsError(Exception):
     """Base class for every error the SalesOps pipeline raises on purpose."""
@@ -26,32 +32,69 @@ class ClusterError(SalesOpsError):
 class WorkbookError(SalesOpsError):
     """A file cannot be imported as a whole; its message is stored in the import log."""
 
+    def __reduce__(self) -> tuple:
+        """Pickle without calling ``__init__`` again (subclasses take other arguments), so the
+        error crosses the parser's process boundary (core/capped.py) with its exact message."""
+        return (_restore, (type(self), self.args), self.__dict__)
+
 
 class UnreadableWorkbook(WorkbookError):
     """The file is not a workbook that can be opened (corrupt, encrypted, wrong format)."""
 
 
+class UnreadableCsv(UnreadableWorkbook):
+    """A file named .csv/.tsv is not CSV text (binary, a renamed workbook, a quote left open)."""
+
+
 class NoSalesSheet(WorkbookError):
-    """No sheet of the workbook has a header row with the sales columns."""
+    """No sheet of the workbook has a header row with the sales columns.
+
+    Readers say which columns a header needs with core.columns.describe_needed_columns().
+    """
 
 
 class MissingColumns(WorkbookError):
-    """The best header row found lacks one or more required columns."""
+    """The best header row found lacks one or more required columns.
+
+    The message (one line: it is stored in the import log) names each missing column in users'
+    words, the header cells that named nothing, a few accepted spellings, and how to map one.
+    """
+
+    MAX_CELLS_SHOWN = 8
 
     def __init__(self, missing: list[str], sheet: str | None, header_row: int,
-                 unrecognised: list[str] | None = None) -> None:
+                 unrecognised: list[str] | None = None, *,
+                 column_map: ColumnMap | None = None) -> None:
+        # core.columns imports this module, so its names are imported when an error is built.
+        from salesops_pipeline.core.columns import default_column_map, user_name
+
         self.missing = missing
         self.sheet = sheet
         self.header_row = header_row
         self.unrecognised = unrecognised or []
-        names = ", ".join(missing)
+        column_map = column_map or default_column_map()
+        self.map_file = column_map.map_file
         where = f"sheet {sheet!r}, header on row {header_row}" if sheet is not None else (
             f"header on line {header_row}")
-        super().__init__(f"{where}: missing required column(s): {names}")
-
-    def __reduce__(self) -> tuple:  # crosses the parser's process boundary (core/capped.py)
-        return (type(self), (self.missing, self.sheet, self.header_row, self.unrecognised),
-                self.__dict__)
+        names = ", ".join(user_name(c) for c in missing)
+        accepted = "; ".join(f"{user_name(c)} as " + ", ".join(map(repr, column_map.examples(c)))
+                             for c in missing)
+        shown = self.unrecognised[: self.MAX_CELLS_SHOWN]
+        cells = ", ".join(map(repr, shown)) or "none"
+        if len(self.unrecognised) > len(shown):
+            cells += f" and {len(self.unrecognised) - len(shown)} more"
+        # None: the reader did not say which cells named nothing (not the same as "none").
+        cells = "" if unrecognised is None else f"header cells not recognised: {cells}; "
+        spelling = self.unrecognised[0] if self.unrecognised else "<header as in the file>"
+        example = f"{missing[0]} = {json.dumps([spelling], ensure_ascii=False)}"
+        target = (str(self.map_file) if self.map_file is not None
+                  else "the column map file (`salesops columns` shows where it is)")
+        super().__init__(
+            f"{where}: missing required column(s): {names}; {cells}"
+            f"accepted spellings include {accepted} (case, spaces and punctuation ignored); "
+            f"if the file names the column otherwise, map that spelling under [columns] in "
+            f"{target}, e.g. {example}"
+        )
 
 
 class AmbiguousColumns(WorkbookError):
@@ -71,10 +114,6 @@ class AmbiguousColumns(WorkbookError):
             f"{column!r} ({names}); rename or delete all but one"
         )
 
-    def __reduce__(self) -> tuple:  # crosses the parser's process boundary (core/capped.py)
-        return (type(self), (self.column, self.headers, self.sheet, self.header_row),
-                self.__dict__)
-
 
 class WorkbookTooLarge(WorkbookError):
     """The workbook exceeds the configured row or size limits."""
@@ -86,6 +125,12 @@ class ParseMemoryExceeded(WorkbookError):
 
 class ParseProcessFailed(WorkbookError):
     """The parser's child process died, or failed with an error that could not be sent back."""
+
+
+def _restore(cls: type[WorkbookError], args: tuple) -> WorkbookError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    return error
 
 
 class UnsafePath(SalesOpsError):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from salesops_pipeline.api.keys import ensure_local_admin_key
 from salesops_pipeline.core.bootstrap import init_databases
+from salesops_pipeline.core.columns import load_column_map
 from salesops_pipeline.core.sample import write_sample_workbook
 from salesops_pipeline.core.workbook import is_candidate_file
 from salesops_pipeline.settings import PROJECT_ROOT, Settings, sqlalchemy_url
@@ -37,6 +38,8 @@ def stack_environment(settings: Settings) -> dict[str, str]:
         "SALES_DATA_DIR": str(settings.data_dir.resolve()),
         "SALESOPS_EXPORT_DIR": str(settings.export_dir.resolve()),
     }
+    if settings.column_map_file is not None:  # the children run in PROJECT_ROOT
+        env["SALESOPS_COLUMN_MAP"] = str(settings.column_map_file.resolve())
     return env
 
 
@@ -112,6 +115,8 @@ def _stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
 
 def run_stack(settings: Settings) -> int:
     """Run until Ctrl-C (or SIGTERM) or until a child dies; return the exit code."""
+    map_file, explicit = settings.column_map_location()
+    load_column_map(map_file, explicit=explicit)  # a bad column map stops start-up here
     was_running = settings.embedded and settings.cluster.is_initialized() \
         and settings.cluster.is_running()
     for line in init_databases(settings):

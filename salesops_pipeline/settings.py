@@ -11,13 +11,14 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from salesops_pipeline.core.pgcluster import LocalCluster
 from salesops_pipeline.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_COLUMN_MAP = PROJECT_ROOT / "column_map.toml"
 
 
 def sql_dir() -> Path:
@@ -97,6 +98,21 @@ class Settings(BaseSettings):
     # a 1,000,000-row workbook peaks at 690 MB virtual (VmPeak) in the capped child, so 2048
     # leaves 3× margin (about 2.5M rows); a bomb that slips past the zip bounds dies there.
     parse_memory_mb: int = Field(default=2048, ge=256, validation_alias="SALESOPS_PARSE_MEMORY_MB")
+    # Header spellings users add (core/column_map.py reads it); None: DEFAULT_COLUMN_MAP if present.
+    column_map_file: Path | None = Field(default=None, validation_alias="SALESOPS_COLUMN_MAP")
+
+    @field_validator("column_map_file", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """SALESOPS_COLUMN_MAP= (empty) means the default location, not the current folder."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def column_map_location(self) -> tuple[Path, bool]:
+        """The column map file and whether it was configured: a configured file must exist, the
+        default one is optional (built-in spellings only)."""
+        if self.column_map_file is not None:
+            return self.column_map_file, True
+        return DEFAULT_COLUMN_MAP, False
 
     @cached_property
     def cluster(self) -> LocalCluster:

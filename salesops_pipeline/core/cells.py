@@ -21,6 +21,15 @@ Conventions users are told about:
   "1 234.50"), and a sign as "-12", "12-" or "(12)". A decimal comma ("12,50") is refused, not
   guessed. More than 6 decimal places is refused rather than rounded: silently rounding money is
   worse than asking. True/False is never a number.
+* **Decimal commas** (``to_decimal_comma``: text cells of a semicolon-separated CSV file, the
+  form European Excel writes). The comma is the decimal separator and ``.`` or a space groups
+  thousands: "12,5" → 12.5, "1.234,50" → 1234.50, "1.234.567,89", "1 234,50", "-1.234,50",
+  "(12,50)", "€ 1.234,50", "1.234,50 €"; "1.234.567" (dots in several groups of three) is
+  1234567. A value with both separators takes the *last* as the decimal separator and the other
+  must group by three, so "1,234.50" is 1234.50 too and "1.23,4" is refused. A lone dot that
+  could group thousands ("1.234", "-12.500 €") is ambiguous (1234 or 1.234?) and refused with a
+  reason; a lone dot that cannot ("12.5", "0.250", "1234.5") is a decimal point. A comma appears
+  at most once ("1,234,567" is refused). Signs, currencies and limits as above.
 """
 
 from __future__ import annotations
@@ -101,16 +110,69 @@ def _decimal_from_text(value: str) -> Decimal:
     text = " ".join(value.replace("\u2212", "-").split())
     if not text:
         raise InvalidCell("missing")
-    match = _NUMBER_TEXT.fullmatch(text)
+    return _decimal_from_match(_NUMBER_TEXT.fullmatch(text), value)
+
+
+def _decimal_from_match(match: re.Match[str] | None, value: str) -> Decimal:
+    """The Decimal of a _NUMBER_TEXT or _COMMA_NUMBER_TEXT match: one sign at most, parentheses
+    paired, some digits."""
     if match is None or (not match["int"] and not match["frac"]):
         raise InvalidCell(f"unreadable number {show(value)}")
     signs = [s for s in (match["sign"], match["sign2"], match["trail"]) if s]
     if bool(match["open"]) != bool(match["close"]) or len(signs) + bool(match["open"]) > 1:
         raise InvalidCell(f"unreadable number {show(value)}")
-    digits = (match["int"] or "0").replace(",", "").replace(" ", "")
+    digits = (match["int"] or "0").replace(",", "").replace(".", "").replace(" ", "")
     negative = bool(match["open"]) or signs == ["-"]
     fraction = f".{match['frac']}" if match["frac"] else ""
     return Decimal(f"{'-' if negative else ''}{digits}{fraction}")
+
+
+# The decimal-comma form: "." or " " groups thousands (the first group never starts with 0), ","
+# is the decimal separator.
+_COMMA_NUMBER_TEXT = re.compile(
+    rf"""(?P<open>\()?\s*(?P<sign>[-+])?\s*(?:{_CURRENCY}\s*)?(?P<sign2>[-+])?\s*
+    (?P<int>[1-9]\d{{0,2}}(?P<sep>[. ])\d{{3}}(?P<more>(?:(?P=sep)\d{{3}})*)|\d+)?
+    (?:,(?P<frac>\d*))?\s*(?:{_CURRENCY}\s*)?(?P<trail>-)?\s*(?P<close>\))?""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def to_decimal_comma(value: object, limit: float) -> Decimal:
+    """to_decimal for a file whose numbers as text use a decimal comma (module docstring)."""
+    if type(value) is not str:
+        return to_decimal(value, limit)
+    text = value.strip()
+    digits = text[1:] if text[:1] == "-" else text
+    comma = digits.find(",")
+    if (  # plain "12,50": skip the regex; 13 characters are always within the limits
+        len(digits) <= 13
+        and digits.isascii()
+        and digits.replace(",", "", 1).isdigit()
+        and (comma < 0 or len(digits) - comma - 1 <= MAX_DECIMAL_PLACES)
+    ):
+        number = Decimal(text.replace(",", ".", 1))
+        return number if number else _ZERO
+    return _checked(_decimal_comma_from_text(value), limit, value)
+
+
+def _decimal_comma_from_text(value: str) -> Decimal:
+    """Parse "€ 1.234,50"-style text; a value whose last separator is a dot is read as
+    "1,234.50" (dot decimal, comma thousands); a lone dot grouping three digits is refused."""
+    text = " ".join(value.replace("\u2212", "-").split())
+    if not text:
+        raise InvalidCell("missing")
+    match = _COMMA_NUMBER_TEXT.fullmatch(text)
+    if match is not None:
+        if match["sep"] == "." and not match["more"] and match["frac"] is None:
+            raise InvalidCell(
+                f"ambiguous number {show(value)}: '.' may group thousands or mark decimals in "
+                f"a decimal-comma file; write {show(text.replace('.', ''))} or "
+                f"{show(text.replace('.', ','))}"
+            )
+        return _decimal_from_match(match, value)
+    if text.rfind(".") > text.rfind(","):  # "1,234.50", "12.5": the last separator is a dot
+        return _decimal_from_match(_NUMBER_TEXT.fullmatch(text), value)
+    raise InvalidCell(f"unreadable number {show(value)}")
 
 
 def _out_of_range(raw: object, limit: float) -> str:

@@ -28,9 +28,12 @@ __all__ = [
     "canonical_for",
     "column_letter",
     "default_column_map",
+    "describe_needed_columns",
     "find_header",
     "header_key",
+    "load_column_map",
     "match_header",
+    "user_name",
 ]
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -105,12 +108,34 @@ def _build_lookup(aliases: Mapping[str, Iterable[str]]) -> dict[str, str]:
 
 class ColumnMap:
     """The header spellings accepted for each canonical column: the built-in aliases, plus those
-    of a user's column-map file (``source``)."""
+    of a user's column-map file (``source``, None when no file was read).
 
-    def __init__(self, aliases: Mapping[str, Iterable[str]], source: Path | None = None) -> None:
+    ``map_file`` is where users add spellings (the file read, or where it would be read from),
+    so rejection messages can say which file to edit; None when unknown.
+    """
+
+    def __init__(self, aliases: Mapping[str, Iterable[str]], source: Path | None = None, *,
+                 map_file: Path | None = None) -> None:
         self.aliases = {c: tuple(aliases.get(c, ())) for c in CANONICAL_ORDER}
         self.source = source
+        self.map_file = map_file if map_file is not None else source
         self._lookup = _build_lookup(self.aliases)
+
+    def added(self, column: str) -> tuple[str, ...]:
+        """The spellings of ``column`` that came from the file rather than the built-in ones."""
+        builtin = ALIASES.get(column, ())
+        return tuple(s for s in self.aliases[column] if s not in builtin)
+
+    def examples(self, column: str, limit: int = 4) -> list[str]:
+        """A few spellings accepted for ``column``, the users' words first, for messages."""
+        seen: set[str] = set()
+        out: list[str] = []
+        for spelling in (DISPLAY_NAMES[column], column, *self.added(column),
+                         *ALIASES.get(column, ())):
+            if header_key(spelling) not in seen:
+                seen.add(header_key(spelling))
+                out.append(spelling)
+        return out[:limit]
 
     def canonical_for(self, cell: object) -> str | None:
         """The canonical column a header cell names, or None (non-text cells name nothing)."""
@@ -142,6 +167,38 @@ _DEFAULT = ColumnMap(ALIASES)
 def default_column_map() -> ColumnMap:
     """The built-in spellings only."""
     return _DEFAULT
+
+
+def load_column_map(path: Path | None, *, explicit: bool) -> ColumnMap:
+    """The built-in spellings merged with those of the TOML file at ``path`` (see
+    core/column_map.py, which holds the file format and its validation).
+
+    A missing file means built-in spellings only, unless ``explicit`` (configured on purpose):
+    then it is a ConfigError, like every invalid file.
+    """
+    # column_map builds on this module, so it is imported when a file is loaded.
+    from salesops_pipeline.core.column_map import read_column_map
+
+    return read_column_map(path, explicit=explicit)
+
+
+def user_name(column: str) -> str:
+    """A canonical column in the users' words with the name the map file uses: "Time (sold_at)"."""
+    return f"{DISPLAY_NAMES[column]} ({column})"
+
+
+def describe_needed_columns(column_map: ColumnMap | None = None) -> str:
+    """The columns a sales header needs, in users' words, for messages such as NoSalesSheet's.
+
+    "Time (sold_at), …, Total Price (total_price) and optionally Shipping Company
+    (shipping_company) (other header spellings can be mapped in …)".
+    """
+    needed = ", ".join(user_name(c) for c in REQUIRED_COLUMNS)
+    optional = ", ".join(user_name(c) for c in OPTIONAL_COLUMNS)
+    where = column_map.map_file if column_map is not None else None
+    hint = (f"other header spellings can be mapped under [columns] in {where}" if where
+            else "`salesops columns` lists the accepted spellings and the file that maps others")
+    return f"{needed} and optionally {optional} ({hint})"
 
 
 def canonical_for(cell: object) -> str | None:
@@ -185,7 +242,8 @@ def find_header(rows: Iterable[tuple[int, Sequence[object]]], *, column_map: Col
     _, row_number, found, cells = best
     missing = [column for column in REQUIRED_COLUMNS if column not in found]
     if missing:
-        raise MissingColumns(missing, sheet, row_number, column_map.unrecognised(cells))
+        raise MissingColumns(missing, sheet, row_number, column_map.unrecognised(cells),
+                             column_map=column_map)
     for column, positions in found.items():
         if len(positions) > 1:
             headers = [f"{cells[i]!r} in {column_letter(first_column + i)}" for i in positions]

@@ -26,6 +26,7 @@ from salesops_pipeline.core.cells import (
     show,
     to_datetime,
     to_decimal,
+    to_decimal_comma,
 )
 from salesops_pipeline.core.columns import CANONICAL_ORDER
 
@@ -80,15 +81,20 @@ class RowParser:
     Exports repeat the same products, sellers, prices and quantities on many rows, and the
     conversions are pure functions of the cell, so remembering them is exact and saves about a
     third of the parsing time. The memory is bounded: it starts afresh past ``max_entries``.
+
+    ``decimal_comma``: numbers as text use a decimal comma ("1.234,50"; a semicolon-separated
+    CSV file), read by cells.to_decimal_comma; other cells are read as parse_row reads them.
     """
 
-    def __init__(self, max_entries: int = 100_000) -> None:
+    def __init__(self, max_entries: int = 100_000, *, decimal_comma: bool = False) -> None:
         self.max_entries = max_entries
-        self._numbers: dict[tuple[float, float], Decimal] = {}
+        self.decimal_comma = decimal_comma
+        self._numbers: dict[tuple[object, float], Decimal] = {}
         self._names: dict[str, str] = {}
+        self._number: Number = self._comma_decimal if decimal_comma else self._decimal
 
     def __call__(self, row_number: int, cells: tuple[Any, ...]) -> SalesLine | RejectedRow:
-        return _guarded(row_number, cells, self._decimal, self._name)
+        return _guarded(row_number, cells, self._number, self._name)
 
     def _decimal(self, value: object, limit: float) -> Decimal:
         if type(value) is not float:
@@ -97,6 +103,19 @@ class RowParser:
         number = self._numbers.get(key)
         if number is None:  # invalid cells raise and are not remembered
             number = to_decimal(value, limit)
+            if len(self._numbers) >= self.max_entries:
+                self._numbers.clear()
+            self._numbers[key] = number
+        return number
+
+    def _comma_decimal(self, value: object, limit: float) -> Decimal:
+        """_decimal for decimal-comma files, whose number cells are all text: remember those."""
+        if type(value) is not str:
+            return self._decimal(value, limit)
+        key = (value, limit)
+        number = self._numbers.get(key)
+        if number is None:  # invalid cells raise and are not remembered
+            number = to_decimal_comma(value, limit)
             if len(self._numbers) >= self.max_entries:
                 self._numbers.clear()
             self._numbers[key] = number
