@@ -2,7 +2,9 @@
 
 Zip-based workbooks (.xlsx/.xlsm/.xlsb) are checked against the zip bounds below before anything
 inflates them: a 3 MB file whose parts inflate to gigabytes (a decompression bomb) is refused
-from its central directory alone, in milliseconds. Every refusal is an UnreadableWorkbook or WorkbookTooLarge whose message says what the file looks
+from its central directory alone, in milliseconds.
+
+Every refusal is an UnreadableWorkbook or WorkbookTooLarge whose message says what the file looks
 like (a CSV named .xlsx, an interrupted copy, a password) and what to do about it.
 """
 
