@@ -32,6 +32,11 @@ class ClusterError(SalesOpsError):
 class WorkbookError(SalesOpsError):
     """A file cannot be imported as a whole; its message is stored in the import log."""
 
+    def __reduce__(self) -> tuple:
+        """Pickle without calling ``__init__`` again (subclasses take other arguments), so the
+        error crosses the parser's process boundary (core/capped.py) with its exact message."""
+        return (_restore, (type(self), self.args), self.__dict__)
+
 
 class UnreadableWorkbook(WorkbookError):
     """The file is not a workbook that can be opened (corrupt, encrypted, wrong format)."""
@@ -112,6 +117,20 @@ class AmbiguousColumns(WorkbookError):
 
 class WorkbookTooLarge(WorkbookError):
     """The workbook exceeds the configured row or size limits."""
+
+
+class ParseMemoryExceeded(WorkbookError):
+    """Parsing the file needed more memory than SALESOPS_PARSE_MEMORY_MB allows."""
+
+
+class ParseProcessFailed(WorkbookError):
+    """The parser's child process died, or failed with an error that could not be sent back."""
+
+
+def _restore(cls: type[WorkbookError], args: tuple) -> WorkbookError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    return error
 
 
 class UnsafePath(SalesOpsError):

@@ -14,7 +14,7 @@ import random
 import re
 import struct
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import xlsxwriter
@@ -25,19 +25,26 @@ __all__ = [
     "CANONICAL_HEADER",
     "ExcelSerial",
     "blank_workbook",
+    "csv_binary_garbage",
     "csv_export",
+    "csv_long_line",
+    "csv_ragged_rows",
     "drop_cached_formula_values",
     "duplicated_column",
     "encrypted_ooxml",
     "encrypted_xls",
     "html_table_export",
     "huge_declared_dimension",
+    "huge_shared_string",
+    "lying_central_directory",
+    "many_parts",
     "ole2_container",
     "ole2_not_a_spreadsheet",
     "random_bytes",
     "rewrite_sheet",
     "stray_cell_far_away",
     "styled_empty_rows",
+    "whitespace_inflated_sheet",
     "truncated_copy",
     "write_cells",
     "xls_workbook",
@@ -321,3 +328,110 @@ def styled_empty_rows(path: Path, rows: list[dict[str, object]], *, count: int) 
 def drop_cached_formula_values(path: Path) -> Path:
     """Remove the value Excel cached with each formula, as files saved by some tools have none."""
     return rewrite_sheet(path, lambda xml: re.sub(r"(<f>[^<]*</f>)<v>[^<]*</v>", r"\1", xml))
+
+
+# ---- decompression bombs -----------------------------------------------------------------------
+# Each is a few MB on disk and inflates to ``size`` bytes (1 GiB by default: at rest it would cost
+# a parser at least that much memory). The filler is deflated at level 1 (~1 s per GiB to write,
+# ratio ~230:1); level 9 would reach ~1,000:1 but take 4× longer to build.
+
+GiB = 1 << 30
+_FILL = 1 << 20
+
+
+def _filler(byte: bytes, size: int) -> Iterator[bytes]:
+    for start in range(0, size, _FILL):
+        yield byte * min(_FILL, size - start)
+
+
+def _with_part(path: Path, name: str, before: bytes, fill: Iterator[bytes], after: bytes,
+               *, keep: Callable[[bytes], tuple[bytes, bytes]]) -> Path:
+    """Rewrite ``name`` as its own head, then ``before``, the streamed filler, ``after`` and its
+    tail (``keep`` splits the original bytes at the insertion point); honest sizes throughout."""
+    source = path.with_suffix(".orig")
+    path.rename(source)
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED,
+                                                         compresslevel=1) as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename != name:
+                new.writestr(info, data)
+                continue
+            head, tail = keep(data)
+            with new.open(name, "w", force_zip64=True) as out:
+                out.write(head + before)
+                for chunk in fill:
+                    out.write(chunk)
+                out.write(after + tail)
+    source.unlink()
+    return path
+
+
+def huge_shared_string(path: Path, rows: list[dict[str, object]], *, size: int = GiB) -> Path:
+    """``rows`` plus one shared string of ``size`` letters (every reader loads them all)."""
+    write_clean_workbook(path, rows)
+    return _with_part(path, "xl/sharedStrings.xml", b"<si><t>", _filler(b"A", size), b"</t></si>",
+                      keep=lambda xml: (xml[:xml.rindex(b"</sst>")], b"</sst>"))
+
+
+def whitespace_inflated_sheet(path: Path, rows: list[dict[str, object]], *,
+                              size: int = GiB) -> Path:
+    """``rows`` followed by ``size`` spaces inside the sheet XML (one text run between tags)."""
+    write_clean_workbook(path, rows)
+    return _with_part(path, "xl/worksheets/sheet1.xml", b"", _filler(b" ", size), b"",
+                      keep=lambda xml: (xml[:xml.index(b"</sheetData>")],
+                                        xml[xml.index(b"</sheetData>"):]))
+
+
+def many_parts(path: Path, rows: list[dict[str, object]], *, count: int = 50_000) -> Path:
+    """``rows`` in a workbook padded with ``count`` small parts (1 KiB of zeros each)."""
+    write_clean_workbook(path, rows)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for n in range(count):
+            archive.writestr(f"xl/media/pad{n}.bin", bytes(1024))
+    return path
+
+
+def lying_central_directory(path: Path, rows: list[dict[str, object]], *,
+                            size: int = GiB, claim: int = 16 << 20) -> Path:
+    """The whitespace bomb whose central directory claims the sheet inflates to ``claim`` bytes
+    (a ratio no check would question); its local header still tells the truth."""
+    whitespace_inflated_sheet(path, rows, size=size)
+    data = bytearray(path.read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    at = data.index(b"PK\x01\x02")
+    while bytes(data[at + 46:at + 46 + len(name)]) != name:
+        at = data.index(b"PK\x01\x02", at + 4)
+    struct.pack_into("<I", data, at + 24, claim)  # central directory: uncompressed size
+    path.write_bytes(bytes(data))
+    return path
+
+
+# ---- CSV files ---------------------------------------------------------------------------------
+
+
+def csv_binary_garbage(path: Path, *, seed: int = 11, size: int = 6000) -> Path:
+    """Random bytes, NULs included, saved under a .csv name."""
+    rng = random.Random(seed)
+    path.write_bytes(b"\x00\xff" + bytes(rng.randrange(256) for _ in range(size)))
+    return path
+
+
+def csv_long_line(path: Path, *, size: int = 10 << 20) -> Path:
+    """A valid header, then one 10 MB line with no line break (a broken export)."""
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(",".join(CANONICAL_HEADER) + "\n")
+        out.write("2025-01-06 10:00,")
+        out.write("X" * size)
+        out.write(",Ada,1.00,1,1.00,DHL\n")
+    return path
+
+
+def csv_ragged_rows(path: Path) -> Path:
+    """A header of 7 columns, then rows of 7, 4 and 9 fields."""
+    path.write_text(",".join(CANONICAL_HEADER) + "\n"
+                    "2025-01-06 10:00,Laptop,Ada,999.00,1,999.00,DHL\n"
+                    "2025-01-07 10:00,Mouse,Ada,24.95\n"
+                    "2025-01-08 10:00,Dock,Ada,189.90,1,189.90,DHL,extra,fields\n",
+                    encoding="utf-8")
+    return path

@@ -220,17 +220,31 @@ def watch_reads(forbidden: Path) -> Iterator[list[str]]:
 # ---- memory ------------------------------------------------------------------------------------
 
 
+def _python_rss(process: psutil.Process) -> int:
+    """RSS of this process plus its Python descendants (the capped parser children of
+    core/capped.py, forked by multiprocessing's fork server); PostgreSQL's are not counted."""
+    total = process.memory_info().rss
+    for child in process.children(recursive=True):
+        try:
+            if child.exe() == sys.executable or child.exe() == os.path.realpath(sys.executable):
+                total += child.memory_info().rss
+        except psutil.Error:  # it ended while we looked
+            continue
+    return total
+
+
 @contextmanager
 def peak_memory_growth(interval: float = 0.01) -> Iterator[dict[str, int]]:
-    """Sample this process's RSS while the block runs; ``result["bytes"]`` = peak − start."""
+    """Sample the RSS of this process and its Python children while the block runs;
+    ``result["bytes"]`` = peak − start."""
     process = psutil.Process()
-    start = process.memory_info().rss
+    start = _python_rss(process)
     result = {"bytes": 0}
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.is_set():
-            result["bytes"] = max(result["bytes"], process.memory_info().rss - start)
+            result["bytes"] = max(result["bytes"], _python_rss(process) - start)
             stop.wait(interval)
 
     thread = threading.Thread(target=sample, daemon=True)
@@ -240,4 +254,4 @@ def peak_memory_growth(interval: float = 0.01) -> Iterator[dict[str, int]]:
     finally:
         stop.set()
         thread.join()
-        result["bytes"] = max(result["bytes"], process.memory_info().rss - start)
+        result["bytes"] = max(result["bytes"], _python_rss(process) - start)

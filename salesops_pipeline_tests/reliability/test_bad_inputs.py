@@ -133,6 +133,57 @@ def test_a_stray_cell_far_away_is_refused_quickly(
     bench.assert_untouched(loaded=False)
 
 
+# ---- decompression bombs: a few MB on disk, a gigabyte or more once inflated --------------------
+
+BOMBS = [
+    pytest.param(corpus.huge_shared_string,
+                 ["part xl/sharedStrings.xml inflates to 1,073,742,", "limit 100:1",
+                  "decompression bomb", "save it again"],
+                 marks=reliability(case="a 4 MB workbook holding one 1 GiB shared string"),
+                 id="huge-shared-string"),
+    pytest.param(corpus.whitespace_inflated_sheet,
+                 ["part xl/worksheets/sheet1.xml inflates to 1,073,743,", "limit 100:1",
+                  "decompression bomb", "save it again"],
+                 marks=reliability(case="sheet XML inflated with 1 GiB of whitespace"),
+                 id="whitespace-sheet"),
+    pytest.param(corpus.many_parts,
+                 ["the workbook holds 50,010 parts (limit 10,000", "not a normal export"],
+                 marks=reliability(case="a workbook padded with 50,000 extra parts"),
+                 id="many-parts"),
+    pytest.param(corpus.lying_central_directory,
+                 ["part xl/worksheets/sheet1.xml declares 1,073,743,", "local header",
+                  "16,777,216", "central directory", "one of them is false"],
+                 marks=reliability(case="the whitespace bomb whose central directory claims "
+                                        "16 MiB (local header says 1 GiB)"),
+                 id="lying-central-directory"),
+    pytest.param(lambda path, rows: corpus.lying_central_directory(path, rows, claim=1 << 20),
+                 ["part xl/worksheets/sheet1.xml declares 1,048,576 bytes inflated but holds",
+                  "compressed bytes", "its declared size is false"],
+                 marks=reliability(case="the whitespace bomb declaring 1 MiB, less than its "
+                                        "compressed data"),
+                 id="size-below-compressed"),
+]
+
+
+@pytest.mark.parametrize(("make", "fragments"), BOMBS)
+def test_a_decompression_bomb_is_refused_from_its_directory(
+        shared_bench: Bench, record_happened, request: pytest.FixtureRequest,
+        make: Callable[[Path, list], Path], fragments: list[str]) -> None:
+    """Rejected before anything inflates: in seconds, with memory far below the inflated size."""
+    bench = shared_bench
+    name = f"bomb-{request.node.callspec.id}.xlsx"
+    path = make(bench.folder / name, GOOD_ROWS)
+    assert path.stat().st_size < 8 * MiB
+    with peak_memory_growth() as memory:
+        outcome = bench.run(name)
+    expect_rejected(outcome, fragments, record_happened)
+    record_happened(f"within the bounds (< 5 s CPU, < 30 s, < 200 MiB more memory) for a "
+                    f"{path.stat().st_size // MiB} MiB file")
+    assert outcome.cpu_seconds < 5 and outcome.seconds < 30 and memory["bytes"] < 200 * MiB
+    bench.assert_untouched(loaded=False)
+    path.unlink()  # 1 GiB each once inflated by a careless tool: not left lying around
+
+
 # ---- files that load, exactly ------------------------------------------------------------------
 
 
@@ -329,4 +380,62 @@ def test_an_old_xls_renamed_xlsx_is_read_by_its_content(bench, record_happened) 
                                  Decimal(999), Decimal(2), Decimal(1998))
     assert as_line(facts[3]) == (datetime(2025, 1, 28, 18), "Mouse", "Søren", None,
                                  Decimal("24.95"), Decimal(1), Decimal("24.95"))
+    bench.assert_untouched(loaded=True)
+
+
+# ---- CSV drops (core/csv_file.py) --------------------------------------------------------------
+
+BAD_CSV = [
+    pytest.param("garbage.csv", corpus.csv_binary_garbage,
+                 ["not readable as CSV", "a NUL byte at byte 1", "binary file, not text"],
+                 marks=reliability(case="binary garbage named .csv"), id="csv-garbage"),
+    pytest.param("empty.csv", lambda p: (p.write_bytes(b""), p)[1],
+                 ["not readable as CSV: the file is empty (0 bytes)"],
+                 marks=reliability(case="an empty CSV file (0 bytes)"), id="csv-empty"),
+    pytest.param("one-line.csv", corpus.csv_long_line,
+                 ["row 2 is longer than 1048576 characters", "quote left open"],
+                 marks=reliability(case="a CSV whose second line is 10 MB long"),
+                 id="csv-long-line"),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "fragments"), BAD_CSV)
+def test_a_bad_csv_is_rejected_with_its_reason(
+        shared_bench: Bench, record_happened, name: str, make: Callable[[Path], Path],
+        fragments: list[str]) -> None:
+    """Rejected with a reason naming the problem, in bounded time and memory; nothing changed."""
+    bench = shared_bench
+    make(bench.folder / name)
+    with peak_memory_growth() as memory:
+        outcome = bench.run(name)
+    expect_rejected(outcome, fragments, record_happened)
+    assert outcome.cpu_seconds < 5 and memory["bytes"] < 200 * MiB
+    bench.assert_untouched(loaded=False)
+
+
+@reliability(case="a CSV with only the header line")
+def test_a_header_only_csv_loads_zero_rows(bench, record_happened) -> None:
+    """Loaded with 0 rows: an empty export is not an error."""
+    (bench.folder / "empty-month.csv").write_text(",".join(CANONICAL_HEADER) + "\n",
+                                                  encoding="utf-8")
+    outcome = bench.run("empty-month.csv")
+    expect_loaded(bench, outcome, "empty-month.csv", 0, 0, record_happened)
+    assert quarantined(bench, "empty-month.csv") == {}
+    bench.assert_untouched(loaded=True)
+
+
+@reliability(case="a CSV whose rows have 7, 4 and 9 fields under a 7-column header")
+def test_a_csv_with_ragged_rows_quarantines_the_short_one(bench, record_happened) -> None:
+    """Loaded; the short row is quarantined naming its missing cells, extra fields are ignored."""
+    corpus.csv_ragged_rows(bench.folder / "ragged.csv")
+    outcome = bench.run("ragged.csv")
+    facts = expect_loaded(bench, outcome, "ragged.csv", 3, 2, record_happened)
+    assert {row: as_line(values) for row, values in facts.items()} == {
+        2: (datetime(2025, 1, 6, 10), "Laptop", "Ada", "DHL", Decimal("999.00"), Decimal(1),
+            Decimal("999.00")),
+        4: (datetime(2025, 1, 8, 10), "Dock", "Ada", "DHL", Decimal("189.90"), Decimal(1),
+            Decimal("189.90")),
+    }
+    assert quarantined(bench, "ragged.csv", record_happened) == {
+        3: ["units: missing", "total_price: missing"]}
     bench.assert_untouched(loaded=True)
