@@ -95,9 +95,10 @@ class Settings(BaseSettings):
     nightly_cron: str = Field(default="30 2 * * *", validation_alias="SALESOPS_NIGHTLY_CRON")
     run_history_days: int = Field(default=90, ge=1, validation_alias="SALESOPS_RUN_HISTORY_DAYS")
     # Address space (RLIMIT_AS) of the process that parses one file (core/capped.py). Measured:
-    # a 1,000,000-row workbook peaks at 690 MB virtual (VmPeak) in the capped child, so 2048
-    # leaves 3× margin (about 2.5M rows); a bomb that slips past the zip bounds dies there.
-    parse_memory_mb: int = Field(default=2048, ge=256, validation_alias="SALESOPS_PARSE_MEMORY_MB")
+    # a 1,000,000-row workbook peaks at 690 MB virtual (VmPeak) in the capped child, so 4096
+    # leaves room for the 5M-row limit (~3.5 GB); a bomb that slips past the zip bounds dies
+    # there instead of taking the machine (24 GB) down.
+    parse_memory_mb: int = Field(default=4096, ge=256, validation_alias="SALESOPS_PARSE_MEMORY_MB")
     # Header spellings users add (core/column_map.py reads it); None: DEFAULT_COLUMN_MAP if present.
     column_map_file: Path | None = Field(default=None, validation_alias="SALESOPS_COLUMN_MAP")
 

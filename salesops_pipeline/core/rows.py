@@ -97,7 +97,7 @@ class RowParser:
         return _guarded(row_number, cells, self.number, self._name)
 
     def _decimal(self, value: object, limit: float) -> Decimal:
-        if type(value) is not float:
+        if type(value) is not float and type(value) is not str:  # text: CSV amounts
             return to_decimal(value, limit)
         key = (value, limit)
         number = self._numbers.get(key)

@@ -1,32 +1,33 @@
-"""Stream-parse one dropped file and COPY its rows into staging, in one transaction.
+"""Stage one dropped file: parse it in a memory-capped child and COPY its rows, in one transaction.
 
-The first step of a file version's load (see loader.py for the rest). Every sales table of the
-file (each sales sheet of a workbook, or the one table of a CSV/TSV file) is parsed row by row:
-good rows go to ``stage_sales_line``, unreadable ones with their reasons to
-``stage_rejected_row``, and rows that are not sales (subtotal and total rows, notes under the
-table, repeated headers) to ``skipped_row``. The totals a file states about itself are compared
-with the staged lines they cover (``control_total``). Staging is keyed by the import, idempotent
-(a rerun deletes and re-stages) and never read by reports.
+The first step of a file version's load (see loader.py for the rest). The file is parsed by
+parse_file.parse_to_copy in a child process whose address space is capped
+(SALESOPS_PARSE_MEMORY_MB, core/capped.py): a decompression bomb or a parser gone wild kills
+only that child, and the import is rejected with the reason. The child streams the good rows'
+COPY lines straight into ``stage_sales_line``; its quarantined rows go to ``stage_rejected_row``
+and its skipped rows (totals, notes, repeated headers) to ``skipped_row``. The totals a file
+states about itself are then compared with the staged lines they cover (``control_total``).
+Staging is keyed by the import, idempotent (a rerun deletes and re-stages) and never read by
+reports; a failure anywhere rolls the whole transaction back.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from tempfile import SpooledTemporaryFile
+from tempfile import TemporaryDirectory
+from typing import Any, BinaryIO
 
 import psycopg2.extensions
 
 from salesops_pipeline.core import control_totals, import_log
+from salesops_pipeline.core.capped import preload, run_capped
 from salesops_pipeline.core.columns import ColumnMap, default_column_map
-from salesops_pipeline.core.readers import open_sales_file
-from salesops_pipeline.core.rows import RejectedRow, RowParser, SalesLine
-from salesops_pipeline.core.tables import SkippedSheet
-from salesops_pipeline.core.totals import RowSorter, SkippedRow, StatedTotal
+from salesops_pipeline.core.parse_file import StageResult, TableResult, parse_to_copy
+
+__all__ = ["DEFAULT_PARSE_MEMORY_MB", "StageResult", "TableResult", "stage_file"]
 
 Connection = psycopg2.extensions.connection
 Progress = Callable[[int], None]
@@ -39,100 +40,40 @@ COPY_REJECTS = ("COPY salesops.stage_rejected_row (import_id, source_sheet, sour
 COPY_SKIPPED = ("COPY salesops.skipped_row (import_id, source_sheet, source_row_number, kind,"
                 " reason, raw_values) FROM STDIN")
 PROGRESS_EVERY = 50_000
-_NULL = "\\N"
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+DEFAULT_PARSE_MEMORY_MB = 4096
+# The parser's modules are imported once in the fork server, not in every child (~60 ms each).
+preload(["salesops_pipeline.core.parse_file"])
 
 
-@dataclass
-class TableResult:
-    """What one sales table (a sheet, or a CSV file) held."""
+class _Counting(io.RawIOBase):
+    """The child's COPY stream, reporting the lines that went through every PROGRESS_EVERY."""
 
-    sheet: str | None
-    header_row: int
-    rows_read: int = 0
-    rows_rejected: int = 0
-    rows_skipped: int = 0
-
-
-@dataclass
-class StageResult:
-    """What staging found; the samples keep a few rows for the UI."""
-
-    tables: list[TableResult] = field(default_factory=list)
-    skipped_sheets: list[SkippedSheet] = field(default_factory=list)
-    rows_read: int = 0  # sales rows: staged + rejected (skipped rows are not sales)
-    rows_staged: int = 0
-    rows_rejected: int = 0
-    rows_skipped: int = 0
-    seconds: float = 0.0
-    sample_rejections: list[RejectedRow] = field(default_factory=list)
-    sample_skipped: list[SkippedRow] = field(default_factory=list)
-    control_totals: list[control_totals.ControlTotal] = field(default_factory=list)
-
-    @property
-    def sheet_name(self) -> str | None:
-        return self.tables[0].sheet if self.tables else None
-
-    @property
-    def header_row(self) -> int | None:
-        return self.tables[0].header_row if self.tables else None
-
-    def sheets_json(self) -> str:
-        return json.dumps([{"sheet": t.sheet, "header_row": t.header_row, "rows_read": t.rows_read,
-                            "rows_rejected": t.rows_rejected, "rows_skipped": t.rows_skipped}
-                           for t in self.tables], ensure_ascii=False)
-
-
-def _text(value: str) -> str:
-    """Text in COPY text format (NULL is ``_NULL``; numbers and times format themselves)."""
-    return value.translate(_ESCAPES)
-
-
-def _escape(escaped: dict[str | None, str], name: str) -> str:
-    """Remember a name's COPY text (bounded: a file of endless distinct names starts afresh)."""
-    if len(escaped) > 100_000:
-        escaped.clear()
-        escaped[None] = _NULL
-    text = escaped[name] = _text(name)
-    return text
-
-
-def _pg_array(items: Iterable[str]) -> str:
-    quoted = ('"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"' for s in items)
-    return "{" + ",".join(quoted) + "}"
-
-
-class _LineStream(io.RawIOBase):
-    """A read()-able stream of COPY lines produced lazily, so the workbook is never held twice."""
-
-    def __init__(self, lines: Iterator[str]) -> None:
-        self._lines = lines
-        self._buffer = b""
+    def __init__(self, stream: BinaryIO, progress: Progress | None) -> None:
+        self._stream, self._progress = stream, progress
+        self.lines = 0
+        self._next = PROGRESS_EVERY
 
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:
-        chunks = [self._buffer]
-        have = len(self._buffer)
-        target = size if size and size > 0 else 1 << 30
-        for line in self._lines:
-            data = line.encode()
-            chunks.append(data)
-            have += len(data)
-            if have >= target:
-                break
-        blob = b"".join(chunks)
-        self._buffer = blob[target:] if have > target else b""
-        return blob[:target]
+    def readinto(self, buffer: Any) -> int:
+        size = self._stream.readinto(buffer)  # type: ignore[attr-defined]
+        if size and self._progress:
+            self.lines += memoryview(buffer)[:size].tobytes().count(b"\n")
+            if self.lines >= self._next:
+                self._progress(self.lines)
+                self._next = self.lines + PROGRESS_EVERY
+        return size or 0
 
 
 def stage_file(conn: Connection, *, import_id: int, key: str, path: Path,
                column_map: ColumnMap | None = None, progress: Progress | None = None,
-               max_rows: int = 5_000_000, sample_size: int = 20) -> StageResult:
+               max_rows: int = 5_000_000, sample_size: int = 20,
+               memory_mb: int = DEFAULT_PARSE_MEMORY_MB) -> StageResult:
     """Parse the file and COPY its rows into staging in ONE transaction (caller's conn).
 
-    Raises a WorkbookError when the file as a whole is unusable; the caller records it.
+    Raises a WorkbookError when the file as a whole is unusable (ParseMemoryExceeded when its
+    parse needs more than ``memory_mb``); the caller records it and rolls back.
     """
     started = time.perf_counter()
     column_map = column_map or default_column_map()
@@ -140,100 +81,31 @@ def stage_file(conn: Connection, *, import_id: int, key: str, path: Path,
     import_log.lock_file(cur, key)
     for table in ("stage_sales_line", "stage_rejected_row", "skipped_row", "control_total"):
         cur.execute(f"DELETE FROM salesops.{table} WHERE import_id = %s", (import_id,))
-    result = StageResult()
-    stated: list[StatedTotal] = []
-    with open_sales_file(path, column_map=column_map, max_rows=max_rows) as source, \
-            SpooledTemporaryFile(max_size=16 << 20, mode="w+b") as rejects, \
-            SpooledTemporaryFile(max_size=4 << 20, mode="w+b") as skipped:
-        result.skipped_sheets = list(source.skipped_sheets)
-
-        def settle(verdicts: list[RejectedRow | SkippedRow], table: TableResult, sheet: str
-                   ) -> None:
-            """Spool the rows whose fate the sorter decided: quarantined or skipped."""
-            for verdict in verdicts:
-                if type(verdict) is RejectedRow:
-                    _spool_rejection(rejects, import_id, sheet, verdict)
-                    table.rows_rejected += 1
-                    if len(result.sample_rejections) < sample_size:
-                        result.sample_rejections.append(verdict)
-                else:
-                    _spool_skipped(skipped, import_id, verdict)
-                    table.rows_skipped += 1
-                    if len(result.sample_skipped) < sample_size:
-                        result.sample_skipped.append(verdict)
-
-        def lines() -> Iterator[str]:
-            """COPY lines of the good rows (the hot loop: ~1 µs of it per row is formatting)."""
-            escaped: dict[str | None, str] = {None: _NULL}  # names repeat: escape each once
-            n = 0
-            for table in source.tables:
-                layout = table.layout
-                sheet = layout.sheet_name or ""
-                done = TableResult(layout.sheet_name, layout.header_row)
-                result.tables.append(done)
-                prefix = f"{import_id}\t{_text(sheet)}\t"
-                parse_row = RowParser(decimal_comma=table.decimal_comma)
-                sorter = RowSorter(layout.sheet_name, layout.header_row, column_map,
-                                   parse_row.number)
-                rows = 0
-                for row_number, cells in table.iter_rows():
-                    n += 1
-                    rows += 1
-                    if progress and n % PROGRESS_EVERY == 0:
-                        progress(n)
-                    parsed = parse_row(row_number, cells)
-                    if type(parsed) is SalesLine:
-                        if sorter.pending:
-                            settle(sorter.sale(), done, sheet)
-                        product = escaped.get(parsed.product) or _escape(escaped, parsed.product)
-                        seller = escaped.get(parsed.seller) or _escape(escaped, parsed.seller)
-                        ship = (escaped.get(parsed.shipping_company)
-                                or _escape(escaped, parsed.shipping_company))
-                        yield (f"{prefix}{row_number}\t{parsed.sold_at.isoformat()}\t{product}\t"
-                               f"{seller}\t{ship}\t{parsed.unit_price!s}\t{parsed.units!s}\t"
-                               f"{parsed.total_price!s}\n")
-                    else:
-                        settle(sorter.not_a_sale(parsed, cells), done, sheet)
-                settle(sorter.finish(), done, sheet)
-                stated.extend(sorter.control_totals)
-                done.rows_read = rows - done.rows_skipped
-                done.rows_skipped += table.rows_outside_columns
-            result.rows_read = sum(t.rows_read for t in result.tables)
-            result.rows_rejected = sum(t.rows_rejected for t in result.tables)
-            result.rows_skipped = sum(t.rows_skipped for t in result.tables)
-            result.rows_staged = result.rows_read - result.rows_rejected
-
-        cur.copy_expert(COPY_STAGE, _LineStream(lines()), size=1 << 18)
-        rejects.seek(0)
-        cur.copy_expert(COPY_REJECTS, rejects, size=1 << 18)
-        skipped.seek(0)
-        cur.copy_expert(COPY_SKIPPED, skipped, size=1 << 18)
-    result.control_totals = control_totals.record(cur, import_id, stated)
+    with TemporaryDirectory(prefix="salesops-stage-") as tmp:
+        rejects, skipped = Path(tmp) / "rejects.copy", Path(tmp) / "skipped.copy"
+        reader, call = run_capped(
+            parse_to_copy, (path, import_id, column_map, max_rows, rejects, skipped, sample_size),
+            memory_bytes=memory_mb << 20, stream=True)
+        try:
+            cur.copy_expert(COPY_STAGE, _Counting(reader, progress), size=1 << 18)  # type: ignore[arg-type]
+        except BaseException:
+            call.kill()
+            raise
+        finally:
+            reader.close()  # type: ignore[union-attr]
+        result: StageResult = call.result()  # the child's WorkbookError is raised here
+        for copy, spool in ((COPY_REJECTS, rejects), (COPY_SKIPPED, skipped)):
+            with spool.open("rb") as handle:
+                cur.copy_expert(copy, handle, size=1 << 18)
+    result.control_totals = control_totals.record(cur, import_id, result.stated_totals)
     cur.execute(
         "UPDATE salesops.import_log SET status = 'staged', sheet_name = %s, header_row = %s,"
         " rows_read = %s, rows_rejected = %s, rows_skipped = %s, sheets = %s::jsonb,"
         " skipped_sheets = %s::jsonb WHERE import_id = %s",
         (result.sheet_name, result.header_row, result.rows_read, result.rows_rejected,
-         result.rows_skipped, result.sheets_json(),
-         json.dumps([{"sheet": s.sheet_name, "reason": s.reason} for s in result.skipped_sheets],
-                    ensure_ascii=False), import_id),
+         result.rows_skipped, result.sheets_json(), result.skipped_sheets_json(), import_id),
     )
     result.seconds = time.perf_counter() - started
     if progress:
         progress(result.rows_read)
     return result
-
-
-def _spool_rejection(out: SpooledTemporaryFile, import_id: int, sheet: str,
-                     row: RejectedRow) -> None:
-    raw = json.dumps(row.raw, default=str, ensure_ascii=False)
-    line = (f"{import_id}\t{_text(sheet)}\t{row.source_row_number}\t{_text(raw)}\t"
-            f"{_text(_pg_array(row.reasons))}\n")
-    out.write(line.encode())
-
-
-def _spool_skipped(out: SpooledTemporaryFile, import_id: int, row: SkippedRow) -> None:
-    raw = json.dumps(row.raw, default=str, ensure_ascii=False)
-    line = (f"{import_id}\t{_text(row.sheet or '')}\t{row.source_row_number}\t{row.kind}\t"
-            f"{_text(row.reason)}\t{_text(raw)}\n")
-    out.write(line.encode())

@@ -149,6 +149,7 @@ def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource
             staged = staging.stage_file(
                 conn, import_id=decision.import_id, key=key, path=version.path,
                 column_map=sales_folder.column_map, max_rows=sales_folder.max_rows_per_file,
+                memory_mb=sales_folder.parse_memory_mb,
                 progress=lambda n: context.log.info(f"{key}: {n:,} rows parsed"))
     except WorkbookError as exc:
         with warehouse.connection() as conn:

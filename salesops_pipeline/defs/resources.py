@@ -42,6 +42,8 @@ class SalesFolderResource(ConfigurableResource):
     column_map_file: str = ""
     """The user's column-map file (SALESOPS_COLUMN_MAP, or column_map.toml when it exists)."""
     column_map_explicit: bool = False
+    parse_memory_mb: int = 4096
+    """Address-space cap of the process that parses one file (SALESOPS_PARSE_MEMORY_MB)."""
 
     @property
     def root(self) -> Path:
@@ -77,7 +79,8 @@ def resources_from_env() -> dict[str, ConfigurableResource]:
                                             export_dir=str(settings.export_dir.resolve()),
                                             settle_seconds=settings.settle_seconds,
                                             column_map_file=str(map_path.resolve()),
-                                            column_map_explicit=map_explicit),
+                                            column_map_explicit=map_explicit,
+                                            parse_memory_mb=settings.parse_memory_mb),
         "quality_settings": QualityResource(price_tolerance=str(settings.price_tolerance),
                                    max_import_age_hours=settings.max_import_age_hours),
     }

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from salesops_pipeline.core import workbook_file
-from salesops_pipeline.core.workbook import open_sales_sheet
+from salesops_pipeline.core.workbook import open_workbook_tables
 from salesops_pipeline.core.workbook_file import check_zip_bounds
 from salesops_pipeline.errors import WorkbookTooLarge
 from salesops_pipeline_tests.reliability import corpus
@@ -32,7 +32,8 @@ def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_a_real_workbook_passes_and_opens(workbook: Path) -> None:
     check_zip_bounds(workbook)
-    with open_sales_sheet(workbook) as sheet:
+    with open_workbook_tables(workbook) as book:
+        sheet = book.tables[0]
         assert sum(1 for _ in sheet.iter_rows()) == len(ROWS)
 
 
