@@ -105,7 +105,8 @@ def run_contender(contender: str, path: Path, rows: int, url: str, logs: Path) -
         lines = out.read().splitlines()
     if child.returncode != 0 or not lines:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
-        raise SystemExit(f"{contender} ({fmt}) at {rows} rows failed (exit {child.returncode}):\n{tail}")
+        raise SystemExit(f"{contender} ({fmt}) at {rows} rows failed "
+                         f"(exit {child.returncode}):\n{tail}")
     result = json.loads(lines[-1])
     measure = Measure(rows, contender, result["seconds"], usage.ru_maxrss / 1024, format=fmt)
     detail = ", ".join(f"{k}={v}" for k, v in result["detail"].items())
