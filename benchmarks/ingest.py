@@ -1,14 +1,22 @@
 """Ingest throughput and memory: our Dagster import against the classic script and the floor.
 
     python benchmarks/ingest.py [--rows 100000,1000000] [--skip-classic] [--quick] [--repeat N]
+                                [--formats xlsx,csv]
 
-Starts a throwaway PostgreSQL (removed at the end), writes workbooks of each size, and measures
+Starts a throwaway PostgreSQL (removed at the end), writes a workbook of each size, and measures
 three contenders per size, each in its own process after emptying the warehouse:
 
 * ours    — the real ingest assets through ``dagster.materialize`` (xlsx → committed facts);
 * classic — pandas.read_excel(openpyxl) + one INSERT … ON CONFLICT per row (dimensions upserted
   and looked up row by row) via SQLAlchemy; above 100k rows extrapolated from the 100k figure;
 * floor   — python-calamine rows + one plain COPY into a table with no key, index or constraint.
+
+Then the CSV section: a CSV of the same lines per size (Excel's "CSV UTF-8"), and
+
+* ours     — the same assets on the CSV;
+* floor    — the csv module's rows + one plain COPY into the same unconstrained table;
+* copy-csv — a second reference: the file's bytes straight into ``COPY … (FORMAT csv)``, no
+  parsing in Python at all.
 
 Peak RSS is the contender process's own (the PostgreSQL server is not counted). With
 ``--repeat N`` ours and the floor run N times each and the fastest run counts (the classic script
@@ -28,7 +36,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest_data import TABLES_SQL, write_workbook
+from ingest_data import TABLES_SQL, write_csv, write_workbook
 
 from salesops_pipeline.core.pgcluster import throwaway_cluster
 from salesops_pipeline.core.schema import apply_schema, ensure_database, reset
@@ -40,6 +48,9 @@ TARGET_VS_CLASSIC = 20.0
 TARGET_VS_FLOOR = 1.5
 TARGET_RSS_MB = 1536.0  # 1.5 GB
 RSS_TARGET_ROWS = 1_000_000
+FORMATS = {"xlsx": write_workbook, "csv": write_csv}  # run in this order
+CONTENDERS = {"xlsx": ["floor", "ours"], "csv": ["floor", "copy-csv", "ours"]}
+ORDER = {"ours": 0, "classic": 1, "floor": 2, "copy-csv": 3}
 
 
 @dataclass
@@ -49,6 +60,7 @@ class Measure:
     seconds: float
     peak_rss_mb: float | None
     note: str = ""
+    format: str = "xlsx"
 
     @property
     def rate(self) -> float:
@@ -61,17 +73,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="comma-separated workbook sizes (default: 100000,1000000)")
     parser.add_argument("--skip-classic", action="store_true",
                         help="do not run (or extrapolate) the classic script")
-    parser.add_argument("--quick", action="store_true", help="smoke run: one 20k-row workbook")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: one 20k-row file per format")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs of ours and of the floor per size; the fastest counts")
+    parser.add_argument("--formats", default=",".join(FORMATS),
+                        help=f"comma-separated file formats to measure (default: "
+                             f"{','.join(FORMATS)}); the classic script runs with xlsx only")
     args = parser.parse_args(argv)
+    chosen = {f.strip() for f in args.formats.split(",") if f.strip()}
+    if not chosen or chosen - FORMATS.keys():
+        parser.error(f"--formats takes {', '.join(FORMATS)}; got {args.formats!r}")
+    args.formats = [f for f in FORMATS if f in chosen]
     args.sizes = [20_000] if args.quick else sorted({int(n) for n in args.rows.split(",")})
     return args
 
 
 def run_contender(contender: str, path: Path, rows: int, url: str, logs: Path) -> Measure:
     """Run one contender in a child process; its peak RSS comes from wait4()."""
-    log = logs / f"{contender}-{rows}.log"
+    fmt = path.suffix.lstrip(".")
+    log = logs / f"{contender}-{fmt}-{rows}.log"
     with log.open("w") as err, (logs / "out.json").open("w+") as out:
         child = subprocess.Popen(
             [sys.executable, str(HERE / "ingest_contenders.py"), contender, str(path), str(rows)],
@@ -84,9 +105,10 @@ def run_contender(contender: str, path: Path, rows: int, url: str, logs: Path) -
         lines = out.read().splitlines()
     if child.returncode != 0 or not lines:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
-        raise SystemExit(f"{contender} at {rows} rows failed (exit {child.returncode}):\n{tail}")
+        raise SystemExit(f"{contender} ({fmt}) at {rows} rows failed "
+                         f"(exit {child.returncode}):\n{tail}")
     result = json.loads(lines[-1])
-    measure = Measure(rows, contender, result["seconds"], usage.ru_maxrss / 1024)
+    measure = Measure(rows, contender, result["seconds"], usage.ru_maxrss / 1024, format=fmt)
     detail = ", ".join(f"{k}={v}" for k, v in result["detail"].items())
     print(f"  {contender:<8} {measure.seconds:8.2f} s  {measure.rate:>9,.0f} rows/s  "
           f"peak RSS {measure.peak_rss_mb:,.0f} MB  (start-up {result['startup_s']:.1f} s"
@@ -104,19 +126,29 @@ def prepare(url: str) -> None:
 
 
 def measure_all(args: argparse.Namespace, url: str, work: Path) -> list[Measure]:
+    measures: list[Measure] = []
+    for fmt in args.formats:
+        print(f"-- {fmt} --", flush=True)
+        measures.extend(measure_format(args, fmt, url, work))
+    return measures
+
+
+def measure_format(args: argparse.Namespace, fmt: str, url: str, work: Path) -> list[Measure]:
+    """Every size of one format: write the file, run its contenders, remove the file."""
     data_dir, logs = work / "incoming", work / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    with_classic = fmt == "xlsx" and not args.skip_classic
     classic_at = max((n for n in args.sizes if n <= CLASSIC_MAX_ROWS), default=CLASSIC_MAX_ROWS)
-    sizes = sorted(set(args.sizes) | ({classic_at} if not args.skip_classic else set()))
+    sizes = sorted(set(args.sizes) | ({classic_at} if with_classic else set()))
     measures: list[Measure] = []
     for rows in sizes:
-        path = data_dir / f"sales_{rows}.xlsx"
+        path = data_dir / f"sales_{rows}.{fmt}"
         started = time.perf_counter()
-        write_workbook(path, rows)
-        print(f"{rows:,} rows: workbook written in {time.perf_counter() - started:.1f} s "
+        FORMATS[fmt](path, rows)
+        print(f"{rows:,} rows: {fmt} written in {time.perf_counter() - started:.1f} s "
               f"({path.stat().st_size / 1e6:.1f} MB)", flush=True)
-        contenders = ["floor", "ours"] if rows in args.sizes else []
-        if not args.skip_classic and rows == classic_at:
+        contenders = list(CONTENDERS[fmt]) if rows in args.sizes else []
+        if with_classic and rows == classic_at:
             contenders.append("classic")
         for contender in contenders:
             runs = 1 if contender == "classic" else max(1, args.repeat)
@@ -128,7 +160,7 @@ def measure_all(args: argparse.Namespace, url: str, work: Path) -> list[Measure]
             best.peak_rss_mb = max(m.peak_rss_mb or 0.0 for m in tries)
             measures.append(best)
         path.unlink()
-    if not args.skip_classic:
+    if with_classic:
         classic = next(m for m in measures if m.contender == "classic")
         for rows in args.sizes:
             if rows != classic.rows:
@@ -139,16 +171,16 @@ def measure_all(args: argparse.Namespace, url: str, work: Path) -> list[Measure]
 
 def table(measures: list[Measure]) -> list[str]:
     """The figures as a Markdown table (also readable in a terminal)."""
-    lines = ["| rows | contender | seconds | rows/s | peak RSS MB | speed vs classic "
-             "| time vs floor |", "|---:|---|---:|---:|---:|---:|---:|"]
-    order = {"ours": 0, "classic": 1, "floor": 2}
-    for m in sorted(measures, key=lambda m: (m.rows, order[m.contender])):
-        classic, floor = _ref(measures, m.rows, "classic"), _ref(measures, m.rows, "floor")
+    lines = ["| format | rows | contender | seconds | rows/s | peak RSS MB | speed vs classic "
+             "| time vs floor |", "|---|---:|---|---:|---:|---:|---:|---:|"]
+    formats = list(FORMATS)
+    for m in sorted(measures, key=lambda m: (formats.index(m.format), m.rows, ORDER[m.contender])):
+        classic, floor = _ref(measures, m, "classic"), _ref(measures, m, "floor")
         rss = f"{m.peak_rss_mb:,.0f}" if m.peak_rss_mb is not None else "–"
         name = m.contender + (f" ({m.note})" if m.note else "")
-        seconds = f"{m.seconds:,.1f}" + ("*" if m.note else "")
+        seconds = f"{m.seconds:,.{1 if m.seconds >= 1 else 2}f}" + ("*" if m.note else "")
         lines.append(
-            f"| {m.rows:,} | {name} | {seconds} | {m.rate:,.0f} | {rss} | "
+            f"| {m.format} | {m.rows:,} | {name} | {seconds} | {m.rate:,.0f} | {rss} | "
             f"{f'{m.rate / classic.rate:.1f}×' if classic else '–'} | "
             f"{f'{m.seconds / floor.seconds:.2f}×' if floor else '–'} |")
     return lines
@@ -158,17 +190,18 @@ def verdicts(measures: list[Measure]) -> list[tuple[str, bool]]:
     """Each target, per size, as (statement, met)."""
     found = []
     for ours in (m for m in measures if m.contender == "ours"):
-        classic, floor = _ref(measures, ours.rows, "classic"), _ref(measures, ours.rows, "floor")
+        classic, floor = _ref(measures, ours, "classic"), _ref(measures, ours, "floor")
+        at = f"{ours.format}, {ours.rows:,} rows"
         if classic:
             speed = ours.rate / classic.rate
-            found.append((f"{ours.rows:,} rows: {speed:.1f}× the classic script "
+            found.append((f"{at}: {speed:.1f}× the classic script "
                           f"(target ≥ {TARGET_VS_CLASSIC:.0f}×)", speed >= TARGET_VS_CLASSIC))
         if floor:
             slower = ours.seconds / floor.seconds
-            found.append((f"{ours.rows:,} rows: {slower:.2f}× the floor's time "
+            found.append((f"{at}: {slower:.2f}× the floor's time "
                           f"(target ≤ {TARGET_VS_FLOOR}×)", slower <= TARGET_VS_FLOOR))
         if ours.rows >= RSS_TARGET_ROWS and ours.peak_rss_mb is not None:
-            found.append((f"{ours.rows:,} rows: peak RSS {ours.peak_rss_mb:,.0f} MB "
+            found.append((f"{at}: peak RSS {ours.peak_rss_mb:,.0f} MB "
                           f"(target < {TARGET_RSS_MB:,.0f} MB)", ours.peak_rss_mb < TARGET_RSS_MB))
     return found
 
@@ -177,8 +210,10 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def _ref(measures: list[Measure], rows: int, contender: str) -> Measure | None:
-    return next((m for m in measures if m.rows == rows and m.contender == contender), None)
+def _ref(measures: list[Measure], of: Measure, contender: str) -> Measure | None:
+    """``contender``'s measure at the size and format of ``of``."""
+    return next((m for m in measures if m.rows == of.rows and m.format == of.format
+                 and m.contender == contender), None)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,8 @@
 """One contender of ``benchmarks/ingest.py``, run alone in this process so its peak RSS is its own.
 
-    BENCH_DATABASE_URL=postgresql://… python benchmarks/ingest_contenders.py ours|classic|floor PATH
+    BENCH_DATABASE_URL=postgresql://… python benchmarks/ingest_contenders.py CONTENDER PATH ROWS
+
+CONTENDER is ours, classic or floor (PATH an .xlsx or, except classic, a .csv), or copy-csv.
 
 Prints one JSON line: seconds from the first byte read to the committed rows (imports and
 interpreter start-up excluded, reported apart as ``startup_s``), rows loaded, and details.
@@ -20,7 +22,7 @@ from pathlib import Path
 _BOOT = time.perf_counter()
 
 import psycopg2  # noqa: E402
-from ingest_data import HEADER_ROW, SHEET  # noqa: E402
+from ingest_data import CSV_HEADER_ROW, HEADER_ROW, SHEET  # noqa: E402
 
 # ---- ours: the real Dagster ingest path -------------------------------------------------------
 
@@ -138,6 +140,11 @@ class _Blocks(io.RawIOBase):
 
 
 def run_floor(url: str, path: Path) -> dict:
+    """The floor of the file's format."""
+    return run_floor_csv(url, path) if path.suffix == ".csv" else run_floor_xlsx(url, path)
+
+
+def run_floor_xlsx(url: str, path: Path) -> dict:
     """calamine's rows, formatted with no validation, streamed through one COPY."""
     from python_calamine import CalamineWorkbook
 
@@ -166,6 +173,49 @@ def run_floor(url: str, path: Path) -> dict:
     return {"seconds": seconds, "rows_loaded": loaded, "startup_s": started - _BOOT, "detail": {}}
 
 
+def run_floor_csv(url: str, path: Path) -> dict:
+    """The csv module's rows, formatted with no validation, streamed through one COPY."""
+    import csv
+
+    started = time.perf_counter()
+
+    def blocks() -> Iterator[bytes]:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = csv.reader(handle)
+            for _ in range(CSV_HEADER_ROW):
+                next(rows)
+            lines: list[str] = []
+            for number, row in enumerate(rows, start=CSV_HEADER_ROW + 1):
+                lines.append(f"{number}\t{row[0]}\t{row[1]}\t{row[2]}\t{row[3]}\t{row[4]}"
+                             f"\t{row[5]}\t{row[6]}\n")
+                if len(lines) == 4096:
+                    yield "".join(lines).encode()
+                    lines.clear()
+            if lines:
+                yield "".join(lines).encode()
+
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.copy_expert("COPY bench.floor_sales_line FROM STDIN", _Blocks(blocks()), size=1 << 18)
+    conn.close()
+    seconds = time.perf_counter() - started
+    loaded = _scalar(url, "SELECT count(*) FROM bench.floor_sales_line")
+    return {"seconds": seconds, "rows_loaded": loaded, "startup_s": started - _BOOT, "detail": {}}
+
+
+def run_copy_csv(url: str, path: Path) -> dict:
+    """No parsing in Python at all: the file's bytes as they are, through COPY … FORMAT csv."""
+    started = time.perf_counter()
+    with psycopg2.connect(url) as conn, conn.cursor() as cur, path.open("rb") as handle:
+        cur.copy_expert(  # HEADER skips the first line, BOM included
+            "COPY bench.floor_sales_line (sold_at, product, seller, unit_price, units, "
+            "total_price, shipping_company) FROM STDIN WITH (FORMAT csv, HEADER true)",
+            handle, size=1 << 18)
+    conn.close()
+    seconds = time.perf_counter() - started
+    loaded = _scalar(url, "SELECT count(*) FROM bench.floor_sales_line")
+    return {"seconds": seconds, "rows_loaded": loaded, "startup_s": started - _BOOT, "detail": {}}
+
+
 def _scalar(url: str, query: str, *params: object) -> int:
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute(query, params)
@@ -174,7 +224,8 @@ def _scalar(url: str, query: str, *params: object) -> int:
     return int(value)
 
 
-CONTENDERS = {"ours": run_ours, "classic": run_classic, "floor": run_floor}
+CONTENDERS = {"ours": run_ours, "classic": run_classic, "floor": run_floor,
+              "copy-csv": run_copy_csv}
 
 
 def main() -> None:
