@@ -102,9 +102,9 @@ def test_an_empty_workbook_is_rejected_naming_the_sheets_searched(
     bench = shared_bench
     corpus.blank_workbook(bench.folder / "blank.xlsx")
     outcome = bench.run("blank.xlsx")
-    expect_rejected(outcome, ["no sheet has a header row", "'Sheet1'",
-                              "the header needs Time (sold_at), Product (product), Seller (seller)"],
-                    record_happened)
+    expect_rejected(outcome, [
+        "no sheet has a header row", "'Sheet1'",
+        "the header needs Time (sold_at), Product (product), Seller (seller)"], record_happened)
     bench.assert_untouched(loaded=False)
 
 
