@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import SpooledTemporaryFile
 
+import psycopg2
 import psycopg2.extensions
 
 from salesops_pipeline.core import control_totals, import_log
@@ -103,11 +104,17 @@ def _pg_array(items: Iterable[str]) -> str:
 
 
 class _LineStream(io.RawIOBase):
-    """A read()-able stream of COPY lines produced lazily, so the workbook is never held twice."""
+    """A read()-able stream of COPY lines produced lazily, so the workbook is never held twice.
+
+    psycopg2 turns an exception raised in read() into QueryCanceled ("COPY from stdin failed"),
+    which looks like a lost connection; the original (say a CSV record too long, found mid-file)
+    is kept in ``error`` so staging raises it instead.
+    """
 
     def __init__(self, lines: Iterator[str]) -> None:
         self._lines = lines
         self._buffer = b""
+        self.error: BaseException | None = None
 
     def readable(self) -> bool:
         return True
@@ -116,12 +123,16 @@ class _LineStream(io.RawIOBase):
         chunks = [self._buffer]
         have = len(self._buffer)
         target = size if size and size > 0 else 1 << 30
-        for line in self._lines:
-            data = line.encode()
-            chunks.append(data)
-            have += len(data)
-            if have >= target:
-                break
+        try:
+            for line in self._lines:
+                data = line.encode()
+                chunks.append(data)
+                have += len(data)
+                if have >= target:
+                    break
+        except BaseException as exc:
+            self.error = exc
+            raise
         blob = b"".join(chunks)
         self._buffer = blob[target:] if have > target else b""
         return blob[:target]
@@ -203,7 +214,13 @@ def stage_file(conn: Connection, *, import_id: int, key: str, path: Path,
             result.rows_skipped = sum(t.rows_skipped for t in result.tables)
             result.rows_staged = result.rows_read - result.rows_rejected
 
-        cur.copy_expert(COPY_STAGE, _LineStream(lines()), size=1 << 18)
+        stream = _LineStream(lines())
+        try:
+            cur.copy_expert(COPY_STAGE, stream, size=1 << 18)
+        except psycopg2.Error:
+            if stream.error is not None:  # the file's fault (or an interrupt), not the server's
+                raise stream.error from None
+            raise
         rejects.seek(0)
         cur.copy_expert(COPY_REJECTS, rejects, size=1 << 18)
         skipped.seek(0)

@@ -428,10 +428,10 @@ def csv_long_line(path: Path, *, size: int = 10 << 20) -> Path:
 
 
 def csv_ragged_rows(path: Path) -> Path:
-    """A header of 7 columns, then rows of 7, 4 and 9 fields."""
+    """A header of 7 columns, then rows of 7, 4 and 9 fields (days apart from the bench's)."""
     path.write_text(",".join(CANONICAL_HEADER) + "\n"
-                    "2025-01-06 10:00,Laptop,Ada,999.00,1,999.00,DHL\n"
-                    "2025-01-07 10:00,Mouse,Ada,24.95\n"
-                    "2025-01-08 10:00,Dock,Ada,189.90,1,189.90,DHL,extra,fields\n",
+                    "2025-01-27 10:00,Laptop,Ada,999.00,1,999.00,DHL\n"
+                    "2025-01-28 10:00,Mouse,Ada,24.95\n"
+                    "2025-01-29 10:00,Dock,Ada,189.90,1,189.90,DHL,extra,fields\n",
                     encoding="utf-8")
     return path
