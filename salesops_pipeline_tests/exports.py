@@ -32,6 +32,7 @@ __all__ = [
     "Line",
     "expected_line",
     "make_lines",
+    "write_plain_workbook",
     "write_regional_workbook",
     "write_subtotal_workbook",
 ]
@@ -226,6 +227,22 @@ def write_subtotal_workbook(path: Path, *, seed: int, groups: int = 3, per_group
         ExpectedControlTotal("Sales", row, shown, all_loaded, shown - all_loaded))
     sheet.ws.write_string(row + 1, 0, NOTE)  # 0-based: one empty row below the grand total
     out.skipped.append(ExpectedSkip("Sales", row + 2, "note"))
+    book.close()
+    return out
+
+
+def write_plain_workbook(path: Path, *, seed: int, count: int = 12,
+                         sheet_name: str = "Sales") -> Export:
+    """The source system's header on row 1 of one sheet and ``count`` lines under it, nothing
+    else: what an export looks like before anyone edits it."""
+    lines = make_lines(random.Random(seed), count)
+    book = xlsxwriter.Workbook(str(path))
+    sheet = _Sheet(book, sheet_name)
+    sheet.header(1)
+    out = Export(path)
+    for row, line in enumerate(lines, start=2):
+        sheet.line(row, line)
+        out.lines.append(expected_line(sheet_name, row, line))
     book.close()
     return out
 

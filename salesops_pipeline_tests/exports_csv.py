@@ -1,9 +1,10 @@
-"""CSV exports of the source system in the two shapes seen in drop folders, with known outcomes.
+"""CSV exports of the source system in the shapes seen in drop folders, with known outcomes.
 
 * ``"utf8-comma"``: UTF-8 with a byte-order mark, CRLF line ends, commas, decimal points
   ("1234.50", thousands as "1,234.50"), ISO times ("2026-11-03 14:05");
 * ``"cp1252-semicolon"``: Windows-1252, LF line ends, semicolons, decimal commas ("1.234,50"),
-  day-first times ("03.11.2026 14:05") — what a German or French Excel writes.
+  day-first times ("03.11.2026 14:05") — what a German or French Excel writes;
+* ``"utf8-tab"``: UTF-8 without a BOM, LF, tabs, decimal points (a .tsv file).
 
 Names hold commas, quotes and line breaks (quoted as the csv module does); the same line appears
 twice on different rows. Row numbers count records (the header is row 1): a quoted line break
@@ -33,7 +34,7 @@ __all__ = ["DIALECTS", "CsvDialect", "write_csv_export"]
 
 QUOTED_PRODUCTS = ("Cable, 2 m", 'The "Pro" kit', "Gift box\nlarge", "Café crème")
 QUOTED_SELLER = 'Lovelace, Ada "The Countess"'
-DialectName = Literal["utf8-comma", "cp1252-semicolon"]
+DialectName = Literal["utf8-comma", "cp1252-semicolon", "utf8-tab"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class CsvDialect:
 DIALECTS: dict[str, CsvDialect] = {
     "utf8-comma": CsvDialect("utf-8-sig", ",", "\r\n", ".", ",", "%Y-%m-%d %H:%M"),
     "cp1252-semicolon": CsvDialect("cp1252", ";", "\n", ",", ".", "%d.%m.%Y %H:%M"),
+    "utf8-tab": CsvDialect("utf-8", "\t", "\n", ".", ",", "%Y-%m-%d %H:%M"),  # a .tsv file
 }
 
 
