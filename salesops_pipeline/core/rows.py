@@ -97,25 +97,20 @@ class RowParser:
         return _guarded(row_number, cells, self.number, self._name)
 
     def _decimal(self, value: object, limit: float) -> Decimal:
-        if type(value) is not float and type(value) is not str:  # text: CSV amounts
-            return to_decimal(value, limit)
-        key = (value, limit)
-        number = self._numbers.get(key)
-        if number is None:  # invalid cells raise and are not remembered
-            number = to_decimal(value, limit)
-            if len(self._numbers) >= self.max_entries:
-                self._numbers.clear()
-            self._numbers[key] = number
-        return number
+        return self._remembered(value, limit, to_decimal)
 
     def _comma_decimal(self, value: object, limit: float) -> Decimal:
-        """_decimal for decimal-comma files, whose number cells are all text: remember those."""
-        if type(value) is not str:
-            return self._decimal(value, limit)
+        """_decimal for decimal-comma files (to_decimal_comma reads their text amounts)."""
+        return self._remembered(value, limit, to_decimal_comma)
+
+    def _remembered(self, value: object, limit: float, convert: Number) -> Decimal:
+        """``convert(value, limit)``, once per distinct float or text cell (CSV amounts)."""
+        if type(value) is not float and type(value) is not str:
+            return convert(value, limit)
         key = (value, limit)
         number = self._numbers.get(key)
         if number is None:  # invalid cells raise and are not remembered
-            number = to_decimal_comma(value, limit)
+            number = convert(value, limit)
             if len(self._numbers) >= self.max_entries:
                 self._numbers.clear()
             self._numbers[key] = number
