@@ -108,7 +108,10 @@ def run_contender(contender: str, path: Path, rows: int, url: str, logs: Path) -
         raise SystemExit(f"{contender} ({fmt}) at {rows} rows failed "
                          f"(exit {child.returncode}):\n{tail}")
     result = json.loads(lines[-1])
-    measure = Measure(rows, contender, result["seconds"], usage.ru_maxrss / 1024, format=fmt)
+    # Peak of the contender's processes: its own, or its parser child's where that is larger
+    # (ours parses in a fork-server child that wait4() does not count).
+    peak = max(usage.ru_maxrss / 1024, result.get("child_peak_rss_mb", 0.0))
+    measure = Measure(rows, contender, result["seconds"], peak, format=fmt)
     detail = ", ".join(f"{k}={v}" for k, v in result["detail"].items())
     print(f"  {contender:<8} {measure.seconds:8.2f} s  {measure.rate:>9,.0f} rows/s  "
           f"peak RSS {measure.peak_rss_mb:,.0f} MB  (start-up {result['startup_s']:.1f} s"

@@ -66,7 +66,10 @@ def run_ours(url: str, path: Path) -> dict:
     loaded = _scalar(url, "SELECT count(*) FROM salesops.fact_sales_line WHERE source_file = %s",
                      key)
     return {"seconds": seconds, "rows_loaded": loaded, "startup_s": started - _BOOT,
-            "detail": {"steps_s": steps, "stage_s": stage["duration_s"].value}}
+            "detail": {"steps_s": steps, "stage_s": stage["duration_s"].value},
+            # the file is parsed in a capped child of multiprocessing's fork server, which
+            # wait4() does not see: its own peak comes back in the metadata
+            "child_peak_rss_mb": stage["parser_peak_rss_mb"].value}
 
 
 # ---- classic: pandas + openpyxl, one INSERT … ON CONFLICT per row via SQLAlchemy --------------

@@ -12,6 +12,7 @@ Pure: no database, no Dagster.
 from __future__ import annotations
 
 import json
+import resource
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,7 @@ class StageResult:
     rows_rejected: int = 0
     rows_skipped: int = 0
     seconds: float = 0.0
+    parser_peak_rss_mb: float = 0.0  # the parsing process's own peak (it runs apart, capped)
     sample_rejections: list[RejectedRow] = field(default_factory=list)
     sample_skipped: list[SkippedRow] = field(default_factory=list)
     stated_totals: list[StatedTotal] = field(default_factory=list)
@@ -173,4 +175,5 @@ def parse_to_copy(out: BinaryIO, path: Path, import_id: int, column_map: ColumnM
     result.rows_rejected = sum(t.rows_rejected for t in result.tables)
     result.rows_skipped = sum(t.rows_skipped for t in result.tables)
     result.rows_staged = result.rows_read - result.rows_rejected
+    result.parser_peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result

@@ -102,5 +102,6 @@ def stage_metadata(staged: StageResult) -> dict[str, object]:
         "control_totals_mismatched": mismatched,
         "control_totals_detail": control_totals_table(staged.control_totals),
         "duration_s": round(staged.seconds, 3), "rows_per_second": round(rate),
+        "parser_peak_rss_mb": round(staged.parser_peak_rss_mb),
         "detail": sheets,
     }
