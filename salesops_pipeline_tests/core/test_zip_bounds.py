@@ -1,4 +1,4 @@
-"""workbook_file.check_zip_bounds: zip-based workbooks whose parts would inflate past the limits
+"""zip_bounds.check_zip_bounds: zip-based workbooks whose parts would inflate past the limits
 are refused from their directory, naming the part, the figure and the limit; real ones pass."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from salesops_pipeline.core import workbook_file
+from salesops_pipeline.core import workbook_file, zip_bounds
 from salesops_pipeline.core.workbook import open_workbook_tables
-from salesops_pipeline.core.workbook_file import check_zip_bounds
+from salesops_pipeline.core.zip_bounds import check_zip_bounds
 from salesops_pipeline.errors import WorkbookTooLarge
 from salesops_pipeline_tests.reliability import corpus
 from salesops_pipeline_tests.workbooks import write_clean_workbook
@@ -96,7 +96,7 @@ def test_a_part_larger_than_the_limit_is_refused(tmp_path: Path, workbook: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     with zipfile.ZipFile(workbook) as archive:
         size = archive.getinfo("xl/worksheets/sheet1.xml").file_size
-    monkeypatch.setattr(workbook_file, "MAX_PART_INFLATED", size - 1)
+    monkeypatch.setattr(zip_bounds, "MAX_PART_INFLATED", size - 1)
     with pytest.raises(WorkbookTooLarge) as caught:
         check_zip_bounds(workbook)
     assert str(caught.value) == (
@@ -108,10 +108,10 @@ def test_parts_larger_than_the_total_are_refused(workbook: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     with zipfile.ZipFile(workbook) as archive:
         total = sum(info.file_size for info in archive.infolist())
-    monkeypatch.setattr(workbook_file, "MAX_TOTAL_INFLATED", total - 1)
+    monkeypatch.setattr(zip_bounds, "MAX_TOTAL_INFLATED", total - 1)
     with pytest.raises(WorkbookTooLarge, match=f"inflate to {total:,} bytes in all"):
         check_zip_bounds(workbook)
-    monkeypatch.setattr(workbook_file, "MAX_TOTAL_INFLATED", total)
+    monkeypatch.setattr(zip_bounds, "MAX_TOTAL_INFLATED", total)
     check_zip_bounds(workbook)
 
 
@@ -128,7 +128,7 @@ def test_many_small_parts_are_refused_by_their_total_ratio(tmp_path: Path) -> No
 
 def test_too_many_parts_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = corpus.many_parts(tmp_path / "many.xlsx", ROWS[:1], count=30)
-    monkeypatch.setattr(workbook_file, "MAX_ZIP_PARTS", 39)
+    monkeypatch.setattr(zip_bounds, "MAX_ZIP_PARTS", 39)
     with pytest.raises(WorkbookTooLarge, match=r"holds 40 parts \(limit 39;"):
         check_zip_bounds(path)
 
