@@ -157,7 +157,9 @@ def _top_products(params: Params, period: Period, caller: Caller) -> Hashable | 
 
 
 def _data_quality(params: Params, period: Period, caller: Caller) -> Hashable | None:
-    return ("data-quality", period, caller.is_admin)
+    # None: the configured tolerance. `tolerance`/`tol` are not plain parameters here, so a
+    # request naming one goes on to FastAPI, which keys its answer by the tolerance.
+    return ("data-quality", period, caller.is_admin, None)
 
 
 def _lines(params: Params, period: Period, caller: Caller) -> Hashable | None:

@@ -14,8 +14,10 @@ from salesops_pipeline.api.keylookup import KeyLookups, SharedQuery
 from salesops_pipeline.core.report_queries import (  # noqa: F401 - the API's query surface
     Fetcher,
     Row,
+    mismatched_count,
     quality_counts,
     quality_samples,
+    quality_samples_at,
     seller_ranking,
     shipping_breakdown,
     top_products,

@@ -1,7 +1,9 @@
 """Response models: the public contract shown in /docs, separate from the storage tables.
 
-Money and units are :class:`~decimal.Decimal` and leave as JSON *strings* holding exactly the
-stored value (e.g. ``"1234.500000"``), never a binary float.
+Money and units are :class:`~decimal.Decimal` and leave as JSON *strings*, never a binary
+float, written as people write them (core/figures.py): money with two decimals, more only where
+the stored value has them (``"1234.50"``, ``"1.2345"``), units without trailing zeros (``"3"``);
+always exactly the stored value. Ratios (``revenue_share``) and the tolerance keep their text.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, JsonValue, WithJsonSchema
+from pydantic import BaseModel, Field, JsonValue, PlainSerializer, WithJsonSchema
+
+from salesops_pipeline.core.figures import money_text, units_text
 
 #: core/import_log.py ImportStatus as the API shows it: the internal 'staged' is 'running'.
 ImportStatus = Literal["loaded", "rejected", "duplicate", "superseded", "failed", "running",
@@ -25,6 +29,12 @@ LocalDateTime = Annotated[datetime, WithJsonSchema({
     "type": "string", "format": "local-date-time",
     "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$",
     "description": "Business-local date and time of the sale, without time zone"})]
+
+
+#: Money (revenue, unit_price, total_price): ``"2142715.53"``, ``"1.2345"``; exact.
+Money = Annotated[Decimal, PlainSerializer(money_text, return_type=str, when_used="json")]
+#: Units: ``"3"``, ``"2.5"``; exact.
+Units = Annotated[Decimal, PlainSerializer(units_text, return_type=str, when_used="json")]
 
 
 class Message(BaseModel):
@@ -42,8 +52,8 @@ class _Report(BaseModel):
 class WeeklySummaryRow(BaseModel):
     week_start: date = Field(description="Monday of the ISO week")
     week_end: date = Field(description="Sunday of the ISO week")
-    revenue: Decimal = Field(description="Sum of total_price of the week's days in the period")
-    units: Decimal
+    revenue: Money = Field(description="Sum of total_price of the week's days in the period")
+    units: Units
     line_count: int
 
 
@@ -54,8 +64,8 @@ class WeeklySummary(_Report):
 class SellerRankRow(BaseModel):
     rank: int = Field(description="1 = most revenue; equal revenue shares a rank")
     seller: str
-    revenue: Decimal
-    units: Decimal
+    revenue: Money
+    units: Units
     line_count: int
 
 
@@ -66,8 +76,8 @@ class SellerRanking(_Report):
 class TopProductRow(BaseModel):
     rank: int = Field(description="1 = most revenue; equal revenue shares a rank")
     product: str
-    revenue: Decimal
-    units: Decimal
+    revenue: Money
+    units: Units
 
 
 class TopProducts(_Report):
@@ -76,7 +86,7 @@ class TopProducts(_Report):
 
 class ShippingRow(BaseModel):
     shipping_company: str = Field(description='"UNKNOWN" for lines without a shipping company')
-    revenue: Decimal
+    revenue: Money
     line_count: int
     revenue_share: Decimal = Field(
         description="revenue / total revenue of the period, rounded half away from zero to 6 "
@@ -109,7 +119,9 @@ class DataQuality(BaseModel):
     end_date: date
     status: Literal["ok", "warn"] = Field(description='"ok" when every count is 0')
     counts: QualityCounts
-    tolerance: Decimal = Field(description="Price tolerance the counts were computed with")
+    tolerance: Decimal = Field(
+        description="Price tolerance the counts were computed with: the `tolerance` asked for "
+                    "(two decimals), else the one the report tables were refreshed with")
     samples: list[QualitySample] | None = Field(
         description="Up to 100 offending lines (admin keys only; null for viewer keys)")
 
@@ -129,9 +141,9 @@ class SalesLine(BaseModel):
     product: str
     seller: str
     shipping_company: str | None
-    unit_price: Decimal
-    units: Decimal
-    total_price: Decimal
+    unit_price: Money
+    units: Units
+    total_price: Money
     source_file: str = Field(description="File the line was loaded from")
     source_sheet: str | None = Field(description="Worksheet of that file; null for CSV/TSV files")
     source_row_number: int = Field(

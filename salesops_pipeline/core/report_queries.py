@@ -1,7 +1,9 @@
 """Report read queries over the daily report tables, shared by the API and the weekly exports.
 
 Reports read only `report_daily_*`, summed over the period, so their cost grows with the number
-of days and names, not with the number of fact lines. Keyword-only arguments, every value bound.
+of days and names, not with the number of fact lines; the one exception is the price-mismatch
+rule at a tolerance other than the refreshed one, read from the period's fact lines (index on
+sold_at). Keyword-only arguments, every value bound.
 Names are ordered with ``COLLATE "C"`` (code points) so ties come out the same on every server.
 """
 
@@ -10,6 +12,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
+
+from salesops_pipeline.core.quality import RULES
+from salesops_pipeline.core.reports import SAMPLES_PER_DAY_AND_RULE
 
 Row = dict[str, Any]
 
@@ -104,3 +109,50 @@ def quality_samples(db: Fetcher, *, start: date, end: date, limit: int) -> list[
          ORDER BY day, rule, source_file COLLATE "C", source_sheet COLLATE "C", source_row_number
          LIMIT %(limit)s
         """, {"start": start, "end": end, "limit": limit})
+
+
+# The period's fact lines (index on sold_at) breaking the price rule of core/quality.py at the
+# bound %(tolerance)s; the rule is a fixed expression from code, never input.
+_MISMATCHED = f"""
+    FROM salesops.fact_sales_line f
+   WHERE f.sold_at >= %(start)s AND f.sold_at < %(end)s::date + 1
+     AND {RULES["mismatched_total"]}
+"""
+
+
+def mismatched_count(db: Fetcher, *, start: date, end: date, tolerance: Decimal) -> int:
+    """Lines sold in the period whose total differs from price × units by more than
+    ``tolerance``: the data-quality count at a tolerance of the caller's choosing."""
+    return int(db.fetch(f"SELECT count(*) AS n {_MISMATCHED}",
+                        {"start": start, "end": end, "tolerance": tolerance})[0]["n"])
+
+
+def quality_samples_at(db: Fetcher, *, start: date, end: date, tolerance: Decimal,
+                       limit: int) -> list[Row]:
+    """:func:`quality_samples` with the price-mismatch samples taken from the fact lines at
+    ``tolerance`` (as many per day as the refresh keeps, the same values); the other rules'
+    samples from the report table."""
+    return db.fetch(
+        f"""
+        SELECT day, rule, source_file, nullif(source_sheet, '') AS source_sheet,
+               source_row_number, row_values FROM (
+            SELECT day, 'mismatched_total' AS rule, source_file, source_sheet,
+                   source_row_number, row_values FROM (
+                SELECT f.sold_at::date AS day, f.source_file, f.source_sheet,
+                       f.source_row_number,
+                       jsonb_build_object('sold_at', f.sold_at, 'unit_price', f.unit_price,
+                                          'units', f.units, 'total_price', f.total_price,
+                                          'shipping_company_id', f.shipping_company_id)
+                           AS row_values,
+                       row_number() OVER (PARTITION BY f.sold_at::date ORDER BY f.source_file,
+                                          f.source_sheet, f.source_row_number) AS n
+                {_MISMATCHED}) AS hit
+             WHERE n <= %(per_day)s
+            UNION ALL
+            SELECT day, rule, source_file, source_sheet, source_row_number, row_values
+              FROM salesops.report_quality_sample
+             WHERE day BETWEEN %(start)s AND %(end)s AND rule <> 'mismatched_total') AS s
+         ORDER BY day, rule, source_file COLLATE "C", source_sheet COLLATE "C", source_row_number
+         LIMIT %(limit)s
+        """, {"start": start, "end": end, "tolerance": tolerance, "limit": limit,
+              "per_day": SAMPLES_PER_DAY_AND_RULE})

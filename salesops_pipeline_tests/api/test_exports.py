@@ -11,8 +11,18 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
-from salesops_pipeline.core.export_files import cell_text, exact_float, to_csv, to_xlsx
+from salesops_pipeline.api import schemas
+from salesops_pipeline.core.export_files import (
+    FIGURE_KINDS,
+    cell_text,
+    exact_float,
+    to_csv,
+    to_xlsx,
+)
+from salesops_pipeline.core.figures import MONEY_XLSX_FORMAT, UNITS_XLSX_FORMAT
+from salesops_pipeline_tests.api import expected
 from salesops_pipeline_tests.api.builders import (
+    line,
     random_lines,
     write_facts,
     write_quality,
@@ -121,3 +131,64 @@ def test_cell_text(value: object, text: str) -> None:
     (Decimal("0.1234567890123456789"), None), (Decimal("NaN"), None)])
 def test_exact_float(value: Decimal, exact: float | None) -> None:
     assert exact_float(value) == exact
+
+
+def test_figures_read_as_people_write_them_in_every_format(admin: TestClient, sql) -> None:
+    """JSON, CSV and XLSX show the same figures: money with two decimals (more only when
+    stored), units without trailing zeros, each exactly the stored value."""
+    day = date(2026, 2, 3)
+    lines = [line(day, "Ada", "Laptop", "2142715.53", units="3", row=2),
+             line(day, "Bob", "Mouse", "1.2345", units="2.5", row=3),
+             line(day, "Chen", "Dock", "-7", units="0.125", row=4)]
+    write_reports(sql, lines)
+    write_facts(sql, lines)
+    want = {"Ada": ("2142715.53", "3"), "Bob": ("1.2345", "2.5"), "Chen": ("-7.00", "0.125")}
+    rows = admin.get("/reports/seller-ranking", params=PERIOD).json()["data"]
+    assert {r["seller"]: (r["revenue"], r["units"]) for r in rows} == want
+    got = _csv_rows(admin.get("/reports/seller-ranking",
+                              params={**PERIOD, "format": "csv"}).content)
+    assert {r["seller"]: (r["revenue"], r["units"]) for r in got} == want
+    lines_csv = _csv_rows(admin.get("/reports/lines", params={**PERIOD, "format": "csv"}).content)
+    assert {r["seller"]: (r["unit_price"], r["total_price"], r["units"]) for r in lines_csv} == {
+        "Ada": ("714238.51", "2142715.53", "3"), "Bob": ("0.4938", "1.2345", "2.5"),
+        "Chen": ("-56.00", "-7.00", "0.125")}
+    sheet = openpyxl.load_workbook(io.BytesIO(admin.get(
+        "/reports/lines", params={**PERIOD, "format": "xlsx"}).content)).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        cells = dict(zip(header, row, strict=True))
+        x = next(x for x in lines if x.seller == cells["seller"].value)
+        for column, stored in (("unit_price", x.unit_price), ("total_price", x.total_price),
+                               ("units", x.units)):
+            cell = cells[column]
+            assert cell.data_type == "n" and Decimal(repr(cell.value)) == stored
+            assert cell.number_format == (UNITS_XLSX_FORMAT if column == "units"
+                                          else MONEY_XLSX_FORMAT)
+        assert cells["source_row_number"].number_format == "General"
+
+
+def test_money_format_shows_two_to_six_decimals() -> None:
+    """The XLSX money format: at least two decimals, up to the six numeric(24, 6) stores."""
+    integer, decimals = MONEY_XLSX_FORMAT.split(".")
+    assert integer.endswith("0") and decimals == "00####"
+
+
+def test_csv_figures_match_python(admin: TestClient, loaded) -> None:
+    got = _csv_rows(admin.get("/reports/top-products",
+                              params={**PERIOD, "limit": 100, "format": "csv"}).content)
+    want = expected.products(LINES, date(2026, 2, 1), date(2026, 2, 28), 100)
+    expected.assert_rows([{**g, "rank": int(g["rank"])} for g in got], want)
+
+
+ROW_MODELS = [schemas.WeeklySummaryRow, schemas.SellerRankRow, schemas.TopProductRow,
+              schemas.ShippingRow, schemas.SalesLine, schemas.DataQualityRow]
+
+
+@pytest.mark.parametrize("model", ROW_MODELS)
+def test_json_and_exports_agree_on_which_columns_are_figures(model) -> None:
+    """A column is money or units in JSON (schemas.Money / Units) exactly when the export
+    writers format it so (FIGURE_KINDS)."""
+    annotation = {schemas.Money.__metadata__: "money", schemas.Units.__metadata__: "units"}
+    kinds = {name: annotation.get(tuple(field.metadata))
+             for name, field in model.model_fields.items()}
+    assert kinds == {name: FIGURE_KINDS.get(name) for name in model.model_fields}

@@ -36,14 +36,14 @@ def _get(client: TestClient, path: str, start: date, end: date, **params) -> dic
 @pytest.mark.parametrize(("start", "end"), PERIODS)
 def test_every_report_matches_python(viewer: TestClient, sql, start: date, end: date) -> None:
     write_reports(sql, LINES)
-    assert _get(viewer, "/reports/weekly-summary", start, end)["data"] == \
-        expected.weekly(LINES, start, end)
-    assert _get(viewer, "/reports/seller-ranking", start, end)["data"] == \
-        expected.sellers(LINES, start, end)
-    assert _get(viewer, "/reports/top-products", start, end, limit=4)["data"] == \
-        expected.products(LINES, start, end, 4)
-    assert _get(viewer, "/reports/shipping-breakdown", start, end)["data"] == \
-        expected.shipping(LINES, start, end)
+    expected.assert_rows(_get(viewer, "/reports/weekly-summary", start, end)["data"],
+                         expected.weekly(LINES, start, end))
+    expected.assert_rows(_get(viewer, "/reports/seller-ranking", start, end)["data"],
+                         expected.sellers(LINES, start, end))
+    expected.assert_rows(_get(viewer, "/reports/top-products", start, end, limit=4)["data"],
+                         expected.products(LINES, start, end, 4))
+    expected.assert_rows(_get(viewer, "/reports/shipping-breakdown", start, end)["data"],
+                         expected.shipping(LINES, start, end))
 
 
 def test_weekly_summary_groups_days_into_iso_weeks(viewer: TestClient, sql) -> None:
@@ -103,7 +103,7 @@ def test_default_period_is_the_last_complete_week(viewer: TestClient, sql) -> No
     body = viewer.get("/reports/weekly-summary").json()
     assert (body["start_date"], body["end_date"]) == (week.start.isoformat(),
                                                       week.end.isoformat())
-    assert [row["revenue"] for row in body["data"]] == ["5"]
+    assert [row["revenue"] for row in body["data"]] == ["5.00"]
 
 
 @pytest.mark.parametrize("today", [date(2026, 3, 2), date(2026, 3, 4), date(2026, 3, 8)])

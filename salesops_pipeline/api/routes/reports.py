@@ -6,11 +6,14 @@ and `format=json|csv|xlsx`; csv and xlsx are the same rows as a download.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable
+from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, BeforeValidator, WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from salesops_pipeline.api import exports, queries
@@ -46,6 +49,41 @@ router = APIRouter(prefix="/reports", tags=["reports"], responses=PROTECTED)
 FormatQuery = Annotated[ExportFormat, Query(
     alias="format", description="json (default), or csv / xlsx: the same rows as a download")]
 SAMPLE_LIMIT = 100
+_CENT = Decimal("0.01")
+#: 0 to 5 with at most two decimals, written plainly (no sign, exponent, NaN or leading zero):
+#: the validation and the schema Schemathesis generates from.
+TOLERANCE_PATTERN = r"^([0-4](\.[0-9]{1,2})?|5(\.0{1,2})?)$"
+
+
+def _plain_tolerance(value: object) -> object:
+    if isinstance(value, str) and not re.fullmatch(TOLERANCE_PATTERN, value):
+        raise ValueError("a tolerance from 0 to 5 with at most two decimals, e.g. 0.05")
+    return value
+
+
+TolQuery = Annotated[Decimal | None, BeforeValidator(_plain_tolerance), WithJsonSchema(
+    {"type": "string", "pattern": TOLERANCE_PATTERN, "examples": ["0.05"]})]
+
+
+async def requested_tolerance(
+    tolerance: Annotated[TolQuery, Query(description=(
+        "Price tolerance from 0 to 5, at most two decimals. Without it: the configured "
+        "tolerance the report tables were refreshed with. With it, the mismatched-total count "
+        "and samples are computed for exactly this tolerance from the period's lines."))] = None,
+    tol: Annotated[TolQuery, Query(deprecated=True, description=(
+        "The source system's name for `tolerance` (there it defaulted to 0.05); give one "
+        "or the other."))] = None,
+) -> Decimal | None:
+    """The tolerance asked for, with two decimals (exact); None for the configured one."""
+    if tolerance is not None and tol is not None:
+        raise RequestValidationError([{
+            "type": "value_error", "loc": ("query", "tol"), "input": str(tol),
+            "msg": "give tolerance or its alias tol, not both"}])
+    chosen = tolerance if tolerance is not None else tol
+    return None if chosen is None else chosen.quantize(_CENT)
+
+
+ToleranceDep = Annotated[Decimal | None, Depends(requested_tolerance)]
 
 
 async def respond(caller: Caller, request: Request, fmt: ExportFormat, key: Hashable,
@@ -128,24 +166,37 @@ async def shipping_breakdown(caller: ViewerDep, request: Request,
 @router.get("/data-quality", response_model=DataQuality,
             responses=exports.export_responses("Data-quality counts of the period"))
 async def data_quality(caller: ViewerDep, request: Request, period: PeriodDep,
-                       fmt: FormatQuery = "json") -> Any:
+                       tolerance: ToleranceDep, fmt: FormatQuery = "json") -> Any:
     """Data-quality counts summed over the period: "ok" when all are 0, else "warn".
 
-    `samples` (up to 100 offending lines) only for admin keys, null for viewer keys. The csv /
-    xlsx export is one row: the period, status, tolerance and the counts.
+    Read from the report tables, at the tolerance they were refreshed with; with `tolerance`
+    (or its alias `tol`) the mismatched-total count and its samples are computed for exactly
+    that tolerance from the period's lines, the other counts still from the report tables.
+    `tolerance` in the answer is the one applied. `samples` (up to 100 offending lines) only
+    for admin keys, null for viewer keys. The csv / xlsx export is one row: the period,
+    status, tolerance and the counts.
     """
     def compute(db: Database) -> Any:
         counts = queries.quality_counts(db, start=period.start, end=period.end,
                                         default_tolerance=settings_of(request).price_tolerance)
-        tolerance = counts.pop("tolerance")
+        applied = counts.pop("tolerance")
+        if tolerance is not None:
+            applied = tolerance
+            counts["mismatched_total_count"] = queries.mismatched_count(
+                db, start=period.start, end=period.end, tolerance=tolerance)
         status = "ok" if not any(counts.values()) else "warn"
         if fmt != "json":
             row = {"start_date": period.start, "end_date": period.end, "status": status,
-                   "tolerance": tolerance, **counts}
+                   "tolerance": applied, **counts}
             return answer([row], period, fmt, name="data-quality", row_model=DataQualityRow)
-        samples = (queries.quality_samples(db, start=period.start, end=period.end,
-                                           limit=SAMPLE_LIMIT) if caller.is_admin else None)
+        samples = None
+        if caller.is_admin and tolerance is None:
+            samples = queries.quality_samples(db, start=period.start, end=period.end,
+                                              limit=SAMPLE_LIMIT)
+        elif caller.is_admin:
+            samples = queries.quality_samples_at(db, start=period.start, end=period.end,
+                                                 tolerance=tolerance, limit=SAMPLE_LIMIT)
         return {"start_date": period.start, "end_date": period.end, "status": status,
-                "counts": counts, "tolerance": tolerance, "samples": samples}
-    return await respond(caller, request, fmt, ("data-quality", period, caller.is_admin),
-                         DataQuality, compute)
+                "counts": counts, "tolerance": applied, "samples": samples}
+    key = ("data-quality", period, caller.is_admin, tolerance)
+    return await respond(caller, request, fmt, key, DataQuality, compute)
