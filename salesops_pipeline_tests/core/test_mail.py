@@ -1,4 +1,5 @@
-"""core/mail.py against a real local SMTP server: delivery, retries with backoff, permanent errors."""
+"""core/mail.py against a real local SMTP server: delivery, retries with backoff, no retry of
+a permanent error."""
 
 from __future__ import annotations
 
