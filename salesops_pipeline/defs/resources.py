@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import psycopg2.extensions
 from dagster import ConfigurableResource, EnvVar
@@ -100,8 +101,9 @@ class ReportMailResource(ConfigurableResource):
     def smtp(self) -> SmtpConfig:
         """The transport settings (ConfigError when they are incomplete or invalid)."""
         sender = self.sender or (self.user if "@" in self.user else "")
-        return SmtpConfig(host=self.host, port=self.port, security=self.security,  # type: ignore[arg-type]
-                          user=self.user, password=self.password, sender=sender,
+        security: Any = self.security  # SmtpConfig names the accepted modes when it is wrong
+        return SmtpConfig(host=self.host, port=self.port, security=security, user=self.user,
+                          password=self.password, sender=sender,
                           attempts=self.attempts, retry_seconds=self.retry_seconds,
                           timeout_seconds=self.timeout_seconds)
 
