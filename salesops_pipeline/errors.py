@@ -147,3 +147,11 @@ class NothingToWithdraw(SalesOpsError):
 
 class NameTaken(SalesOpsError):
     """A file copied into the data folder would replace a different file of the same name."""
+
+
+class MailDeliveryFailed(SalesOpsError):
+    """An e-mail could not be delivered (after any retries); ``attempts`` counts the tries."""
+
+    def __init__(self, message: str, *, attempts: int) -> None:
+        self.attempts = attempts
+        super().__init__(message)

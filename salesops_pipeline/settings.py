@@ -9,9 +9,10 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from salesops_pipeline.core.pgcluster import LocalCluster
@@ -162,3 +163,22 @@ class Settings(BaseSettings):
         default=5000, ge=100, validation_alias="SALESOPS_API_STATEMENT_TIMEOUT_MS")
     api_connect_timeout_seconds: int = Field(
         default=3, ge=1, validation_alias="SALESOPS_API_CONNECT_TIMEOUT_SECONDS")
+
+    # -- Weekly report e-mail (appended) --------------------------------------------------------
+    # Delivery happens when SALESOPS_REPORT_EMAIL_TO and SALESOPS_SMTP_HOST are both set.
+    report_email_to: str = Field(default="", validation_alias="SALESOPS_REPORT_EMAIL_TO")
+    smtp_host: str = Field(default="", validation_alias="SALESOPS_SMTP_HOST")
+    smtp_port: int = Field(default=587, ge=1, le=65535, validation_alias="SALESOPS_SMTP_PORT")
+    smtp_user: str = Field(default="", validation_alias="SALESOPS_SMTP_USER")
+    # Never logged or shown: the Dagster resource reads it through EnvVar (core/mail.py hides it).
+    smtp_password: SecretStr = Field(default=SecretStr(""),
+                                     validation_alias="SALESOPS_SMTP_PASSWORD")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", validation_alias="SALESOPS_SMTP_SECURITY")
+    smtp_from: str = Field(default="", validation_alias="SALESOPS_SMTP_FROM")
+    smtp_attempts: int = Field(default=3, ge=1, le=10, validation_alias="SALESOPS_SMTP_ATTEMPTS")
+    smtp_retry_seconds: float = Field(default=5.0, ge=0,
+                                      validation_alias="SALESOPS_SMTP_RETRY_SECONDS")
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0,
+                                        validation_alias="SALESOPS_SMTP_TIMEOUT_SECONDS")
+

@@ -18,7 +18,12 @@ from salesops_pipeline.defs.ingest import (
 )
 from salesops_pipeline.defs.maintenance import nightly_maintenance
 from salesops_pipeline.defs.reports import reports_job, sales_reports
-from salesops_pipeline.defs.resources import QualityResource, SalesFolderResource, WarehouseResource
+from salesops_pipeline.defs.resources import (
+    QualityResource,
+    ReportMailResource,
+    SalesFolderResource,
+    WarehouseResource,
+)
 from salesops_pipeline.defs.schedules import weekly_job
 
 
@@ -31,6 +36,8 @@ class Ingestor:
     instance: DagsterInstance
     tolerance: str = "0.01"
     own_partition_rows: int = 100_000
+    mail: ReportMailResource | None = None
+    """Where the weekly job e-mails its report (None: not configured)."""
 
     def resources(self) -> dict:
         return {
@@ -39,6 +46,7 @@ class Ingestor:
             "sales_folder": SalesFolderResource(data_dir=str(self.folder),
                                                 export_dir=str(self.folder.parent / "exports")),
             "quality_settings": QualityResource(price_tolerance=self.tolerance),
+            "report_mail": self.mail or ReportMailResource(),
         }
 
     def definitions(self) -> Definitions:

@@ -2,6 +2,8 @@
 
 The files carry exactly the rows the API returns for that week (same queries, same writers) and
 appear all at once: they are written into a temporary folder that is then renamed into place.
+Beside them: the weekly report workbook (a sheet per report) and its Markdown summary, which
+compares the week with the one before (core/weekly_report.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import psycopg2.extras
 from salesops_pipeline.core import report_queries as q
 from salesops_pipeline.core.export_files import to_csv, to_xlsx
 from salesops_pipeline.core.reports import week_start
+from salesops_pipeline.core.weekly_report import WeeklyReport, summary_markdown, workbook_bytes
 
 TOP_PRODUCTS = 1000
 COLUMNS = {
@@ -51,6 +54,11 @@ class WeekExport:
     folder: Path
     files: list[Path]
     row_counts: dict[str, int]
+    workbook: Path
+    """The weekly report workbook, ``weekly_report_<start>_to_<end>.xlsx``."""
+    summary_file: Path
+    summary: str
+    """The Markdown summary (also in ``summary_file``): the e-mail body."""
 
 
 def week_rows(db: q.Fetcher, start: date, tolerance: Decimal) -> dict[str, list[q.Row]]:
@@ -71,7 +79,12 @@ def write_week_export(conn: psycopg2.extensions.connection, *, day: date, export
                       tolerance: Decimal) -> WeekExport:
     """Export the ISO week holding ``day`` into ``export_dir/week-YYYY-MM-DD/`` (replaced whole)."""
     start = week_start(day)
-    rows = week_rows(ConnectionFetcher(conn), start, tolerance)
+    db = ConnectionFetcher(conn)
+    rows = week_rows(db, start, tolerance)
+    before = start - timedelta(days=7)
+    previous = q.weekly_summary(db, start=before, end=before + timedelta(days=6))
+    report = WeeklyReport(start, rows, COLUMNS, previous[0] if previous else None)
+    summary = summary_markdown(report)
     export_dir.mkdir(parents=True, exist_ok=True)
     final = export_dir / f"week-{start.isoformat()}"
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=export_dir))
@@ -80,6 +93,8 @@ def write_week_export(conn: psycopg2.extensions.connection, *, day: date, export
             stem = f"{name}_{start.isoformat()}"
             (staging / f"{stem}.csv").write_bytes(to_csv(data, COLUMNS[name]))
             (staging / f"{stem}.xlsx").write_bytes(to_xlsx(data, COLUMNS[name], name))
+        (staging / f"{report.name}.xlsx").write_bytes(workbook_bytes(report))
+        (staging / f"{report.name}.md").write_text(summary, encoding="utf-8")
         if final.exists():
             shutil.rmtree(final)
         staging.rename(final)
@@ -87,4 +102,5 @@ def write_week_export(conn: psycopg2.extensions.connection, *, day: date, export
         shutil.rmtree(staging, ignore_errors=True)
         raise
     files = sorted(final.iterdir())
-    return WeekExport(start, final, files, {k: len(v) for k, v in rows.items()})
+    return WeekExport(start, final, files, {k: len(v) for k, v in rows.items()},
+                      final / f"{report.name}.xlsx", final / f"{report.name}.md", summary)

@@ -1,16 +1,20 @@
-"""Dagster resources: warehouse connection, drop folder, quality settings (from the environment)."""
+"""Dagster resources: warehouse connection, drop folder, quality settings, report e-mail (from the
+environment)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import psycopg2.extensions
 from dagster import ConfigurableResource, EnvVar
 
 from salesops_pipeline.core.columns import ColumnMap, load_column_map
+from salesops_pipeline.core.mail import SmtpConfig, split_addresses
 from salesops_pipeline.core.warehouse import reused
 from salesops_pipeline.settings import Settings
 
@@ -67,9 +71,49 @@ class QualityResource(ConfigurableResource):
         return Decimal(self.price_tolerance)
 
 
+class ReportMailResource(ConfigurableResource):
+    """Where the weekly report is e-mailed (SALESOPS_REPORT_EMAIL_TO, SALESOPS_SMTP_*); sent only
+    when recipients and a host are both set. The password comes in as an EnvVar (never shown)."""
+
+    to: str = ""
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"
+    user: str = ""
+    password: str = ""
+    sender: str = ""
+    attempts: int = 3
+    retry_seconds: float = 5.0
+    timeout_seconds: float = 30.0
+
+    @property
+    def recipients(self) -> list[str]:
+        return split_addresses(self.to)
+
+    def not_configured(self) -> str | None:
+        """Why delivery is off (the variable to set), or None when it is on."""
+        if not self.recipients:
+            return "SALESOPS_REPORT_EMAIL_TO is not set"
+        if not self.host:
+            return "SALESOPS_SMTP_HOST is not set"
+        return None
+
+    def smtp(self) -> SmtpConfig:
+        """The transport settings (ConfigError when they are incomplete or invalid)."""
+        sender = self.sender or (self.user if "@" in self.user else "")
+        security: Any = self.security  # SmtpConfig names the accepted modes when it is wrong
+        return SmtpConfig(host=self.host, port=self.port, security=security, user=self.user,
+                          password=self.password, sender=sender,
+                          attempts=self.attempts, retry_seconds=self.retry_seconds,
+                          timeout_seconds=self.timeout_seconds)
+
+
 def resources_from_env() -> dict[str, ConfigurableResource]:
     """The secret URL stays an EnvVar (never shown in the UI); the rest comes from Settings."""
     settings = Settings()
+    password = settings.smtp_password.get_secret_value()
+    if password:  # from .env: put it where EnvVar reads it, so it never appears as a value
+        os.environ.setdefault("SALESOPS_SMTP_PASSWORD", password)
     map_path, map_explicit = settings.column_map_location()
     load_column_map(map_path, explicit=map_explicit)  # a broken map stops the code location here
     return {
@@ -83,4 +127,11 @@ def resources_from_env() -> dict[str, ConfigurableResource]:
                                             parse_memory_mb=settings.parse_memory_mb),
         "quality_settings": QualityResource(price_tolerance=str(settings.price_tolerance),
                                    max_import_age_hours=settings.max_import_age_hours),
+        "report_mail": ReportMailResource(
+            to=settings.report_email_to, host=settings.smtp_host, port=settings.smtp_port,
+            security=settings.smtp_security, user=settings.smtp_user,
+            password=EnvVar("SALESOPS_SMTP_PASSWORD") if password else "",
+            sender=settings.smtp_from, attempts=settings.smtp_attempts,
+            retry_seconds=settings.smtp_retry_seconds,
+            timeout_seconds=settings.smtp_timeout_seconds),
     }

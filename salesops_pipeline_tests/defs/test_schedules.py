@@ -45,10 +45,11 @@ def test_weekly_job_exports_match_independent_figures(ingest, tmp_path: Path) ->
     result = ingest.run_job("weekly_reports", request.run_config)
     assert result.success
     folder = tmp_path / "exports" / "week-2026-03-02"
-    assert sorted(p.name for p in folder.iterdir()) == sorted(
+    assert sorted(p.name for p in folder.iterdir()) == sorted([
         f"{n}_2026-03-02.{ext}" for n in ("weekly_summary", "seller_ranking", "top_products",
                                           "shipping_breakdown", "data_quality")
-        for ext in ("csv", "xlsx"))
+        for ext in ("csv", "xlsx")] + ["weekly_report_2026-03-02_to_2026-03-08.md",
+                                      "weekly_report_2026-03-02_to_2026-03-08.xlsx"])
     week = [r for r in rows if r["sold_at"].date() < date(2026, 3, 9)]
     revenue = sum(r["total_price"] for r in week)
     summary = _csv(folder / "weekly_summary_2026-03-02.csv")
