@@ -86,8 +86,8 @@ def test_negative_money_stays_a_number(admin: TestClient, named) -> None:
     sellers = {row["seller"]: row for row in _csv(admin.get(
         "/reports/seller-ranking", params={**PERIOD, "format": "csv"}).content)}
     assert (sellers["Refunds"]["revenue"], sellers["Refunds"]["units"]) == ("-12.50", "2")
-    [refund] = [row for row in _csv(admin.get(
-        "/reports/lines", params={**PERIOD, "seller": "Refunds", "format": "csv"}).content)]
+    [refund] = list(_csv(admin.get(
+        "/reports/lines", params={**PERIOD, "seller": "Refunds", "format": "csv"}).content))
     assert (refund["unit_price"], refund["total_price"]) == ("-6.25", "-12.50")
     x = _xlsx_cells(admin.get("/reports/lines", params={**PERIOD, "seller": "Refunds",
                                                          "format": "xlsx"}).content)[0]
