@@ -1,0 +1,330 @@
+/* The dashboard: ask for a key, pick a period, fill each panel from its /reports endpoint.
+ *
+ * Money and units are shown exactly as the API sends them (strings); derived figures come from
+ * decimal.js. Data never goes through innerHTML, only textContent.
+ */
+"use strict";
+
+(() => {
+  const $ = (selector) => document.querySelector(selector);
+  const BAD_KEY = "This API key is not valid (or was revoked) — enter another";
+  const IMPORTS_SHOWN = 20;
+  const AUDIT_PAGE = 1000, AUDIT_PAGES = 20;
+  const period = { start: null, end: null };
+  let loadedImports = [];
+
+  function show(element, visible) { element.hidden = !visible; }
+
+  function say(text) {
+    $("#message").textContent = text || "";
+    show($("#message"), Boolean(text));
+  }
+
+  /** Rows into a table: columns are [heading, row -> text, "num" for right alignment]. */
+  function fillTable(table, columns, rows, rowClass) {
+    table.replaceChildren();
+    const head = table.createTHead().insertRow();
+    for (const [heading, , kind] of columns) {
+      const th = document.createElement("th");
+      th.textContent = heading;
+      if (kind) th.className = kind;
+      head.appendChild(th);
+    }
+    const body = table.createTBody();
+    for (const row of rows) {
+      const tr = body.insertRow();
+      if (rowClass) tr.className = rowClass(row) || "";
+      for (const [, value, kind] of columns) {
+        const td = tr.insertCell();
+        const content = value(row);
+        if (content instanceof Node) td.appendChild(content); else td.textContent = content ?? "";
+        if (kind) td.className = kind;
+      }
+    }
+    if (!rows.length) {
+      const td = body.insertRow().insertCell();
+      td.colSpan = columns.length;
+      td.className = "muted";
+      td.textContent = "Nothing in this period.";
+    }
+  }
+
+  function button(text, onClick) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = text;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function panelError(panel, error) {
+    const p = panel.querySelector(":scope > .error");
+    p.textContent = error ? `Could not load: ${error.message}` : "";
+    show(p, Boolean(error));
+  }
+
+  /** Run one panel's loader; a bad key stops everything, a 403 hides the (admin) panel. */
+  async function panel(element, load) {
+    try {
+      await load();
+      panelError(element, null);
+      return true;
+    } catch (error) {
+      if (error.status === 401) throw error;
+      if (error.status === 403) { show(element, false); return false; }
+      panelError(element, error);
+      return true;
+    }
+  }
+
+  function change(current, previous) {
+    const pct = SalesDecimal.percentChange(current, previous);
+    const diff = SalesDecimal.subtract(current, previous);
+    return pct === null ? `${diff} (no sales the week before)` : `${pct} % (${diff})`;
+  }
+
+  function addDays(isoDate, days) {
+    const d = new Date(`${isoDate}T00:00:00Z`);
+    d.setUTCDate(d.getUTCDate() + days);
+    return d.toISOString().slice(0, 10);
+  }
+
+  const weekBefore = (isoMonday) => addDays(isoMonday, -7);
+
+  async function loadWeekly() {
+    const summary = await SalesApi.getJSON("/reports/weekly-summary", range());
+    const rows = summary.data;
+    let before = {};
+    if (rows.length) {  // the whole week before the first one: its change needs it
+      const first = rows[0].week_start;
+      const previous = await SalesApi.getJSON("/reports/weekly-summary",
+                                              { start_date: weekBefore(first), end_date: addDays(first, -1) });
+      before = previous.data[0] || {};
+    }
+    const zero = { revenue: "0", units: "0", line_count: 0 };
+    const byStart = Object.fromEntries(rows.map((r) => [r.week_start, r]));
+    const previousOf = (r) => byStart[weekBefore(r.week_start)]
+      || (before.week_start === weekBefore(r.week_start) ? before : zero);
+    const partial = (r) => r.week_start < period.start || r.week_end > period.end;
+    fillTable($("#weekly-table"), [
+      ["Week", (r) => `${r.week_start} – ${r.week_end}${partial(r) ? " (partial)" : ""}`],
+      ["Revenue", (r) => r.revenue, "num"],
+      ["Change", (r) => change(r.revenue, previousOf(r).revenue), "num"],
+      ["Units", (r) => r.units, "num"],
+      ["Change", (r) => change(r.units, previousOf(r).units), "num"],
+      ["Lines", (r) => String(r.line_count), "num"],
+      ["Change", (r) => change(String(r.line_count), String(previousOf(r).line_count)), "num"],
+    ], rows);
+    SalesCharts.weekly(rows);
+  }
+
+  async function loadSellers() {
+    const ranking = await SalesApi.getJSON("/reports/seller-ranking", range());
+    fillTable($("#sellers-table"), [
+      ["#", (r) => String(r.rank), "num"], ["Seller", (r) => r.seller],
+      ["Revenue", (r) => r.revenue, "num"], ["Units", (r) => r.units, "num"],
+      ["Lines", (r) => String(r.line_count), "num"],
+    ], ranking.data);
+  }
+
+  function topN() {
+    const n = $("#top-n");
+    return n.checkValidity() ? n.value : "10";
+  }
+
+  async function loadProducts() {
+    const top = await SalesApi.getJSON("/reports/top-products", { ...range(), limit: topN() });
+    fillTable($("#products-table"), [
+      ["#", (r) => String(r.rank), "num"], ["Product", (r) => r.product],
+      ["Revenue", (r) => r.revenue, "num"], ["Units", (r) => r.units, "num"],
+    ], top.data);
+  }
+
+  async function loadShipping() {
+    const shipping = await SalesApi.getJSON("/reports/shipping-breakdown", range());
+    fillTable($("#shipping-table"), [
+      ["Company", (r) => r.shipping_company], ["Revenue", (r) => r.revenue, "num"],
+      ["Lines", (r) => String(r.line_count), "num"],
+      ["Share", (r) => `${SalesDecimal.percent(r.revenue_share)} %`, "num"],
+    ], shipping.data);
+    SalesCharts.shipping(shipping.data);
+  }
+
+  const RULES = [["mismatched_total", "Total ≠ unit price × units"],
+                 ["nonpositive_units", "Units ≤ 0"], ["negative_amount", "Negative amount"],
+                 ["missing_shipping_company", "No shipping company"],
+                 ["rejected_row", "Rejected (quarantined) rows"]];
+
+  async function loadQuality() {
+    const dq = await SalesApi.getJSON("/reports/data-quality", range());
+    const status = $("#quality-status");
+    status.textContent = dq.status;
+    status.className = `badge ${dq.status}`;
+    $("#quality-tolerance").textContent = dq.tolerance;
+    fillTable($("#quality-table"), [["Check", (r) => r[1]],
+                                    ["Count", (r) => String(dq.counts[`${r[0]}_count`]), "num"]],
+              RULES);
+    const samples = $("#samples");
+    show(samples, dq.samples !== null);  // null: a viewer key
+    show($("#audit"), false);
+    if (dq.samples === null) return;
+    fillTable($("#samples-table"), [
+      ["Day", (s) => s.day, "nowrap"], ["Rule", (s) => s.rule], ["File", (s) => s.source_file],
+      ["Sheet", (s) => s.source_sheet ?? ""], ["Row", (s) => String(s.source_row_number), "num"],
+      ["Values", (s) => JSON.stringify(s.row_values), "values"],
+      ["", (s) => button("Audit lines", () => audit(s))],
+    ], dq.samples);
+  }
+
+  /** The rows behind one sample: that day's lines of that file (or, for a quarantined row,
+   * its import's rejections), the sample's own row highlighted. */
+  async function audit(sample) {
+    const box = $("#audit");
+    show(box, true);
+    const same = (r) => r.source_file === sample.source_file
+      && (r.source_sheet ?? null) === (sample.source_sheet ?? null);
+    const mark = (r) => (same(r) && r.source_row_number === sample.source_row_number
+      ? "flagged" : "");
+    $("#audit-downloads").replaceChildren();
+    try {
+      if (sample.rule === "rejected_row") {
+        const logged = loadedImports.filter((i) => i.source_file === sample.source_file);
+        $("#audit-title").textContent = `Quarantined rows of ${sample.source_file} (import ${logged.map((i) => i.id).join(", ") || "not among the latest"})`;
+        const rows = [];
+        for (const entry of logged) {
+          const page = await SalesApi.getJSON(`/imports/${entry.id}/rejections`, { limit: 1000 });
+          rows.push(...page.data.filter(same));
+        }
+        fillTable($("#audit-table"), [
+          ["Import", (r) => String(r.import_id), "num"], ["Row", (r) => String(r.source_row_number), "num"],
+          ["Reasons", (r) => r.reasons.join("; ")], ["Values", (r) => JSON.stringify(r.raw_values), "values"],
+        ], rows, mark);
+      } else {
+        const day = { start_date: sample.day, end_date: sample.day };
+        $("#audit-title").textContent = `Sales lines of ${sample.source_file} sold on ${sample.day}`;
+        addDownloads($("#audit-downloads"), "/reports/lines", () => day);
+        const rows = [];
+        let offset = 0;
+        for (let i = 0; i < AUDIT_PAGES && offset !== null; i += 1) {
+          const page = await SalesApi.getJSON("/reports/lines", { ...day, limit: AUDIT_PAGE, offset });
+          rows.push(...page.data.filter(same));
+          offset = page.next_offset;
+        }
+        fillTable($("#audit-table"), [
+          ["Row", (r) => String(r.source_row_number), "num"], ["Sold at", (r) => r.sold_at],
+          ["Product", (r) => r.product], ["Seller", (r) => r.seller],
+          ["Shipping", (r) => r.shipping_company ?? ""], ["Unit price", (r) => r.unit_price, "num"],
+          ["Units", (r) => r.units, "num"], ["Total", (r) => r.total_price, "num"],
+          ["Import", (r) => String(r.import_id), "num"],
+        ], rows, mark);
+      }
+      panelError(box, null);
+      const flagged = $("#audit-table tr.flagged");
+      if (flagged) flagged.scrollIntoView({ block: "nearest" });
+    } catch (error) {
+      if (error.status === 401) { signOut(BAD_KEY); return; }
+      panelError(box, error);
+    }
+  }
+
+  async function loadImports() {
+    const log = await SalesApi.getJSON("/imports", { limit: IMPORTS_SHOWN });
+    loadedImports = log.data;
+    show($("#imports"), true);
+    fillTable($("#imports-table"), [
+      ["Id", (r) => String(r.id), "num"], ["File", (r) => r.source_file],
+      ["Status", (r) => r.status], ["Read", (r) => String(r.rows_read), "num"],
+      ["Loaded", (r) => String(r.rows_loaded), "num"],
+      ["Rejected", (r) => String(r.rows_rejected), "num"],
+      ["Skipped", (r) => String(r.rows_skipped), "num"],
+      ["Started", (r) => r.imported_at], ["Error", (r) => r.error ?? ""],
+    ], log.data, (r) => `status-${r.status}`);
+  }
+
+  function range() { return { start_date: period.start, end_date: period.end }; }
+
+  function addDownloads(container, path, params) {
+    container.replaceChildren();
+    for (const format of ["csv", "xlsx"]) {
+      container.appendChild(button(format.toUpperCase(), async () => {
+        try { await SalesApi.download(path, params(), format); } catch (error) {
+          if (error.status === 401) signOut(BAD_KEY); else say(`Download failed: ${error.message}`);
+        }
+      }));
+    }
+  }
+
+  async function loadAll() {
+    say("");
+    $("#period-text").textContent = `${period.start} – ${period.end}`;
+    try {
+      const admin = await panel($("#imports"), loadImports);
+      $("#role").textContent = admin ? "admin" : "viewer";
+      await Promise.all([panel($("#weekly"), loadWeekly), panel($("#sellers"), loadSellers),
+                         panel($("#products"), loadProducts), panel($("#shipping"), loadShipping),
+                         panel($("#quality"), loadQuality)]);
+      document.body.dataset.loaded = `${period.start}/${period.end}`;
+    } catch (error) {
+      if (error.status === 401) signOut(BAD_KEY); else say(error.message);
+    }
+  }
+
+  /** The default period is the API's own: what it answers when no dates are given. */
+  async function lastCompleteWeek() {
+    const answer = await SalesApi.getJSON("/reports/data-quality");
+    return { start: answer.start_date, end: answer.end_date };
+  }
+
+  async function start(usePeriod) {
+    try {
+      Object.assign(period, usePeriod || await lastCompleteWeek());
+    } catch (error) {
+      if (error.status === 401) signOut(BAD_KEY); else say(error.message);
+      return;
+    }
+    $("#start-date").value = period.start;
+    $("#end-date").value = period.end;
+    show($("#key-form"), false);
+    show($("#key-info"), true);
+    show($("#reports"), true);
+    await loadAll();
+  }
+
+  function signOut(message) {
+    SalesApi.key.clear();
+    delete document.body.dataset.loaded;
+    show($("#reports"), false);
+    show($("#key-info"), false);
+    show($("#key-form"), true);
+    $("#api-key").value = "";
+    $("#api-key").focus();
+    say(message);
+  }
+
+  function init() {
+    for (const box of document.querySelectorAll(".downloads[data-report]")) {
+      const path = box.dataset.report;
+      addDownloads(box, path, () => (path.endsWith("top-products")
+        ? { ...range(), limit: topN() } : range()));
+    }
+    $("#key-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      SalesApi.key.set($("#api-key").value.trim());
+      start();
+    });
+    $("#change-key").addEventListener("click", () => signOut(""));
+    $("#period-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const [from, to] = [$("#start-date").value, $("#end-date").value];
+      if (from > to) { say("The period's first day is after its last day."); return; }
+      start({ start: from, end: to });
+    });
+    $("#last-week").addEventListener("click", () => start());
+    $("#top-n").addEventListener("change", () => {
+      if ($("#top-n").checkValidity()) panel($("#products"), loadProducts).catch(() => signOut(BAD_KEY));
+    });
+    if (SalesApi.key.get()) start(); else signOut("");
+  }
+
+  document.addEventListener("DOMContentLoaded", init);
+})();
