@@ -12,6 +12,17 @@
   const AUDIT_PAGE = 1000, AUDIT_PAGES = 20;
   const period = { start: null, end: null };
   let loadedImports = [];
+  // Each start (new key, new period) and each sign-out begins a generation: answers to the
+  // requests of an older one are dropped, so a slow old answer never overwrites a newer one.
+  let generation = 0;
+  const STALE = Symbol("stale");
+
+  async function get(path, params) {
+    const mine = generation;
+    const answer = await SalesApi.getJSON(path, params);
+    if (mine !== generation) throw STALE;
+    return answer;
+  }
 
   function show(element, visible) { element.hidden = !visible; }
 
@@ -70,7 +81,7 @@
       panelError(element, null);
       return true;
     } catch (error) {
-      if (error.status === 401) throw error;
+      if (error === STALE || error.status === 401) throw error;
       if (error.status === 403) { show(element, false); return false; }
       panelError(element, error);
       return true;
@@ -92,12 +103,12 @@
   const weekBefore = (isoMonday) => addDays(isoMonday, -7);
 
   async function loadWeekly() {
-    const summary = await SalesApi.getJSON("/reports/weekly-summary", range());
+    const summary = await get("/reports/weekly-summary", range());
     const rows = summary.data;
     let before = {};
     if (rows.length) {  // the whole week before the first one: its change needs it
       const first = rows[0].week_start;
-      const previous = await SalesApi.getJSON("/reports/weekly-summary",
+      const previous = await get("/reports/weekly-summary",
                                               { start_date: weekBefore(first), end_date: addDays(first, -1) });
       before = previous.data[0] || {};
     }
@@ -119,7 +130,7 @@
   }
 
   async function loadSellers() {
-    const ranking = await SalesApi.getJSON("/reports/seller-ranking", range());
+    const ranking = await get("/reports/seller-ranking", range());
     fillTable($("#sellers-table"), [
       ["#", (r) => String(r.rank), "num"], ["Seller", (r) => r.seller],
       ["Revenue", (r) => r.revenue, "num"], ["Units", (r) => r.units, "num"],
@@ -133,7 +144,7 @@
   }
 
   async function loadProducts() {
-    const top = await SalesApi.getJSON("/reports/top-products", { ...range(), limit: topN() });
+    const top = await get("/reports/top-products", { ...range(), limit: topN() });
     fillTable($("#products-table"), [
       ["#", (r) => String(r.rank), "num"], ["Product", (r) => r.product],
       ["Revenue", (r) => r.revenue, "num"], ["Units", (r) => r.units, "num"],
@@ -141,7 +152,7 @@
   }
 
   async function loadShipping() {
-    const shipping = await SalesApi.getJSON("/reports/shipping-breakdown", range());
+    const shipping = await get("/reports/shipping-breakdown", range());
     fillTable($("#shipping-table"), [
       ["Company", (r) => r.shipping_company], ["Revenue", (r) => r.revenue, "num"],
       ["Lines", (r) => String(r.line_count), "num"],
@@ -156,7 +167,7 @@
                  ["rejected_row", "Rejected (quarantined) rows"]];
 
   async function loadQuality() {
-    const dq = await SalesApi.getJSON("/reports/data-quality", range());
+    const dq = await get("/reports/data-quality", range());
     const status = $("#quality-status");
     status.textContent = dq.status;
     status.className = `badge ${dq.status}`;
@@ -228,7 +239,7 @@
   }
 
   async function loadImports() {
-    const log = await SalesApi.getJSON("/imports", { limit: IMPORTS_SHOWN });
+    const log = await get("/imports", { limit: IMPORTS_SHOWN });
     loadedImports = log.data;
     show($("#imports"), true);
     fillTable($("#imports-table"), [
@@ -255,6 +266,7 @@
   }
 
   async function loadAll() {
+    const mine = generation;
     say("");
     $("#period-text").textContent = `${period.start} – ${period.end}`;
     try {
@@ -263,22 +275,26 @@
       await Promise.all([panel($("#weekly"), loadWeekly), panel($("#sellers"), loadSellers),
                          panel($("#products"), loadProducts), panel($("#shipping"), loadShipping),
                          panel($("#quality"), loadQuality)]);
-      document.body.dataset.loaded = `${period.start}/${period.end}`;
+      if (mine === generation) document.body.dataset.loaded = `${period.start}/${period.end}`;
     } catch (error) {
+      if (error === STALE || mine !== generation) return;
       if (error.status === 401) signOut(BAD_KEY); else say(error.message);
     }
   }
 
   /** The default period is the API's own: what it answers when no dates are given. */
   async function lastCompleteWeek() {
-    const answer = await SalesApi.getJSON("/reports/data-quality");
+    const answer = await get("/reports/data-quality");
     return { start: answer.start_date, end: answer.end_date };
   }
 
   async function start(usePeriod) {
+    generation += 1;
+    delete document.body.dataset.loaded;
     try {
       Object.assign(period, usePeriod || await lastCompleteWeek());
     } catch (error) {
+      if (error === STALE) return;
       if (error.status === 401) signOut(BAD_KEY); else say(error.message);
       return;
     }
@@ -291,6 +307,7 @@
   }
 
   function signOut(message) {
+    generation += 1;
     SalesApi.key.clear();
     delete document.body.dataset.loaded;
     show($("#reports"), false);
@@ -309,6 +326,7 @@
     }
     $("#key-form").addEventListener("submit", (event) => {
       event.preventDefault();
+      say("");
       SalesApi.key.set($("#api-key").value.trim());
       start();
     });
@@ -321,7 +339,9 @@
     });
     $("#last-week").addEventListener("click", () => start());
     $("#top-n").addEventListener("change", () => {
-      if ($("#top-n").checkValidity()) panel($("#products"), loadProducts).catch(() => signOut(BAD_KEY));
+      if ($("#top-n").checkValidity()) panel($("#products"), loadProducts).catch((error) => {
+        if (error !== STALE) signOut(BAD_KEY);
+      });
     });
     if (SalesApi.key.get()) start(); else signOut("");
   }
