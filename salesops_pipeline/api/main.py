@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from salesops_pipeline.api import queries
 from salesops_pipeline.api.apool import AsyncDatabase
 from salesops_pipeline.api.cache import ResponseCache
+from salesops_pipeline.api.docs import add_docs
 from salesops_pipeline.api.fastpath import CachedReads
 from salesops_pipeline.api.keylookup import KeyLookups, SharedQuery
 from salesops_pipeline.api.pool import Database
@@ -58,7 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.db = app.state.adb = app.state.key_lookups = app.state.health_query = None
 
     app = FastAPI(title="SalesOps reports API", version="1.0.0", description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
+    add_docs(app)  # /docs and /redoc with their assets served from here, not a CDN
     app.state.settings = settings
     app.state.db = app.state.adb = app.state.key_lookups = app.state.health_query = None
     app.state.cache = ResponseCache()
