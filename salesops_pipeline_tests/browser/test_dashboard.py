@@ -29,6 +29,7 @@ from salesops_pipeline_tests.api.builders import (
     write_import,
     write_quality,
     write_quality_sample,
+    write_rejection,
     write_reports,
 )
 
@@ -56,12 +57,18 @@ SAMPLES = [  # (day, rule, row): the Dock line has no shipping company; a mismat
     (day(MON, 3), "missing_shipping_company", 5),
     (day(MON, 1), "mismatched_total", 3),
 ]
+REJECTED_ROW = 12  # quarantined on Monday: not a sales line, one of the import's rejections
 
 
 @pytest.fixture
 def known_data(live_api, sql) -> None:
-    write_facts(sql, LINES)
+    imports = write_facts(sql, LINES)
     write_reports(sql, LINES)
+    write_rejection(sql, imports["sales.xlsx"], REJECTED_ROW, {"Units": "three"},
+                    ["Units: not a number"])
+    write_quality(sql, day(MON, 0), rejected_row_count=1)
+    write_quality_sample(sql, day(MON, 0), "rejected_row", REJECTED_ROW,
+                         {"raw": {"Units": "three"}, "reasons": ["Units: not a number"]})
     write_quality(sql, day(MON, 1), mismatched_total_count=1)
     write_quality(sql, day(MON, 3), tolerance="0.05", missing_shipping_company_count=1)
     for when, rule, row in SAMPLES:
@@ -161,7 +168,7 @@ def test_known_week_shows_exact_figures(browser_page: Page, page_log, live_api,
     counts = {label: count for label, count in table(page, "#quality-table")}
     assert counts == {"Total ≠ unit price × units": "1", "Units ≤ 0": "0",
                       "Negative amount": "0", "No shipping company": "1",
-                      "Rejected (quarantined) rows": "0"}
+                      "Rejected (quarantined) rows": "1"}
     assert page.locator("#weekly-chart").bounding_box()["height"] > 100  # the chart was drawn
     assert page_log.errors == []
     assert page_log.external_requests == []
@@ -236,19 +243,31 @@ def test_an_admin_sees_samples_audit_lines_and_imports(browser_page: Page, live_
     expect(page.locator("#samples")).to_be_visible()
     samples = table(page, "#samples-table")
     assert [(r[0], r[1], r[2], r[4]) for r in samples] == [
-        (str(when), rule, "sales.xlsx", str(row)) for when, rule, row in sorted(SAMPLES)]
-    assert json.loads(samples[1][5]) == {"total_price": "189.90"}
+        (str(when), rule, "sales.xlsx", str(row)) for when, rule, row in
+        [(day(MON, 0), "rejected_row", REJECTED_ROW), *sorted(SAMPLES)]]
+    assert json.loads(samples[2][5]) == {"total_price": "189.90"}
 
-    page.locator("#samples-table tbody tr").nth(1).get_by_role("button").click()  # the Dock
+    page.locator("#samples-table tbody tr").nth(2).get_by_role("button").click()  # the Dock
     expect(page.locator("#audit-title")).to_have_text(
         f"Sales lines of sales.xlsx sold on {day(MON, 3)}")
-    expect(page.locator("#audit-table tr.flagged")).to_have_count(1)  # loaded, one highlighted
+    expect(page.locator("#audit")).to_have_attribute(
+        "data-sample", f"{day(MON, 3)} missing_shipping_company 5")  # loaded
+    expect(page.locator("#audit-table tr.flagged")).to_have_count(1)
     audit = table(page, "#audit-table")
     same_day = [x for x in LINES if x.day == day(MON, 3)]
     assert sorted(r[0] for r in audit) == [str(x.source_row_number) for x in same_day] == ["5", "6"]
     flagged = page.locator("#audit-table tr.flagged td").all_text_contents()
     assert flagged[0] == "5" and flagged[2] == "Dock" and flagged[4] == ""
     assert Decimal(flagged[7]) == Decimal("189.90")
+
+    page.locator("#samples-table tbody tr").nth(0).get_by_role("button").click()  # quarantined
+    expect(page.locator("#audit")).to_have_attribute(
+        "data-sample", f"{day(MON, 0)} rejected_row {REJECTED_ROW}")
+    expect(page.locator("#audit-table tr.flagged")).to_have_count(1)
+    expect(page.locator("#audit-title")).to_contain_text("Quarantined rows of sales.xlsx")
+    (import_id, row, reasons, values), = table(page, "#audit-table")
+    assert (row, reasons, json.loads(values)) == (str(REJECTED_ROW), "Units: not a number",
+                                                  {"Units": "three"})
 
     expect(page.locator("#imports")).to_be_visible()
     imports = table(page, "#imports-table")

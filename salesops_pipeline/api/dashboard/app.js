@@ -1,7 +1,8 @@
 /* The dashboard: ask for a key, pick a period, fill each panel from its /reports endpoint.
  *
  * Money and units are shown exactly as the API sends them (strings); derived figures come from
- * decimal.js. Data never goes through innerHTML, only textContent.
+ * decimal.js; tables are built by ui.js (text only, never innerHTML), the audit lines of a
+ * data-quality sample by audit.js.
  */
 "use strict";
 
@@ -9,7 +10,6 @@
   const $ = (selector) => document.querySelector(selector);
   const BAD_KEY = "This API key is not valid (or was revoked) — enter another";
   const IMPORTS_SHOWN = 20;
-  const AUDIT_PAGE = 1000, AUDIT_PAGES = 20;
   const period = { start: null, end: null };
   let loadedImports = [];
   // Each start (new key, new period) and each sign-out begins a generation: answers to the
@@ -24,54 +24,11 @@
     return answer;
   }
 
-  function show(element, visible) { element.hidden = !visible; }
+  const { show, fillTable, button, panelError } = SalesUi;
 
   function say(text) {
     $("#message").textContent = text || "";
     show($("#message"), Boolean(text));
-  }
-
-  /** Rows into a table: columns are [heading, row -> text, "num" for right alignment]. */
-  function fillTable(table, columns, rows, rowClass) {
-    table.replaceChildren();
-    const head = table.createTHead().insertRow();
-    for (const [heading, , kind] of columns) {
-      const th = document.createElement("th");
-      th.textContent = heading;
-      if (kind) th.className = kind;
-      head.appendChild(th);
-    }
-    const body = table.createTBody();
-    for (const row of rows) {
-      const tr = body.insertRow();
-      if (rowClass) tr.className = rowClass(row) || "";
-      for (const [, value, kind] of columns) {
-        const td = tr.insertCell();
-        const content = value(row);
-        if (content instanceof Node) td.appendChild(content); else td.textContent = content ?? "";
-        if (kind) td.className = kind;
-      }
-    }
-    if (!rows.length) {
-      const td = body.insertRow().insertCell();
-      td.colSpan = columns.length;
-      td.className = "muted";
-      td.textContent = "Nothing in this period.";
-    }
-  }
-
-  function button(text, onClick) {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.textContent = text;
-    b.addEventListener("click", onClick);
-    return b;
-  }
-
-  function panelError(panel, error) {
-    const p = panel.querySelector(":scope > .error");
-    p.textContent = error ? `Could not load: ${error.message}` : "";
-    show(p, Boolean(error));
   }
 
   /** Run one panel's loader; a bad key stops everything, a 403 hides the (admin) panel. */
@@ -183,59 +140,10 @@
       ["Day", (s) => s.day, "nowrap"], ["Rule", (s) => s.rule], ["File", (s) => s.source_file],
       ["Sheet", (s) => s.source_sheet ?? ""], ["Row", (s) => String(s.source_row_number), "num"],
       ["Values", (s) => JSON.stringify(s.row_values), "values"],
-      ["", (s) => button("Audit lines", () => audit(s))],
+      ["", (s) => button("Audit lines", () => SalesAudit.open(s, {
+        imports: loadedImports, downloads: addDownloads,
+        badKey: () => signOut(BAD_KEY) }))],
     ], dq.samples);
-  }
-
-  /** The rows behind one sample: that day's lines of that file (or, for a quarantined row,
-   * its import's rejections), the sample's own row highlighted. */
-  async function audit(sample) {
-    const box = $("#audit");
-    show(box, true);
-    const same = (r) => r.source_file === sample.source_file
-      && (r.source_sheet ?? null) === (sample.source_sheet ?? null);
-    const mark = (r) => (same(r) && r.source_row_number === sample.source_row_number
-      ? "flagged" : "");
-    $("#audit-downloads").replaceChildren();
-    try {
-      if (sample.rule === "rejected_row") {
-        const logged = loadedImports.filter((i) => i.source_file === sample.source_file);
-        $("#audit-title").textContent = `Quarantined rows of ${sample.source_file} (import ${logged.map((i) => i.id).join(", ") || "not among the latest"})`;
-        const rows = [];
-        for (const entry of logged) {
-          const page = await SalesApi.getJSON(`/imports/${entry.id}/rejections`, { limit: 1000 });
-          rows.push(...page.data.filter(same));
-        }
-        fillTable($("#audit-table"), [
-          ["Import", (r) => String(r.import_id), "num"], ["Row", (r) => String(r.source_row_number), "num"],
-          ["Reasons", (r) => r.reasons.join("; ")], ["Values", (r) => JSON.stringify(r.raw_values), "values"],
-        ], rows, mark);
-      } else {
-        const day = { start_date: sample.day, end_date: sample.day };
-        $("#audit-title").textContent = `Sales lines of ${sample.source_file} sold on ${sample.day}`;
-        addDownloads($("#audit-downloads"), "/reports/lines", () => day);
-        const rows = [];
-        let offset = 0;
-        for (let i = 0; i < AUDIT_PAGES && offset !== null; i += 1) {
-          const page = await SalesApi.getJSON("/reports/lines", { ...day, limit: AUDIT_PAGE, offset });
-          rows.push(...page.data.filter(same));
-          offset = page.next_offset;
-        }
-        fillTable($("#audit-table"), [
-          ["Row", (r) => String(r.source_row_number), "num"], ["Sold at", (r) => r.sold_at],
-          ["Product", (r) => r.product], ["Seller", (r) => r.seller],
-          ["Shipping", (r) => r.shipping_company ?? ""], ["Unit price", (r) => r.unit_price, "num"],
-          ["Units", (r) => r.units, "num"], ["Total", (r) => r.total_price, "num"],
-          ["Import", (r) => String(r.import_id), "num"],
-        ], rows, mark);
-      }
-      panelError(box, null);
-      const flagged = $("#audit-table tr.flagged");
-      if (flagged) flagged.scrollIntoView({ block: "nearest" });
-    } catch (error) {
-      if (error.status === 401) { signOut(BAD_KEY); return; }
-      panelError(box, error);
-    }
   }
 
   async function loadImports() {

@@ -23,6 +23,8 @@ STATIC_FILES = {
     "decimal.js": "text/javascript; charset=utf-8",
     "api.js": "text/javascript; charset=utf-8",
     "charts.js": "text/javascript; charset=utf-8",
+    "ui.js": "text/javascript; charset=utf-8",
+    "audit.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
     "chart.umd.min.js": "text/javascript; charset=utf-8",
 }
