@@ -152,8 +152,9 @@ def test_known_week_shows_exact_figures(browser_page: Page, page_log, live_api,
         assert shown[4] == str(w["line_count"])
 
     want = expected.products(LINES, WEEK.start, WEEK.end, 10)
-    assert [[r[1], str(Decimal(r[2])), str(Decimal(r[3]))] for r in table(page, "#products-table")] \
-        == [[w["product"], str(Decimal(w["revenue"])), str(Decimal(w["units"]))] for w in want]
+    shown_rows = table(page, "#products-table")
+    assert [(r[1], Decimal(r[2]), Decimal(r[3])) for r in shown_rows] \
+        == [(w["product"], Decimal(w["revenue"]), Decimal(w["units"])) for w in want]
 
     want = expected.shipping(LINES, WEEK.start, WEEK.end)
     shown_rows = table(page, "#shipping-table")
@@ -307,3 +308,16 @@ def test_a_csv_download_has_the_panel_rows(browser_page: Page, live_api, known_d
     assert [(r["rank"], r["seller"], Decimal(r["revenue"]), Decimal(r["units"]), r["line_count"])
             for r in rows] == [(str(w["rank"]), w["seller"], Decimal(w["revenue"]),
                                 Decimal(w["units"]), str(w["line_count"])) for w in want]
+
+
+def test_the_page_and_only_its_own_files_are_served(live_api) -> None:
+    for path in ("/", "/dashboard"):
+        page = httpx.get(live_api.url(path), timeout=10)  # no key: the page holds no data
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert "default-src 'none'" in page.headers["content-security-policy"]
+        assert '<form id="key-form"' in page.text
+    script = httpx.get(live_api.url("/dashboard/static/app.js"), timeout=10)
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    for path in ("/dashboard/static/README.md", "/dashboard/static/..%2F..%2Fmain.py",
+                 "/dashboard/static/index.html", "/dashboard/static/chart.umd.min.js.map"):
+        assert httpx.get(live_api.url(path), timeout=10).status_code == 404, path

@@ -65,8 +65,8 @@
     let before = {};
     if (rows.length) {  // the whole week before the first one: its change needs it
       const first = rows[0].week_start;
-      const previous = await get("/reports/weekly-summary",
-                                              { start_date: weekBefore(first), end_date: addDays(first, -1) });
+      const previous = await get("/reports/weekly-summary", {
+        start_date: weekBefore(first), end_date: addDays(first, -1) });
       before = previous.data[0] || {};
     }
     const zero = { revenue: "0", units: "0", line_count: 0 };

@@ -53,7 +53,8 @@ const SalesCharts = (() => {
       type: "doughnut",
       data: {
         labels: rows.map((r) => r.shipping_company),
-        datasets: [{ label: "Share of revenue", data: rows.map((r) => SalesDecimal.toNumber(r.revenue_share)),
+        datasets: [{ label: "Share of revenue",
+                     data: rows.map((r) => SalesDecimal.toNumber(r.revenue_share)),
                      backgroundColor: rows.map((_, i) => COLORS[i % COLORS.length]) }],
       },
       options: { plugins: { legend: { position: "right" },

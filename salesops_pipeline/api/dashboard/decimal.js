@@ -56,7 +56,8 @@ const SalesDecimal = (() => {
   /** A share "0.523456" as a percentage "52.3456": the decimal point moves, nothing rounds. */
   function percent(share) {
     const d = parse(share);
-    return d.s >= 2 ? format({ n: d.n, s: d.s - 2 }) : format({ n: d.n * 10n ** BigInt(2 - d.s), s: 0 });
+    if (d.s >= 2) return format({ n: d.n, s: d.s - 2 });
+    return format({ n: d.n * 10n ** BigInt(2 - d.s), s: 0 });
   }
 
   /** For drawing only: the chart's bar heights. Text always shows the string itself. */
