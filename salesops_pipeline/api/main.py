@@ -21,7 +21,7 @@ from salesops_pipeline.api.docs import add_docs
 from salesops_pipeline.api.fastpath import CachedReads
 from salesops_pipeline.api.keylookup import KeyLookups, SharedQuery
 from salesops_pipeline.api.pool import Database
-from salesops_pipeline.api.routes import health, imports, lines, reports
+from salesops_pipeline.api.routes import dashboard, health, imports, lines, reports
 from salesops_pipeline.core.warehouse import WarehouseUnavailable
 from salesops_pipeline.settings import Settings
 
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(lines.router)
     app.include_router(imports.router)
+    app.include_router(dashboard.router)  # the page: /, /dashboard, /dashboard/static/*
     return app
 
 
