@@ -158,6 +158,7 @@ def run_stack(settings: Settings) -> int:
         ok = _wait_http(dagster_url + "/server_info", 120) and _wait_http(api_url + "/health", 60)
         print("\n" + "=" * 60, flush=True)
         print(f"  Dagster UI : {dagster_url}" + ("" if ok else "  (not answering yet)"))
+        print(f"  Dashboard  : {api_url}/   (paste the admin key below)")
         print(f"  API        : {api_url}/docs   (health: {api_url}/health)")
         print(f"  Data folder: {settings.data_dir.resolve()}")
         if admin_key:
