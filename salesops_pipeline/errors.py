@@ -155,3 +155,12 @@ class MailDeliveryFailed(SalesOpsError):
     def __init__(self, message: str, *, attempts: int) -> None:
         self.attempts = attempts
         super().__init__(message)
+
+
+class AlertDeliveryFailed(SalesOpsError):
+    """An alert could not be delivered to one destination after its retries; the sensor that
+    sent it logs this and carries on (an alert never fails an import)."""
+
+    def __init__(self, message: str, *, attempts: int) -> None:
+        self.attempts = attempts
+        super().__init__(message)

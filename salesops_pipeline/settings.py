@@ -182,3 +182,18 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(default=30.0, gt=0,
                                         validation_alias="SALESOPS_SMTP_TIMEOUT_SECONDS")
 
+
+    # -- Failure alerts (appended) --------------------------------------------------------------
+    # A failed run or failed check is posted to the webhook and/or e-mailed (SALESOPS_SMTP_*);
+    # with neither set, alerts are only logged by the sensors.
+    alert_webhook_url: str = Field(default="", validation_alias="SALESOPS_ALERT_WEBHOOK_URL")
+    alert_email_to: str = Field(default="", validation_alias="SALESOPS_ALERT_EMAIL_TO")
+    # Base of the run links in alerts; empty: http://127.0.0.1:<SALESOPS_DAGSTER_PORT>.
+    dagster_ui_url: str = Field(default="", validation_alias="SALESOPS_DAGSTER_URL")
+    alert_attempts: int = Field(default=3, ge=1, le=10, validation_alias="SALESOPS_ALERT_ATTEMPTS")
+    alert_retry_seconds: float = Field(default=2.0, ge=0,
+                                       validation_alias="SALESOPS_ALERT_RETRY_SECONDS")
+
+    def dagster_ui_base(self) -> str:
+        """Where people open the Dagster UI (run links in alerts)."""
+        return self.dagster_ui_url or f"http://127.0.0.1:{self.dagster_port}"
