@@ -2,6 +2,7 @@
 
 from dagster import Definitions
 
+from salesops_pipeline.defs.alerts import alert_sensors
 from salesops_pipeline.defs.checks import all_checks
 from salesops_pipeline.defs.exports import weekly_report_export
 from salesops_pipeline.defs.ingest import ingest_assets, ingest_job
@@ -20,7 +21,7 @@ defs = Definitions(
     assets=[*ingest_assets, sales_reports, weekly_report_export],
     asset_checks=all_checks,
     jobs=[ingest_job, reports_job, weekly_job, nightly_maintenance, withdraw_file],
-    sensors=[sales_folder_sensor, stale_reports_sensor],
+    sensors=[sales_folder_sensor, stale_reports_sensor, *alert_sensors],
     schedules=[weekly_reports_schedule, nightly_maintenance_schedule],
     resources=resources_from_env(),
 )

@@ -1,0 +1,152 @@
+"""Alert sensors: a failed run, and each failed asset-check evaluation, send one alert.
+
+Both are on by default. ``run_failure_alerts`` is Dagster's run-failure sensor (its cursor over
+run-status events sends each failure once). ``check_failure_alerts`` reads the instance's event
+log for asset-check evaluations after its cursor (a storage id), so each failed evaluation,
+ERROR or WARN, is alerted once however many ticks see it. Destinations come from Settings
+(SALESOPS_ALERT_WEBHOOK_URL, SALESOPS_ALERT_EMAIL_TO with SALESOPS_SMTP_*), read on each tick;
+a destination that keeps failing is logged by core/alerts.py and never fails a run or a tick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dagster import (
+    AssetCheckEvaluation,
+    DagsterEventType,
+    DefaultSensorStatus,
+    EventRecordsFilter,
+    RunFailureSensorContext,
+    SensorEvaluationContext,
+    SkipReason,
+    run_failure_sensor,
+    sensor,
+)
+
+from salesops_pipeline.core.alerts import Alert, AlertConfig, deliver, run_link
+from salesops_pipeline.core.mail import SmtpConfig, split_addresses
+from salesops_pipeline.defs.ingest import FILE_TAG
+from salesops_pipeline.settings import Settings
+
+WEEK_TAG = "salesops/week"  # the weekly job's tag (defs/schedules.py)
+PARTITION_TAG = "dagster/partition"
+RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
+CHECKS_PER_TICK = 100
+MAX_FIGURE_CHARS = 200
+
+
+def alert_config(settings: Settings) -> AlertConfig:
+    """The destinations configured now (nothing set: alerts are logged only)."""
+    to = split_addresses(settings.alert_email_to)
+    smtp = None
+    if to and settings.smtp_host:
+        smtp = SmtpConfig(
+            host=settings.smtp_host, port=settings.smtp_port, security=settings.smtp_security,
+            user=settings.smtp_user, password=settings.smtp_password.get_secret_value(),
+            sender=settings.smtp_from or (settings.smtp_user if "@" in settings.smtp_user
+                                          else ""),
+            attempts=settings.smtp_attempts, retry_seconds=settings.smtp_retry_seconds,
+            timeout_seconds=settings.smtp_timeout_seconds)
+    return AlertConfig(webhook_url=settings.alert_webhook_url, email_to=tuple(to), smtp=smtp,
+                       attempts=settings.alert_attempts,
+                       retry_seconds=settings.alert_retry_seconds)
+
+
+def subject_of(tags: Mapping[str, str], partition: str | None = None) -> str:
+    """Which file (or files, or week) a run or check was about, from its partition and tags."""
+    file = partition or tags.get(FILE_TAG) or tags.get(PARTITION_TAG)
+    if file:
+        return f"file {file}"
+    first, last = (tags.get(t) for t in RANGE_TAGS)
+    if first and last:
+        return f"file {first}" if first == last else f"files {first} … {last}"
+    if tags.get(WEEK_TAG):
+        return f"week of {tags[WEEK_TAG]}"
+    return "whole warehouse"
+
+
+def figures_of(metadata: Mapping[str, object]) -> dict[str, str]:
+    """The check's metadata as text (counts, tolerance, scope; samples as given), each short."""
+    out = {}
+    for name, value in metadata.items():
+        text = str(getattr(value, "value", value))
+        out[name] = text if len(text) <= MAX_FIGURE_CHARS else text[:MAX_FIGURE_CHARS] + " …"
+    return out
+
+
+@run_failure_sensor(name="run_failure_alerts", default_status=DefaultSensorStatus.RUNNING,
+                    description="Alert (webhook / e-mail / log) once for each failed run.")
+def run_failure_alerts(context: RunFailureSensorContext) -> None:
+    run = context.dagster_run
+    settings = Settings()
+    error = "; ".join([context.failure_event.message or "the run failed",
+                       *_step_errors(context)])
+    alert = Alert(title=f"run of {run.job_name} failed", severity="FAILURE",
+                  subject=subject_of(run.tags), run_id=run.run_id,
+                  link=run_link(settings.dagster_ui_base(), run.run_id),
+                  detail=error, figures={"job": run.job_name}, kind="run")
+    deliver(alert, alert_config(settings), context.log.info)
+
+
+def _step_errors(context: RunFailureSensorContext) -> list[str]:
+    """Each failed step and its error's first line (what to fix), from the run's event log."""
+    out = []
+    for event in context.get_step_failure_events():
+        error = event.step_failure_data.error
+        while error is not None and error.cause is not None:  # Dagster wraps the user's error
+            error = error.cause
+        first = error.message.strip().splitlines()[0] if error and error.message else "failed"
+        out.append(f"{event.step_key}: {first}")
+    return out
+
+
+def _latest_check_record_id(context: SensorEvaluationContext) -> int:
+    records = context.instance.event_log_storage.get_event_records(
+        EventRecordsFilter(DagsterEventType.ASSET_CHECK_EVALUATION), limit=1, ascending=False)
+    return records[0].storage_id if records else 0
+
+
+def check_alert(evaluation: AssetCheckEvaluation, run_id: str, tags: Mapping[str, str],
+                base_url: str) -> Alert:
+    """The alert for one failed check evaluation (its severity, check, asset, file, figures)."""
+    severity = evaluation.severity.value
+    asset = evaluation.asset_key.to_user_string()
+    return Alert(title=f"{severity} check {evaluation.check_name} on {asset} failed",
+                 severity=severity, subject=subject_of(tags, evaluation.partition),
+                 run_id=run_id, link=run_link(base_url, run_id),
+                 detail=evaluation.description or "", figures=figures_of(evaluation.metadata),
+                 kind="check")
+
+
+@sensor(name="check_failure_alerts", minimum_interval_seconds=30,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Alert (webhook / e-mail / log) once for each failed asset check, ERROR or "
+                    "WARN.")
+def check_failure_alerts(context: SensorEvaluationContext) -> SkipReason:
+    if context.cursor is None:  # first tick: start from now, not the whole history
+        start = _latest_check_record_id(context)
+        context.update_cursor(str(start))
+        return SkipReason(f"starting after check evaluation record {start}")
+    records = context.instance.event_log_storage.get_event_records(
+        EventRecordsFilter(DagsterEventType.ASSET_CHECK_EVALUATION,
+                           after_cursor=int(context.cursor)),
+        limit=CHECKS_PER_TICK, ascending=True)
+    settings = Settings()
+    config = alert_config(settings)
+    failed_destinations: set[str] = set()
+    sent = 0
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        evaluation = event.event_specific_data if event else None
+        if isinstance(evaluation, AssetCheckEvaluation) and not evaluation.passed:
+            run = context.instance.get_run_by_id(record.run_id)
+            alert = check_alert(evaluation, record.run_id, run.tags if run else {},
+                                settings.dagster_ui_base())
+            deliver(alert, config, context.log.info, skip=failed_destinations)
+            sent += 1
+        context.update_cursor(str(record.storage_id))
+    return SkipReason(f"{sent} failed check(s) alerted out of {len(records)} evaluation(s)")
+
+
+alert_sensors = [run_failure_alerts, check_failure_alerts]
