@@ -151,3 +151,12 @@ def test_failed_run_alerts_with_job_file_error_and_link(ingest, alert_env) -> No
     assert "explode: RuntimeError: the export folder is not writable" in sent["detail"]
     assert sent["figures"] == {"job": "broken_job"}
     assert sent["text"].startswith("[SalesOps FAILURE] run of broken_job failed — file june.xlsx")
+
+
+def test_alert_sensors_are_registered_and_on_by_default() -> None:
+    from dagster import DefaultSensorStatus
+
+    from salesops_pipeline.definitions import defs
+
+    for name in ("run_failure_alerts", "check_failure_alerts"):
+        assert defs.get_sensor_def(name).default_status == DefaultSensorStatus.RUNNING
