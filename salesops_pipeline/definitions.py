@@ -19,8 +19,9 @@ from salesops_pipeline.defs.sensors import sales_folder_sensor, stale_reports_se
 from salesops_pipeline.defs.withdraw import withdraw_file
 
 # Code references are marked beta in Dagster 1.13 (pinned): say so once here, not in every load.
-warnings.filterwarnings("ignore", message=r"(Function|Class) `(with_source_code_references|"
-                        r"LocalFileCodeReference|CodeReferencesMetadataValue)`", category=BetaWarning)
+warnings.filterwarnings(
+    "ignore", category=BetaWarning, message=r"(Function|Class) `(with_source_code_references|"
+    r"LocalFileCodeReference|CodeReferencesMetadataValue)`")
 
 defs = Definitions(
     # Each asset links to its source file and line in the UI ("Code references").
