@@ -29,6 +29,7 @@ def _dg(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "SALESOPS_"))}
     home = tmp_path / "dagster-home"
     home.mkdir(exist_ok=True)
+    (home / "dagster.yaml").touch()  # an empty instance config: a local throwaway instance
     env.update(DATABASE_URL=f"postgresql://nobody@127.0.0.1:{free_port()}/nothing",
                DAGSTER_HOME=str(home), SALES_DATA_DIR=str(tmp_path / "incoming"),
                SALESOPS_HOME=str(tmp_path / "home"))
