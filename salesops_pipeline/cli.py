@@ -148,13 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """Verbs defined beside the features they drive (ingest, withdraw, api-key, columns)."""
+    """Verbs defined beside the features they drive (ingest, withdraw, api-key, columns, dev)."""
     from salesops_pipeline.api.keys_cli import register as api_key
     from salesops_pipeline.cli_columns import register as columns
+    from salesops_pipeline.cli_dev import register as dev
     from salesops_pipeline.cli_ingest import register as ingest
     from salesops_pipeline.cli_withdraw import register as withdraw
 
-    return [ingest, withdraw, api_key, columns]
+    return [ingest, withdraw, api_key, columns, dev]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -34,6 +34,7 @@ from salesops_pipeline.defs.resources import (
     SalesFolderResource,
     WarehouseResource,
 )
+from salesops_pipeline.defs.table_schemas import OWNERS
 from salesops_pipeline.errors import ConfigError, MailDeliveryFailed
 
 DELIVERY_CHECK = "weekly_report_delivered"
@@ -45,6 +46,7 @@ class WeekExportConfig(Config):
 
 
 @asset(deps=list(REPORT_ASSETS), group_name=REPORT_GROUP, kinds={"csv", "excel"},
+       owners=OWNERS, tags={"domain": "sales", "layer": "export"},
        check_specs=[AssetCheckSpec(DELIVERY_CHECK, asset="weekly_report_export",
                                    description="The weekly report e-mail was delivered "
                                                "(passes with nothing to do when not configured).")],

@@ -36,6 +36,7 @@ from salesops_pipeline.core.files import FileVersion, private_copy, sha256_insid
 from salesops_pipeline.defs.metadata import import_metadata, stage_metadata
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
 from salesops_pipeline.defs.retry import TRANSIENT, retry_transient_db_errors
+from salesops_pipeline.defs.table_schemas import OWNERS, table_metadata
 from salesops_pipeline.errors import UnsafePath, WorkbookError
 from salesops_pipeline.settings import Settings
 
@@ -54,7 +55,9 @@ warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", categor
 
 @asset(
     partitions_def=sales_files, group_name=INGEST_GROUP, kinds={"excel", "postgres"},
-    backfill_policy=BACKFILL, check_specs=[AssetCheckSpec(READABLE_CHECK, asset="raw_sales_rows",
+    owners=OWNERS, tags={"domain": "sales", "layer": "staging"},
+    metadata=table_metadata("stage_sales_line"), backfill_policy=BACKFILL,
+    check_specs=[AssetCheckSpec(READABLE_CHECK, asset="raw_sales_rows",
                                 description="The run's files are sales workbooks.")],
     description="Parse each workbook of the run and COPY its rows into staging; bad rows go to "
                 "quarantine.",
@@ -197,7 +200,8 @@ def _staged_import(warehouse: WarehouseResource, key: str, run_id: str) -> int |
 def _dimension_asset(table: str):
     @asset(
         name=table, partitions_def=sales_files, group_name=INGEST_GROUP, kinds={"postgres"},
-        deps=[raw_sales_rows], backfill_policy=BACKFILL,
+        deps=[raw_sales_rows], backfill_policy=BACKFILL, owners=OWNERS,
+        tags={"domain": "sales", "layer": "dimension"}, metadata=table_metadata(table),
         description=f"Upsert the names of the staged files into salesops.{table}.",
     )
     def _dimension(context: AssetExecutionContext, warehouse: WarehouseResource
@@ -230,6 +234,8 @@ dim_shipping_company = _dimension_asset("dim_shipping_company")
 @asset(
     partitions_def=sales_files, group_name=INGEST_GROUP, kinds={"postgres"},
     deps=[raw_sales_rows, dim_product, dim_seller, dim_shipping_company], backfill_policy=BACKFILL,
+    owners=OWNERS, tags={"domain": "sales", "layer": "fact"},
+    metadata=table_metadata("fact_sales_line"),
     description="Switch each file's facts to its staged version, one transaction per file.",
 )
 def fact_sales_line(context: AssetExecutionContext, warehouse: WarehouseResource,

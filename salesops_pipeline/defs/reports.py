@@ -24,6 +24,7 @@ from salesops_pipeline.defs.ingest import fact_sales_line
 from salesops_pipeline.defs.report_metadata import latest_week_preview, weekly_revenue_chart
 from salesops_pipeline.defs.resources import QualityResource, WarehouseResource
 from salesops_pipeline.defs.retry import retry_transient_db_errors
+from salesops_pipeline.defs.table_schemas import OWNERS, table_metadata
 
 REPORT_GROUP = "reports"
 REPORT_ASSETS = {
@@ -45,7 +46,8 @@ class ReportRefreshConfig(Config):
 
 @multi_asset(
     specs=[AssetSpec(name, deps=[fact_sales_line], group_name=REPORT_GROUP, kinds={"postgres"},
-                     description=f"{text} Daily grain in salesops.{table}.")
+                     description=f"{text} Daily grain in salesops.{table}.", owners=OWNERS,
+                     tags={"domain": "sales", "layer": "report"}, metadata=table_metadata(table))
            for name, (table, text) in REPORT_ASSETS.items()],
     can_subset=False,
 )
