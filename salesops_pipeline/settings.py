@@ -182,3 +182,8 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(default=30.0, gt=0,
                                         validation_alias="SALESOPS_SMTP_TIMEOUT_SECONDS")
 
+
+    # -- Logs (appended) ------------------------------------------------------------------------
+    # json: the API and the pipeline write one JSON object per line (core/logs.py).
+    log_format: Literal["text", "json"] = Field(default="text",
+                                                validation_alias="SALESOPS_LOG_FORMAT")

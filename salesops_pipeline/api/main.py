@@ -23,6 +23,7 @@ from salesops_pipeline.api.keylookup import KeyLookups, SharedQuery
 from salesops_pipeline.api.metrics import ApiMetrics, RequestMetrics
 from salesops_pipeline.api.pool import Database
 from salesops_pipeline.api.routes import dashboard, health, imports, lines, metrics, reports
+from salesops_pipeline.core.logs import configure_logging
 from salesops_pipeline.core.warehouse import WarehouseUnavailable
 from salesops_pipeline.settings import Settings
 
@@ -38,6 +39,8 @@ data-quality samples and `/reports/lines`. Money and units are exact decimal str
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; ``settings`` defaults to the environment (read now, used at start-up)."""
     settings = settings or Settings()
+    # uvicorn has set up its loggers by the time it imports this module: json replaces them.
+    configure_logging(settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
