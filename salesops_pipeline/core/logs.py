@@ -3,8 +3,9 @@
 Why: a log shipper (journald, Loki, CloudWatch) indexes fields, not prose. Each line carries
 ``time`` (UTC, ISO 8601), ``level``, ``logger`` and ``message``, plus the ids known where the
 line was written: ``file``, ``run_id``, ``import_id`` (pass them as ``extra={...}``), and for
-lines from a Dagster run its ``run_id``, ``job`` and ``step`` (read from the record's
-``dagster_meta``, so this module does not import Dagster). Stdlib logging only.
+lines from a Dagster run its ``run_id``, ``job``, ``step``, ``event`` and the
+run tags asked for (read from the record's ``dagster_meta``, so this module does not import
+Dagster). Stdlib logging only.
 """
 
 from __future__ import annotations
@@ -25,11 +26,18 @@ UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 class JsonFormatter(logging.Formatter):
-    """Formats a record as one line of JSON (never a newline inside: json escapes them)."""
+    """Formats a record as one line of JSON (never a newline inside: json escapes them).
+
+    ``tag_fields`` maps a Dagster run tag to a field (the file a run imports, its partition)."""
+
+    def __init__(self, tag_fields: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.tag_fields = tag_fields or {}
 
     def format(self, record: logging.LogRecord) -> str:
         meta = getattr(record, "dagster_meta", None)
         meta = meta if isinstance(meta, dict) else {}
+        tags = meta.get("job_tags") or {}
         message = meta.get("orig_message")
         body: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
@@ -40,6 +48,12 @@ class JsonFormatter(logging.Formatter):
         for key, field in DAGSTER_FIELDS.items():
             if meta.get(key) is not None:
                 body[field] = meta[key]
+        event = getattr(meta.get("dagster_event"), "event_type_value", None)
+        if isinstance(event, str):
+            body["event"] = event  # STEP_START, ASSET_MATERIALIZATION, STEP_FAILURE, ...
+        for tag, field in self.tag_fields.items():
+            if tag in tags:
+                body[field] = tags[tag]
         for field in ID_FIELDS:
             value = getattr(record, field, None)
             if value is not None:
@@ -51,10 +65,11 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(body, ensure_ascii=False, default=str)
 
 
-def json_handler(stream: Any = None) -> logging.Handler:
+def json_handler(stream: Any = None, tag_fields: dict[str, str] | None = None
+                 ) -> logging.Handler:
     """A stream handler (stderr by default) writing :class:`JsonFormatter` lines."""
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(JsonFormatter(tag_fields))
     return handler
 
 
