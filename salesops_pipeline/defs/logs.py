@@ -21,12 +21,15 @@ TAG_FIELDS = {FILE_TAG: "file", "dagster/partition": "partition"}
 RUN_CONFIG = {"loggers": {"console": {}}}
 
 
-@logger(config_schema={"log_level": Field(str, is_required=False, default_value="DEBUG")},
+@logger(config_schema={"log_level": Field(str, is_required=False, default_value="DEBUG"),
+                       # accepted like Dagster's console logger's, so its run configs still fit
+                       "name": Field(str, is_required=False, default_value="dagster")},
         description="Dagster's console output as one JSON object per line")
 def json_console(init_context: InitLoggerContext) -> logging.Logger:
     # DEBUG by default like Dagster's console (step events are DEBUG). A fresh logger per
     # run: handlers never pile up in a process that runs many.
-    log = logging.Logger("dagster", level=init_context.logger_config["log_level"].upper())
+    config = init_context.logger_config
+    log = logging.Logger(config["name"], level=config["log_level"].upper())
     log.addHandler(json_handler(tag_fields=TAG_FIELDS))
     return log
 
