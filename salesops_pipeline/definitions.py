@@ -8,6 +8,7 @@ from salesops_pipeline.defs.alerts import alert_sensors
 from salesops_pipeline.defs.checks import all_checks
 from salesops_pipeline.defs.exports import weekly_report_export
 from salesops_pipeline.defs.ingest import ingest_assets, ingest_job
+from salesops_pipeline.defs.logs import run_loggers
 from salesops_pipeline.defs.maintenance import nightly_maintenance
 from salesops_pipeline.defs.reports import reports_job, sales_reports
 from salesops_pipeline.defs.resources import resources_from_env
@@ -18,6 +19,7 @@ from salesops_pipeline.defs.schedules import (
 )
 from salesops_pipeline.defs.sensors import sales_folder_sensor, stale_reports_sensor
 from salesops_pipeline.defs.withdraw import withdraw_file
+from salesops_pipeline.settings import Settings
 
 # Code references are marked beta in Dagster 1.13 (pinned): say so once here, not in every load.
 warnings.filterwarnings(
@@ -32,4 +34,5 @@ defs = Definitions(
     sensors=[sales_folder_sensor, stale_reports_sensor, *alert_sensors],
     schedules=[weekly_reports_schedule, nightly_maintenance_schedule],
     resources=resources_from_env(),
+    loggers=run_loggers(Settings().log_format),  # SALESOPS_LOG_FORMAT=json: JSON run logs
 )

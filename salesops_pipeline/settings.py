@@ -197,3 +197,8 @@ class Settings(BaseSettings):
     def dagster_ui_base(self) -> str:
         """Where people open the Dagster UI (run links in alerts)."""
         return self.dagster_ui_url or f"http://127.0.0.1:{self.dagster_port}"
+
+    # -- Logs (appended) ------------------------------------------------------------------------
+    # json: the API and the pipeline write one JSON object per line (core/logs.py).
+    log_format: Literal["text", "json"] = Field(default="text",
+                                                validation_alias="SALESOPS_LOG_FORMAT")

@@ -65,6 +65,7 @@ class AsyncDatabase(PoolConfig):
         self._idle: list[Conn] = []
         self._slots = asyncio.Semaphore(self.size)
         self._closed = False
+        self.in_use = 0  # queries holding a slot now (/metrics reads it)
 
     async def fetch(self, query: str, params: dict[str, Any] | Sequence[Any] | None = None
                     ) -> list[dict[str, Any]]:
@@ -76,6 +77,7 @@ class AsyncDatabase(PoolConfig):
                 raise self.busy() from None
         else:
             await self._slots.acquire()
+        self.in_use += 1
         try:
             while True:
                 reused = bool(self._idle)
@@ -100,6 +102,7 @@ class AsyncDatabase(PoolConfig):
                 self._put(conn)
                 return rows
         finally:
+            self.in_use -= 1
             self._slots.release()
 
     def close(self) -> None:

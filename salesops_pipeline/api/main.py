@@ -20,8 +20,10 @@ from salesops_pipeline.api.cache import ResponseCache
 from salesops_pipeline.api.docs import add_docs
 from salesops_pipeline.api.fastpath import CachedReads
 from salesops_pipeline.api.keylookup import KeyLookups, SharedQuery
+from salesops_pipeline.api.metrics import ApiMetrics, RequestMetrics
 from salesops_pipeline.api.pool import Database
-from salesops_pipeline.api.routes import dashboard, health, imports, lines, reports
+from salesops_pipeline.api.routes import dashboard, health, imports, lines, metrics, reports
+from salesops_pipeline.core.logs import configure_logging
 from salesops_pipeline.core.warehouse import WarehouseUnavailable
 from salesops_pipeline.settings import Settings
 
@@ -37,6 +39,8 @@ data-quality samples and `/reports/lines`. Money and units are exact decimal str
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; ``settings`` defaults to the environment (read now, used at start-up)."""
     settings = settings or Settings()
+    # uvicorn has set up its loggers by the time it imports this module: json replaces them.
+    configure_logging(settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,7 +70,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cache = ResponseCache()
     app.add_exception_handler(WarehouseUnavailable, _unavailable)
     app.add_middleware(CachedReads, state=app.state)  # repeated GETs straight from the cache
+    app.state.metrics = ApiMetrics(app.state)
+    # Outside the fast path (added later = runs first), so its cached answers are counted too.
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     app.include_router(health.router)
+    app.include_router(metrics.router)  # /metrics: Prometheus, open like /health
     app.include_router(reports.router)
     app.include_router(lines.router)
     app.include_router(imports.router)

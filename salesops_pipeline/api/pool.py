@@ -90,12 +90,15 @@ class Database(PoolConfig):
         self._slots = threading.BoundedSemaphore(self.size)
         self._seen: set[int] = set()
         self._lock = threading.Lock()
+        self.in_use = 0  # queries holding a slot now (/metrics reads it)
 
     def fetch(self, query: str, params: dict[str, Any] | Sequence[Any] | None = None
               ) -> list[dict[str, Any]]:
         """Run one read-only statement with bound parameters; rows as dicts."""
         if not self._slots.acquire(timeout=self.wait_seconds):
             raise self.busy()
+        with self._lock:
+            self.in_use += 1
         try:
             while True:
                 conn, reused = self._get()
@@ -116,6 +119,8 @@ class Database(PoolConfig):
                 self._put(conn)
                 return rows
         finally:
+            with self._lock:
+                self.in_use -= 1
             self._slots.release()
 
     def close(self) -> None:
