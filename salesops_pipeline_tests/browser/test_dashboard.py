@@ -166,7 +166,7 @@ def test_known_week_shows_exact_figures(browser_page: Page, page_log, live_api,
 
     expect(page.locator("#quality-status")).to_have_text("warn")
     assert Decimal(page.text_content("#quality-tolerance")) == Decimal("0.05")  # latest day's
-    counts = {label: count for label, count in table(page, "#quality-table")}
+    counts = dict(table(page, "#quality-table"))
     assert counts == {"Total ≠ unit price × units": "1", "Units ≤ 0": "0",
                       "Negative amount": "0", "No shipping company": "1",
                       "Rejected (quarantined) rows": "1"}
