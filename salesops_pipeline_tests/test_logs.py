@@ -65,15 +65,19 @@ def test_exception_and_newlines_stay_on_one_line() -> None:
 def clean_root() -> Iterator[logging.Logger]:
     """The root logger; it and uvicorn's loggers are restored after the test."""
     loggers = [logging.getLogger(), *(logging.getLogger(n) for n in UVICORN_LOGGERS)]
-    saved = [(x.handlers[:], x.level, x.propagate) for x in loggers]
+    saved = [(x.handlers[:], x.level, x.propagate, x.disabled) for x in loggers]
     yield loggers[0]
-    for logger, (handlers, level, propagate) in zip(loggers, saved, strict=True):
+    for logger, (handlers, level, propagate, disabled) in zip(loggers, saved, strict=True):
         logger.handlers[:] = handlers
         logger.setLevel(level)
         logger.propagate = propagate
+        logger.disabled = disabled
 
 
 def test_configure_json_writes_one_object_per_line_once(clean_root) -> None:
+    # As another program's logging set-up may leave it (uvicorn's own dictConfig, for one).
+    logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+    logging.getLogger("uvicorn.error").disabled = True
     out = io.StringIO()
     configure_logging("json", stream=out)
     configure_logging("json", stream=out)  # twice: still one line per record

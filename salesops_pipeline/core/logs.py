@@ -88,3 +88,5 @@ def configure_logging(log_format: LogFormat, *, level: int = logging.INFO,
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+        logger.disabled = False  # a dictConfig elsewhere (disable_existing_loggers) may have
+        logger.setLevel(logging.NOTSET)  # turned it off or raised its level: follow the root
