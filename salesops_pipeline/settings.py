@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from salesops_pipeline.core.capped import DEFAULT_PARSE_MEMORY_MB
 from salesops_pipeline.core.pgcluster import LocalCluster
 from salesops_pipeline.errors import ConfigError
 
@@ -99,7 +100,8 @@ class Settings(BaseSettings):
     # a 1,000,000-row workbook peaks at 690 MB virtual (VmPeak) in the capped child, so 4096
     # leaves room for the 5M-row limit (~3.5 GB); a bomb that slips past the zip bounds dies
     # there instead of taking the machine (24 GB) down.
-    parse_memory_mb: int = Field(default=4096, ge=256, validation_alias="SALESOPS_PARSE_MEMORY_MB")
+    parse_memory_mb: int = Field(default=DEFAULT_PARSE_MEMORY_MB, ge=256,
+                                 validation_alias="SALESOPS_PARSE_MEMORY_MB")
     # Header spellings users add (core/column_map.py reads it); None: DEFAULT_COLUMN_MAP if present.
     column_map_file: Path | None = Field(default=None, validation_alias="SALESOPS_COLUMN_MAP")
 

@@ -43,6 +43,8 @@ from salesops_pipeline.core.columns import (
     find_header,
 )
 from salesops_pipeline.core.tables import TableLayout
+from salesops_pipeline.core.workbook_file import OLE2_SIGNATURE
+from salesops_pipeline.core.zip_bounds import ZIP_SIGNATURE
 from salesops_pipeline.errors import (
     NoSalesSheet,
     UnreadableCsv,
@@ -51,7 +53,6 @@ from salesops_pipeline.errors import (
 )
 
 __all__ = [
-    "CSV_SUFFIXES",
     "MAX_CSV_BYTES",
     "MAX_FIELDS",
     "MAX_RECORD_CHARS",
@@ -59,15 +60,12 @@ __all__ = [
     "open_csv_table",
 ]
 
-CSV_SUFFIXES = frozenset({".csv", ".tsv", ".tab"})
 MAX_CSV_BYTES = 2 << 30  # 2 GiB: 5 million export rows take ~0.5 GB
 MAX_RECORD_CHARS = 1 << 20  # 1 Mi characters per record; real sales records are < 1 KiB
 MAX_FIELDS = 1000  # fields per record
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 _TAB_SUFFIXES = frozenset({".tsv", ".tab"})
 _CHUNK = 1 << 20
-_ZIP_SIGNATURE = b"PK\x03\x04"
-_OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -184,11 +182,11 @@ def _detect_encoding(path: Path) -> str:
 
 def _check_signature(head: bytes) -> None:
     """Name what a file that is not text really is."""
-    if head.startswith(_ZIP_SIGNATURE):
+    if head.startswith(ZIP_SIGNATURE):
         raise UnreadableCsv(
             "this is an Excel workbook (.xlsx, a zip file) named .csv; rename it to .xlsx or "
             "save it as CSV")
-    if head.startswith(_OLE2_SIGNATURE):
+    if head.startswith(OLE2_SIGNATURE):
         raise UnreadableCsv(
             "this is an Excel 97-2003 workbook (.xls) named .csv; rename it to .xls or save it "
             "as CSV")

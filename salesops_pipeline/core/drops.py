@@ -13,6 +13,8 @@ from pathlib import PurePath
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
+    "TEXT_SUFFIXES",
+    "WORKBOOK_SUFFIXES",
     "Drop",
     "DropKind",
     "classify",
@@ -20,7 +22,9 @@ __all__ = [
 ]
 
 # In the order the user reads them in messages; the workbook suffixes first.
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm", ".xlsb", ".xls", ".csv", ".tsv")
+WORKBOOK_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm", ".xlsb", ".xls")
+TEXT_SUFFIXES: tuple[str, ...] = (".csv", ".tsv")  # delimited text: core/csv_file.py
+SUPPORTED_SUFFIXES: tuple[str, ...] = WORKBOOK_SUFFIXES + TEXT_SUFFIXES
 # Prefixes of lock files (Excel `~$x.xlsx`, LibreOffice `.~lock.x.xlsx#`) and hidden files.
 SILENT_PREFIXES: tuple[str, ...] = ("~$", ".~lock", ".")
 # Files still being downloaded or written by a tool that renames them when done.

@@ -7,20 +7,22 @@ parsing, quarantine, subtotal rows, control totals, staging) is the same for eve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 from salesops_pipeline.core.columns import ColumnMap
 from salesops_pipeline.core.csv_file import open_csv_table
+from salesops_pipeline.core.drops import TEXT_SUFFIXES
 from salesops_pipeline.core.tables import SalesTable, SkippedSheet
 from salesops_pipeline.core.workbook import open_workbook_tables
+from salesops_pipeline.core.workbook_file import OLE2_SIGNATURE
+from salesops_pipeline.core.zip_bounds import ZIP_SIGNATURE
 
-__all__ = ["TEXT_SUFFIXES", "SalesFile", "open_sales_file"]
+__all__ = ["SalesFile", "open_sales_file"]
 
-TEXT_SUFFIXES = frozenset({".csv", ".tsv"})
-_BINARY_SIGNATURES = (b"PK\x03\x04", bytes.fromhex("D0CF11E0A1B11AE1"))
+_BINARY_SIGNATURES = (ZIP_SIGNATURE, OLE2_SIGNATURE)
 
 
 @dataclass
@@ -28,14 +30,9 @@ class SalesFile:
     """An open file's sales tables, in file order, and the worksheets skipped."""
 
     tables: Sequence[SalesTable]
-    skipped_sheets: list[SkippedSheet] = field(default_factory=list)
-    format: str = "workbook"  # or "csv"
-    _closer: object = None
-
-    def close(self) -> None:
-        close = getattr(self._closer, "close", None)
-        if close is not None:
-            close()
+    skipped_sheets: list[SkippedSheet]
+    format: str  # "workbook" or "csv"
+    close: Callable[[], None]  # releases the open file (and a workbook's sheet grids)
 
     def __enter__(self) -> SalesFile:
         return self
@@ -59,6 +56,6 @@ def open_sales_file(path: Path, *, column_map: ColumnMap | None = None,
     path = Path(path)
     if _is_text_file(path):
         table = open_csv_table(path, column_map=column_map, max_rows=max_rows)
-        return SalesFile([table], [], "csv", table)
+        return SalesFile([table], [], "csv", table.close)
     book = open_workbook_tables(path, column_map=column_map, max_rows=max_rows)
-    return SalesFile(book.tables, book.skipped_sheets, "workbook", book)
+    return SalesFile(book.tables, book.skipped_sheets, "workbook", book.close)

@@ -23,11 +23,11 @@ from typing import Any, BinaryIO
 import psycopg2.extensions
 
 from salesops_pipeline.core import control_totals, import_log
-from salesops_pipeline.core.capped import preload, run_capped
+from salesops_pipeline.core.capped import DEFAULT_PARSE_MEMORY_MB, preload, run_capped
 from salesops_pipeline.core.columns import ColumnMap, default_column_map
 from salesops_pipeline.core.parse_file import StageResult, TableResult, parse_to_copy
 
-__all__ = ["DEFAULT_PARSE_MEMORY_MB", "StageResult", "TableResult", "stage_file"]
+__all__ = ["StageResult", "TableResult", "stage_file"]
 
 Connection = psycopg2.extensions.connection
 Progress = Callable[[int], None]
@@ -40,7 +40,6 @@ COPY_REJECTS = ("COPY salesops.stage_rejected_row (import_id, source_sheet, sour
 COPY_SKIPPED = ("COPY salesops.skipped_row (import_id, source_sheet, source_row_number, kind,"
                 " reason, raw_values) FROM STDIN")
 PROGRESS_EVERY = 50_000
-DEFAULT_PARSE_MEMORY_MB = 4096
 # The parser's modules are imported once in the fork server, not in every child (~60 ms each).
 preload(["salesops_pipeline.core.parse_file"])
 

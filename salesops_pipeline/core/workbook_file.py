@@ -22,7 +22,7 @@ from salesops_pipeline.errors import UnreadableWorkbook, WorkbookTooLarge
 
 # calamine keeps about 32 bytes per grid cell: 100M cells is ~3 GB, far beyond any real export.
 MAX_GRID_CELLS = 100_000_000
-_OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
+OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
 _BIFF8_BOF = b"\x09\x08\x10\x00\x00\x06\x05\x00"  # BOF record of a BIFF8 workbook stream
 _FILEPASS = 0x002F  # the record that says the workbook stream is encrypted
 _ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")  # stream name inside encrypted OOXML
@@ -38,7 +38,7 @@ def open_workbook(path: Path) -> CalamineWorkbook:
                 raise UnreadableWorkbook(
                     "not a readable Excel workbook: the file is empty (0 bytes)"
                 )
-            if head.startswith(_OLE2_SIGNATURE) and (_is_encrypted_ooxml(path)
+            if head.startswith(OLE2_SIGNATURE) and (_is_encrypted_ooxml(path)
                                                      or _is_encrypted_xls(path)):
                 raise UnreadableWorkbook(
                     "the workbook is password-protected (encrypted); save it without a password"
@@ -98,7 +98,7 @@ def _describe(head: bytes, exc: BaseException, path: Path) -> str:
             return (f"the file is damaged or incomplete (an interrupted copy?); export or copy "
                     f"it again ({reason})")
         return f"a zip archive without a workbook inside ({reason})"
-    if head.startswith(_OLE2_SIGNATURE):
+    if head.startswith(OLE2_SIGNATURE):
         return (
             f"an old-style Office file that is damaged, encrypted or not a spreadsheet ({reason})"
         )

@@ -13,6 +13,7 @@ from typing import Any
 import psycopg2.extensions
 from dagster import ConfigurableResource, EnvVar
 
+from salesops_pipeline.core.capped import DEFAULT_PARSE_MEMORY_MB
 from salesops_pipeline.core.columns import ColumnMap, load_column_map
 from salesops_pipeline.core.mail import SmtpConfig, split_addresses
 from salesops_pipeline.core.warehouse import reused
@@ -46,7 +47,7 @@ class SalesFolderResource(ConfigurableResource):
     column_map_file: str = ""
     """The user's column-map file (SALESOPS_COLUMN_MAP, or column_map.toml when it exists)."""
     column_map_explicit: bool = False
-    parse_memory_mb: int = 4096
+    parse_memory_mb: int = DEFAULT_PARSE_MEMORY_MB
     """Address-space cap of the process that parses one file (SALESOPS_PARSE_MEMORY_MB)."""
 
     @property
