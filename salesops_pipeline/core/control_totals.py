@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import psycopg2.extensions
 
+from salesops_pipeline.core.import_log import ImportStatus
 from salesops_pipeline.core.totals import StatedTotal
 
 Cursor = psycopg2.extensions.cursor
@@ -55,7 +56,8 @@ SELECT nullif(c.source_sheet, ''), c.source_row_number, c.label, c.scope, c.firs
        c.last_row, c.stated_total, c.loaded_total, c.difference, c.stated_units,
        c.loaded_units, c.lines_loaded, c.quarantined_rows, l.source_file
 FROM salesops.control_total c JOIN salesops.import_log l USING (import_id)
-WHERE c.import_id = ANY(%s)
+WHERE l.status = %(loaded)s
+  AND (%(files)s::text[] IS NULL OR l.source_file = ANY(%(files)s::text[]))
 ORDER BY l.source_file, c.source_sheet, c.source_row_number
 """
 
@@ -115,7 +117,9 @@ def record(cur: Cursor, import_id: int, stated: Sequence[StatedTotal]) -> list[C
     return sorted(found, key=lambda c: (c.sheet or "", c.source_row_number))
 
 
-def of_imports(cur: Cursor, import_ids: Sequence[int]) -> list[ControlTotal]:
-    """The recorded control totals of some imports, by file, sheet and row."""
-    cur.execute(SELECT, (list(import_ids),))
+def of_loaded_files(cur: Cursor, files: Sequence[str] | None) -> list[ControlTotal]:
+    """The control totals of the loaded versions of ``files`` (None: every file), by file,
+    sheet and row."""
+    cur.execute(SELECT, {"loaded": ImportStatus.LOADED.value,
+                         "files": None if files is None else list(files)})
     return [ControlTotal(*row[:13], source_file=row[13]) for row in cur.fetchall()]

@@ -143,10 +143,7 @@ def control_totals_match(context: AssetCheckExecutionContext,
     states wrong totals; the loaded lines are still the file's lines."""
     scope = _scope(context)
     with warehouse.connection() as conn, conn.cursor() as cur:
-        cur.execute("SELECT import_id FROM salesops.import_log WHERE status = 'loaded'"
-                    " AND (%(files)s::text[] IS NULL OR source_file = ANY(%(files)s::text[]))",
-                    {"files": scope})
-        totals = control_totals.of_imports(cur, [r[0] for r in cur.fetchall()])
+        totals = control_totals.of_loaded_files(cur, scope)
     mismatched = [t for t in totals if not t.reconciles]
     return AssetCheckResult(
         passed=not mismatched, severity=AssetCheckSeverity.WARN,
