@@ -35,8 +35,8 @@ from api_load import measure, pct
 from psycopg2 import sql
 
 from salesops_pipeline.api.keys import create_key
-from salesops_pipeline.core.pgcluster import LocalCluster, free_port
-from salesops_pipeline.core.schema import apply_schema, ensure_database
+from salesops_pipeline.core.db.pgcluster import LocalCluster, free_port
+from salesops_pipeline.core.db.schema import apply_schema, ensure_database
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_DAY, DAYS = date(2024, 1, 1), 730

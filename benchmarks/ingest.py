@@ -38,9 +38,9 @@ from pathlib import Path
 
 from ingest_data import TABLES_SQL, write_csv, write_workbook
 
-from salesops_pipeline.core.pgcluster import throwaway_cluster
-from salesops_pipeline.core.schema import apply_schema, ensure_database, reset
-from salesops_pipeline.core.warehouse import connect
+from salesops_pipeline.core.db.connect import connect
+from salesops_pipeline.core.db.pgcluster import throwaway_cluster
+from salesops_pipeline.core.db.schema import apply_schema, ensure_database, reset
 
 HERE = Path(__file__).resolve().parent
 CLASSIC_MAX_ROWS = 100_000  # above this the classic script is extrapolated, not run

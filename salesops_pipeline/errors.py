@@ -10,7 +10,7 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from salesops_pipeline.core.columns import ColumnMap
+    from salesops_pipeline.core.extract.columns import ColumnMap
 
 
 class SalesOpsError(Exception):
@@ -34,7 +34,7 @@ class WorkbookError(SalesOpsError):
 
     def __reduce__(self) -> tuple:
         """Pickle without calling ``__init__`` again (subclasses take other arguments), so the
-        error crosses the parser's process boundary (core/capped.py) with its exact message."""
+        error crosses the parser's process boundary (extract/capped.py) with its exact message."""
         return (_restore, (type(self), self.args), self.__dict__)
 
 
@@ -66,7 +66,7 @@ class MissingColumns(WorkbookError):
                  unrecognised: list[str] | None = None, *,
                  column_map: ColumnMap | None = None) -> None:
         # core.columns imports this module, so its names are imported when an error is built.
-        from salesops_pipeline.core.columns import default_column_map, user_name
+        from salesops_pipeline.core.extract.columns import default_column_map, user_name
 
         self.missing = missing
         self.sheet = sheet

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from salesops_pipeline.core.capped import DEFAULT_PARSE_MEMORY_MB
-from salesops_pipeline.core.pgcluster import LocalCluster
+from salesops_pipeline.core.db.pgcluster import LocalCluster
+from salesops_pipeline.core.extract.capped import DEFAULT_PARSE_MEMORY_MB
 from salesops_pipeline.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -96,13 +96,13 @@ class Settings(BaseSettings):
     seed_sample: bool = Field(default=True, validation_alias="SALESOPS_SEED_SAMPLE")
     nightly_cron: str = Field(default="30 2 * * *", validation_alias="SALESOPS_NIGHTLY_CRON")
     run_history_days: int = Field(default=90, ge=1, validation_alias="SALESOPS_RUN_HISTORY_DAYS")
-    # Address space (RLIMIT_AS) of the process that parses one file (core/capped.py). Measured:
+    # Address space (RLIMIT_AS) of the process that parses one file (extract/capped.py). Measured:
     # a 1,000,000-row workbook peaks at 690 MB virtual (VmPeak) in the capped child, so 4096
     # leaves room for the 5M-row limit (~3.5 GB); a bomb that slips past the zip bounds dies
     # there instead of taking the machine (24 GB) down.
     parse_memory_mb: int = Field(default=DEFAULT_PARSE_MEMORY_MB, ge=256,
                                  validation_alias="SALESOPS_PARSE_MEMORY_MB")
-    # Header spellings users add (core/column_map.py reads it); None: DEFAULT_COLUMN_MAP if present.
+    # Header spellings users add (extract/column_map.py); None: DEFAULT_COLUMN_MAP if present.
     column_map_file: Path | None = Field(default=None, validation_alias="SALESOPS_COLUMN_MAP")
 
     @field_validator("column_map_file", mode="before")
@@ -146,7 +146,7 @@ class Settings(BaseSettings):
         if self.api_database_url:
             return self.api_database_url
         if self.reader_password_file.exists():
-            from salesops_pipeline.core.roles import reader_url
+            from salesops_pipeline.core.db.roles import reader_url
 
             return reader_url(self.warehouse_url(), self.reader_password_file.read_text().strip())
         return self.warehouse_url()
@@ -172,7 +172,7 @@ class Settings(BaseSettings):
     smtp_host: str = Field(default="", validation_alias="SALESOPS_SMTP_HOST")
     smtp_port: int = Field(default=587, ge=1, le=65535, validation_alias="SALESOPS_SMTP_PORT")
     smtp_user: str = Field(default="", validation_alias="SALESOPS_SMTP_USER")
-    # Never logged or shown: the Dagster resource reads it through EnvVar (core/mail.py hides it).
+    # Never logged or shown: the Dagster resource reads it through EnvVar (notify/mail.py hides it).
     smtp_password: SecretStr = Field(default=SecretStr(""),
                                      validation_alias="SALESOPS_SMTP_PASSWORD")
     smtp_security: Literal["starttls", "ssl", "none"] = Field(

@@ -13,8 +13,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from salesops_pipeline.core.pgcluster import LocalCluster, throwaway_cluster
-from salesops_pipeline.core.schema import apply_schema, ensure_database, reset
+from salesops_pipeline.core.db.pgcluster import LocalCluster, throwaway_cluster
+from salesops_pipeline.core.db.schema import apply_schema, ensure_database, reset
 from salesops_pipeline.settings import sqlalchemy_url, with_database
 
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from salesops_pipeline.core.pgcluster import free_port
+from salesops_pipeline.core.db.pgcluster import free_port
 from salesops_pipeline.settings import PROJECT_ROOT
 
 DG = str(Path(sys.executable).parent / "dg")

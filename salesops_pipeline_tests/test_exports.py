@@ -11,10 +11,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from salesops_pipeline.core.cells import to_decimal
-from salesops_pipeline.core.columns import default_column_map, find_header
-from salesops_pipeline.core.rows import RejectedRow, RowParser, SalesLine
-from salesops_pipeline.core.totals import RowSorter, SkippedRow, Verdict
+from salesops_pipeline.core.extract.cells import to_decimal
+from salesops_pipeline.core.extract.columns import default_column_map, find_header
+from salesops_pipeline.core.extract.row_sorter import RowSorter, SkippedRow, Verdict
+from salesops_pipeline.core.extract.rows import RejectedRow, RowParser, SalesLine
 from salesops_pipeline.errors import MissingColumns
 from salesops_pipeline_tests.exports import (
     HEADER,

@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS salesops.import_log (
     CONSTRAINT import_log_duplicate_has_original CHECK ((status = 'duplicate') = (duplicate_of IS NOT NULL))
 );
 -- Upgrade in place (this file runs on every start, so each step first looks whether it is due,
--- taking no lock when it is not): the status CHECK lists every status of core/import_log.py
+-- taking no lock when it is not): the status CHECK lists every status of core/load/import_log.py
 -- ImportStatus (a database made before a status was added has the old list), and withdrawn_at.
 DO $$
 DECLARE

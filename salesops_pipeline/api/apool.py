@@ -20,7 +20,7 @@ import psycopg2.errors
 import psycopg2.extensions
 
 from salesops_pipeline.api.pool import LOST, PoolConfig, first_line
-from salesops_pipeline.core.warehouse import WarehouseUnavailable
+from salesops_pipeline.core.db.connect import WarehouseUnavailable
 
 _OK, _READ, _WRITE = (psycopg2.extensions.POLL_OK, psycopg2.extensions.POLL_READ,
                       psycopg2.extensions.POLL_WRITE)

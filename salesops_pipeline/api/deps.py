@@ -20,7 +20,7 @@ from salesops_pipeline.api import keys, queries
 from salesops_pipeline.api.cache import ResponseCache
 from salesops_pipeline.api.keylookup import KeyLookups
 from salesops_pipeline.api.pool import Database
-from salesops_pipeline.core.warehouse import WarehouseUnavailable
+from salesops_pipeline.core.db.connect import WarehouseUnavailable
 from salesops_pipeline.settings import Settings
 
 

@@ -1,5 +1,5 @@
 """CSV and XLSX downloads of report rows as HTTP responses; the bytes come from
-core/export_files.py, the same writer the weekly export uses."""
+core/report/render.py, the same writer the weekly export uses."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from fastapi import Response
 
-from salesops_pipeline.core.export_files import (  # noqa: F401 - re-exported for the routes
+from salesops_pipeline.core.report.render import (  # noqa: F401 - re-exported for the routes
     cell_text,
     exact_float,
     to_csv,

@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from salesops_pipeline.api import keys, queries
 from salesops_pipeline.api.deps import AUTH_SCOPE_KEY, Caller, Period, last_complete_week
-from salesops_pipeline.core.warehouse import WarehouseUnavailable
+from salesops_pipeline.core.db.connect import WarehouseUnavailable
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NUMBER = re.compile(r"0|[1-9][0-9]{0,6}")

@@ -15,7 +15,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from salesops_pipeline.api.apool import AsyncDatabase
-from salesops_pipeline.core.report_queries import Row
+from salesops_pipeline.core.report.queries import Row
 
 KEYS_SQL = (
     "SELECT key_prefix, name, role, key_hash, revoked_at,"

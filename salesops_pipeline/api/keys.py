@@ -25,7 +25,7 @@ from typing import Literal
 
 import psycopg2.errors
 
-from salesops_pipeline.core.warehouse import connect
+from salesops_pipeline.core.db.connect import connect
 from salesops_pipeline.errors import SalesOpsError
 
 __all__ = [

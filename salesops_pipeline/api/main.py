@@ -23,8 +23,8 @@ from salesops_pipeline.api.keylookup import KeyLookups, SharedQuery
 from salesops_pipeline.api.metrics import ApiMetrics, RequestMetrics
 from salesops_pipeline.api.pool import Database
 from salesops_pipeline.api.routes import dashboard, health, imports, lines, metrics, reports
+from salesops_pipeline.core.db.connect import WarehouseUnavailable
 from salesops_pipeline.core.logs import configure_logging
-from salesops_pipeline.core.warehouse import WarehouseUnavailable
 from salesops_pipeline.settings import Settings
 
 DESCRIPTION = """\

@@ -18,7 +18,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from salesops_pipeline.core.import_log import ImportStatus
+from salesops_pipeline.core.load.import_log import ImportStatus
 
 UNMATCHED = "unmatched"
 #: Seconds: the cached answers take well under a millisecond, report queries up to seconds.

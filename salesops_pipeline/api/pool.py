@@ -18,7 +18,7 @@ import psycopg2.errors
 import psycopg2.extensions
 import psycopg2.pool
 
-from salesops_pipeline.core.warehouse import WarehouseUnavailable
+from salesops_pipeline.core.db.connect import WarehouseUnavailable
 from salesops_pipeline.settings import Settings, redact
 
 LOST = (psycopg2.OperationalError, psycopg2.InterfaceError)

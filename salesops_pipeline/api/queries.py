@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from salesops_pipeline.api.keylookup import KeyLookups, SharedQuery
-from salesops_pipeline.core.report_queries import (  # noqa: F401 - the API's query surface
+from salesops_pipeline.core.report.queries import (  # noqa: F401 - the API's query surface
     Fetcher,
     Row,
     mismatched_count,

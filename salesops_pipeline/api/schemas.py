@@ -1,7 +1,7 @@
 """Response models: the public contract shown in /docs, separate from the storage tables.
 
 Money and units are :class:`~decimal.Decimal` and leave as JSON *strings*, never a binary
-float, written as people write them (core/figures.py): money with two decimals, more only where
+float, written as people write them (report/figures.py): money with two decimals, more only where
 the stored value has them (``"1234.50"``, ``"1.2345"``), units without trailing zeros (``"3"``);
 always exactly the stored value. Ratios (``revenue_share``) and the tolerance keep their text.
 """
@@ -14,9 +14,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, JsonValue, PlainSerializer, WithJsonSchema
 
-from salesops_pipeline.core.figures import money_text, units_text
+from salesops_pipeline.core.report.figures import money_text, units_text
 
-#: core/import_log.py ImportStatus as the API shows it: the internal 'staged' is 'running'.
+#: core/load/import_log.py ImportStatus as the API shows it: the internal 'staged' is 'running'.
 ImportStatus = Literal["loaded", "rejected", "duplicate", "superseded", "failed", "running",
                        "withdrawn"]
 QualityRule = Literal["mismatched_total", "nonpositive_units", "negative_amount",

@@ -5,7 +5,7 @@ run-status events sends each failure once). ``check_failure_alerts`` reads the i
 log for asset-check evaluations after its cursor (a storage id), so each failed evaluation,
 ERROR or WARN, is alerted once however many ticks see it. Destinations come from Settings
 (SALESOPS_ALERT_WEBHOOK_URL, SALESOPS_ALERT_EMAIL_TO with SALESOPS_SMTP_*), read on each tick;
-a destination that keeps failing is logged by core/alerts.py and never fails a run or a tick.
+a destination that keeps failing is logged by core/notify/alerts.py and never fails a run or a tick.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from dagster import (
     sensor,
 )
 
-from salesops_pipeline.core.alerts import Alert, AlertConfig, deliver, run_link
-from salesops_pipeline.core.mail import SmtpConfig, split_addresses
+from salesops_pipeline.core.notify.alerts import Alert, AlertConfig, deliver, run_link
+from salesops_pipeline.core.notify.mail import SmtpConfig, split_addresses
 from salesops_pipeline.defs.ingest import FILE_TAG
 from salesops_pipeline.settings import Settings
 

@@ -19,7 +19,8 @@ from dagster import (
     multi_asset_check,
 )
 
-from salesops_pipeline.core import control_totals, quality
+from salesops_pipeline.core.load import control_totals
+from salesops_pipeline.core.report import quality
 from salesops_pipeline.defs.ingest import fact_sales_line
 from salesops_pipeline.defs.metadata import control_totals_table
 from salesops_pipeline.defs.resources import QualityResource, WarehouseResource

@@ -25,8 +25,8 @@ from dagster import (
     asset,
 )
 
-from salesops_pipeline.core.mail import send_report
-from salesops_pipeline.core.week_export import WeekExport, write_week_export
+from salesops_pipeline.core.notify.mail import send_report
+from salesops_pipeline.core.report.week_files import WeekExport, write_week_export
 from salesops_pipeline.defs.reports import REPORT_ASSETS, REPORT_GROUP
 from salesops_pipeline.defs.resources import (
     QualityResource,

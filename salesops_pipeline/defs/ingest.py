@@ -31,8 +31,9 @@ from dagster import (
     in_process_executor,
 )
 
-from salesops_pipeline.core import import_log, loader, partitions, staging
-from salesops_pipeline.core.files import FileVersion, private_copy, sha256_inside
+from salesops_pipeline.core.extract.file_keys import FileVersion, private_copy, sha256_inside
+from salesops_pipeline.core.load import import_log, partitions, staging
+from salesops_pipeline.core.load import publish as loader
 from salesops_pipeline.defs.metadata import import_metadata, stage_metadata
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
 from salesops_pipeline.defs.retry import TRANSIENT, retry_transient_db_errors

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from dagster import Config, OpExecutionContext, RunsFilter, job, op
 
-from salesops_pipeline.core import partitions
+from salesops_pipeline.core.load import partitions
 from salesops_pipeline.defs.resources import WarehouseResource
 
 TABLES = ("fact_sales_line", "dim_product", "dim_seller", "dim_shipping_company", "import_log",

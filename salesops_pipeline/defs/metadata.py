@@ -8,11 +8,11 @@ from collections.abc import Sequence
 import psycopg2.extensions
 from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
 
-from salesops_pipeline.core.control_totals import ControlTotal
-from salesops_pipeline.core.rows import RejectedRow
-from salesops_pipeline.core.staging import StageResult
-from salesops_pipeline.core.tables import SkippedSheet
-from salesops_pipeline.core.totals import SkippedRow
+from salesops_pipeline.core.extract.row_sorter import SkippedRow
+from salesops_pipeline.core.extract.rows import RejectedRow
+from salesops_pipeline.core.extract.tables import SkippedSheet
+from salesops_pipeline.core.load.control_totals import ControlTotal
+from salesops_pipeline.core.load.staging import StageResult
 
 
 def _cell(value: object) -> str:

@@ -19,7 +19,7 @@ from dagster import (
     multi_asset,
 )
 
-from salesops_pipeline.core.reports import RefreshResult, refresh
+from salesops_pipeline.core.report.refresh import RefreshResult, refresh
 from salesops_pipeline.defs.ingest import fact_sales_line
 from salesops_pipeline.defs.report_metadata import latest_week_preview, weekly_revenue_chart
 from salesops_pipeline.defs.resources import QualityResource, WarehouseResource

@@ -13,10 +13,10 @@ from typing import Any
 import psycopg2.extensions
 from dagster import ConfigurableResource, EnvVar
 
-from salesops_pipeline.core.capped import DEFAULT_PARSE_MEMORY_MB
-from salesops_pipeline.core.columns import ColumnMap, load_column_map
-from salesops_pipeline.core.mail import SmtpConfig, split_addresses
-from salesops_pipeline.core.warehouse import reused
+from salesops_pipeline.core.db.connect import reused
+from salesops_pipeline.core.extract.capped import DEFAULT_PARSE_MEMORY_MB
+from salesops_pipeline.core.extract.columns import ColumnMap, load_column_map
+from salesops_pipeline.core.notify.mail import SmtpConfig, split_addresses
 from salesops_pipeline.settings import Settings
 
 

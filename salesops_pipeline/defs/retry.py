@@ -6,7 +6,7 @@ from contextlib import contextmanager
 import psycopg2
 from dagster import RetryRequested
 
-from salesops_pipeline.core.warehouse import WarehouseUnavailable
+from salesops_pipeline.core.db.connect import WarehouseUnavailable
 
 TRANSIENT = (psycopg2.OperationalError, psycopg2.InterfaceError, WarehouseUnavailable)
 MAX_RETRIES = 4

@@ -24,8 +24,14 @@ from dagster import (
     sensor,
 )
 
-from salesops_pipeline.core import import_log
-from salesops_pipeline.core.folder_scan import Version, dump_state, load_state, plan_runs, scan
+from salesops_pipeline.core.extract.folder_scan import (
+    Version,
+    dump_state,
+    load_state,
+    plan_runs,
+    scan,
+)
+from salesops_pipeline.core.load import import_log
 from salesops_pipeline.defs.ingest import (
     BATCH_TAG,
     FILE_TAG,

@@ -1,7 +1,7 @@
 """The `withdraw_file` job: take one file's loaded version out of the warehouse, from the UI.
 
 Partitioned like the ingest job (one dynamic partition per file), so the Launchpad offers the
-known files; the op does what `salesops withdraw NAME` does (core/withdraw.py), then the
+known files; the op does what `salesops withdraw NAME` does (core/load/withdraw.py), then the
 stale-reports sensor refreshes the days it marked, as after any import.
 """
 
@@ -15,7 +15,7 @@ from dagster import (
     op,
 )
 
-from salesops_pipeline.core import withdraw
+from salesops_pipeline.core.load import withdraw
 from salesops_pipeline.defs.ingest import KIND_TAG, _retire_partitions, fact_sales_line, sales_files
 from salesops_pipeline.defs.resources import WarehouseResource
 from salesops_pipeline.errors import NothingToWithdraw

@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
-from salesops_pipeline.core.export_files import to_csv, to_xlsx
+from salesops_pipeline.core.report.render import to_csv, to_xlsx
 from salesops_pipeline_tests.api.builders import line, write_facts, write_reports
 
 DAY = date(2026, 3, 4)

@@ -12,14 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from salesops_pipeline.api import schemas
-from salesops_pipeline.core.export_files import (
+from salesops_pipeline.core.report.figures import MONEY_XLSX_FORMAT, UNITS_XLSX_FORMAT
+from salesops_pipeline.core.report.render import (
     FIGURE_KINDS,
     cell_text,
     exact_float,
     to_csv,
     to_xlsx,
 )
-from salesops_pipeline.core.figures import MONEY_XLSX_FORMAT, UNITS_XLSX_FORMAT
 from salesops_pipeline_tests.api import expected
 from salesops_pipeline_tests.api.builders import (
     line,

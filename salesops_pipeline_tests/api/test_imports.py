@@ -9,9 +9,9 @@ from typing import get_args
 from fastapi.testclient import TestClient
 
 from salesops_pipeline.api.schemas import ImportStatus as ApiImportStatus
-from salesops_pipeline.core.import_log import ImportStatus
-from salesops_pipeline.core.warehouse import connect
-from salesops_pipeline.core.withdraw import withdraw_file
+from salesops_pipeline.core.db.connect import connect
+from salesops_pipeline.core.load.import_log import ImportStatus
+from salesops_pipeline.core.load.withdraw import withdraw_file
 from salesops_pipeline_tests.api.builders import (
     random_lines,
     write_facts,

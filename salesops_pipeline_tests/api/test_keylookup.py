@@ -9,8 +9,8 @@ import pytest
 from salesops_pipeline.api.apool import AsyncDatabase
 from salesops_pipeline.api.keylookup import KeyLookups, SharedQuery
 from salesops_pipeline.api.keys import create_key, key_prefix, revoke_key
-from salesops_pipeline.core.pgcluster import free_port
-from salesops_pipeline.core.warehouse import WarehouseUnavailable
+from salesops_pipeline.core.db.connect import WarehouseUnavailable
+from salesops_pipeline.core.db.pgcluster import free_port
 
 
 def test_concurrent_lookups_share_a_query_and_get_their_own_rows(api_db: str) -> None:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from salesops_pipeline.api.keys import ensure_local_admin_key, key_hash, revoke_key
 from salesops_pipeline.api.main import create_app
-from salesops_pipeline.cli import build_parser, main
+from salesops_pipeline.cli.main import build_parser, main
 
 
 def _run(capsys, *argv: str) -> tuple[int, str, str]:

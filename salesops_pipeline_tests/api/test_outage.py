@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from salesops_pipeline.api.keys import create_key
 from salesops_pipeline.api.main import create_app
-from salesops_pipeline.core.pgcluster import LocalCluster, free_port, throwaway_cluster
-from salesops_pipeline.core.schema import apply_schema, ensure_database
+from salesops_pipeline.core.db.pgcluster import LocalCluster, free_port, throwaway_cluster
+from salesops_pipeline.core.db.schema import apply_schema, ensure_database
 from salesops_pipeline.settings import Settings
 
 PERIOD = {"start_date": "2026-01-01", "end_date": "2026-01-31"}
@@ -54,7 +54,7 @@ def test_query_over_the_statement_timeout_is_503(db: str) -> None:
 
 def test_pool_exhaustion_is_503_not_a_hang(db: str) -> None:
     from salesops_pipeline.api.pool import Database
-    from salesops_pipeline.core.warehouse import WarehouseUnavailable
+    from salesops_pipeline.core.db.connect import WarehouseUnavailable
 
     pool = Database(db, size=1, wait_seconds=0.3)
     busy = threading.Thread(target=pool.fetch, args=("SELECT pg_sleep(1.5)",))

@@ -19,8 +19,8 @@ from schemathesis.core.parameters import ParameterLocation
 
 from salesops_pipeline.api.keys import create_key
 from salesops_pipeline.api.main import create_app
-from salesops_pipeline.core.pgcluster import free_port
-from salesops_pipeline.core.schema import reset
+from salesops_pipeline.core.db.pgcluster import free_port
+from salesops_pipeline.core.db.schema import reset
 from salesops_pipeline_tests.api.builders import (
     random_lines,
     write_facts,

@@ -17,8 +17,8 @@ from dagster import (
 
 from salesops_pipeline.defs.alerts import check_failure_alerts, run_failure_alerts
 from salesops_pipeline.defs.ingest import FILE_TAG
-from salesops_pipeline_tests.core.smtp_server import body, free_port, smtp_server
-from salesops_pipeline_tests.core.webhook_receiver import webhook_receiver
+from salesops_pipeline_tests.core.notify.smtp_server import body, free_port, smtp_server
+from salesops_pipeline_tests.core.notify.webhook_receiver import webhook_receiver
 from salesops_pipeline_tests.workbooks import write_clean_workbook
 
 UI = "http://dagster.example:3000"

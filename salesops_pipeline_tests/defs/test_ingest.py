@@ -11,8 +11,9 @@ from decimal import Decimal
 import pytest
 from dagster import DagsterInstance
 
-from salesops_pipeline.core import loader, staging
-from salesops_pipeline.core.warehouse import connect
+from salesops_pipeline.core.db.connect import connect
+from salesops_pipeline.core.load import publish as loader
+from salesops_pipeline.core.load import staging
 from salesops_pipeline_tests.ingest_support import Ingestor, checks_by_name, fact_rows, imports
 from salesops_pipeline_tests.workbooks import write_clean_workbook, write_messy_workbook
 
@@ -127,8 +128,8 @@ def test_crash_during_publish_leaves_nothing_and_rerun_completes(ingest, folder,
     ingest.run("mar.xlsx")
     write_clean_workbook(path, [line(4), line(5), line(6)])
     # Stage the new version the way the raw step does, then crash the publish after its INSERT.
-    from salesops_pipeline.core import import_log
-    from salesops_pipeline.core.files import file_version
+    from salesops_pipeline.core.extract.file_keys import file_version
+    from salesops_pipeline.core.load import import_log
 
     version = file_version("mar.xlsx", folder)
     with connect(db) as conn:

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from dagster import DagsterInstance
 
-from salesops_pipeline.core import loader, staging
+from salesops_pipeline.core.load import publish as loader
+from salesops_pipeline.core.load import staging
 from salesops_pipeline_tests.defs.test_ingest import line
 from salesops_pipeline_tests.ingest_support import Ingestor, checks_by_name, fact_rows, imports
 from salesops_pipeline_tests.workbooks import write_clean_workbook, write_messy_workbook
@@ -111,9 +112,9 @@ def test_same_bytes_under_two_names_in_concurrent_runs_load_once(db, folder, sql
 
 def test_version_staged_by_a_dead_run_is_published_by_the_next(ingest, folder, sql, db) -> None:
     """A run killed after staging: the next import publishes the complete staged rows."""
-    from salesops_pipeline.core import import_log
-    from salesops_pipeline.core.files import file_version
-    from salesops_pipeline.core.warehouse import connect
+    from salesops_pipeline.core.db.connect import connect
+    from salesops_pipeline.core.extract.file_keys import file_version
+    from salesops_pipeline.core.load import import_log
 
     write_clean_workbook(folder / "jun.xlsx", [line(d) for d in range(1, 11)])
     version = file_version("jun.xlsx", folder)

@@ -11,10 +11,11 @@ from decimal import Decimal
 import pytest
 from dagster import DagsterInstance
 
-from salesops_pipeline.core import import_log, loader, partitions, staging
-from salesops_pipeline.core.files import file_version
-from salesops_pipeline.core.schema import reset
-from salesops_pipeline.core.warehouse import connect
+from salesops_pipeline.core.db.connect import connect
+from salesops_pipeline.core.db.schema import reset
+from salesops_pipeline.core.extract.file_keys import file_version
+from salesops_pipeline.core.load import import_log, partitions, staging
+from salesops_pipeline.core.load import publish as loader
 from salesops_pipeline_tests.defs.test_ingest import line
 from salesops_pipeline_tests.ingest_support import Ingestor, checks_by_name, fact_rows, imports
 from salesops_pipeline_tests.workbooks import write_clean_workbook, write_messy_workbook

@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 from dagster import AssetCheckSeverity
 
-from salesops_pipeline.core.sample import write_sample_workbook
+from salesops_pipeline.core.extract.sample import write_sample_workbook
 from salesops_pipeline_tests.exports import Export, write_subtotal_workbook
 from salesops_pipeline_tests.ingest_support import checks_by_name
 from salesops_pipeline_tests.real_exports_support import (

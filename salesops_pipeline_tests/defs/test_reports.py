@@ -190,8 +190,8 @@ def test_refresh_retries_when_a_publish_changes_its_snapshot(ingest, folder, sql
 
     import psycopg2
 
-    from salesops_pipeline.core import reports
-    from salesops_pipeline.core.warehouse import connect
+    from salesops_pipeline.core.db.connect import connect
+    from salesops_pipeline.core.report import refresh as reports
 
     write_clean_workbook(folder / "w.xlsx", generate(7, 40, date(2026, 3, 2), 7))
     ingest.run("w.xlsx")

@@ -21,7 +21,12 @@ from pydantic import ValidationError
 from salesops_pipeline.defs.resources import ReportMailResource, resources_from_env
 from salesops_pipeline.defs.schedules import weekly_reports_schedule
 from salesops_pipeline.settings import Settings
-from salesops_pipeline_tests.core.smtp_server import attachments, body, free_port, smtp_server
+from salesops_pipeline_tests.core.notify.smtp_server import (
+    attachments,
+    body,
+    free_port,
+    smtp_server,
+)
 from salesops_pipeline_tests.defs.test_reports import generate
 from salesops_pipeline_tests.workbooks import write_clean_workbook
 

@@ -13,17 +13,17 @@ import psycopg2
 import pytest
 from dagster import DagsterInstance, RunRequest, build_sensor_context
 
-from salesops_pipeline.cli import main
-from salesops_pipeline.core.import_log import ImportStatus
-from salesops_pipeline.core.schema import apply_schema
-from salesops_pipeline.core.warehouse import connect
-from salesops_pipeline.core.withdraw import withdraw_file
+from salesops_pipeline.cli.main import main
+from salesops_pipeline.core.db.connect import connect
+from salesops_pipeline.core.db.schema import apply_schema
+from salesops_pipeline.core.load.import_log import ImportStatus
+from salesops_pipeline.core.load.withdraw import withdraw_file
 from salesops_pipeline.defs.ingest import FILE_TAG, REIMPORT_TAG, ingest_job
 from salesops_pipeline.defs.resources import WarehouseResource
 from salesops_pipeline.defs.sensors import stale_reports_sensor
 from salesops_pipeline.defs.withdraw import withdraw_file as withdraw_job
 from salesops_pipeline.errors import NothingToWithdraw
-from salesops_pipeline_tests.cli_support import cli_env
+from salesops_pipeline_tests.cli.support import cli_env
 from salesops_pipeline_tests.defs.test_own_partition import own_tables
 from salesops_pipeline_tests.defs.test_reports import assert_reports_match, generate
 from salesops_pipeline_tests.ingest_support import Ingestor, fact_rows, imports

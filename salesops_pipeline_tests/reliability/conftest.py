@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance
 
-from salesops_pipeline.core.schema import reset
+from salesops_pipeline.core.db.schema import reset
 from salesops_pipeline_tests.ingest_support import Ingestor
 from salesops_pipeline_tests.reliability.harness import Bench, open_sql
 

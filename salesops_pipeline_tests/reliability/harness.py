@@ -23,7 +23,7 @@ import psutil
 import psycopg2
 from dagster import ExecuteInProcessResult
 
-from salesops_pipeline.core.reports import REPORT_TABLES
+from salesops_pipeline.core.report.refresh import REPORT_TABLES
 from salesops_pipeline_tests.ingest_support import Ingestor, fact_rows
 from salesops_pipeline_tests.workbooks import write_clean_workbook
 
@@ -83,7 +83,7 @@ class State:
 
 def _state(sql: Callable, days: list[date] | None) -> State:
     reports = {
-        table: [r[0] for r in sql(  # fixed table names from core.reports, never input
+        table: [r[0] for r in sql(  # fixed table names from core.report.refresh, never input
             f"SELECT (to_jsonb(t) - 'refreshed_at')::text FROM salesops.{table} t"
             " WHERE %(days)s::date[] IS NULL OR t.day = ANY(%(days)s::date[]) ORDER BY 1",
             {"days": days})]
@@ -222,7 +222,7 @@ def watch_reads(forbidden: Path) -> Iterator[list[str]]:
 
 def _python_rss(process: psutil.Process) -> int:
     """RSS of this process plus its Python descendants (the capped parser children of
-    core/capped.py, forked by multiprocessing's fork server); PostgreSQL's are not counted."""
+    extract/capped.py, forked by multiprocessing's fork server); PostgreSQL's are not counted."""
     total = process.memory_info().rss
     for child in process.children(recursive=True):
         try:

@@ -33,9 +33,9 @@ import httpx
 import psutil
 import xlsxwriter
 
-from salesops_pipeline.core.pgcluster import LocalCluster, free_port
-from salesops_pipeline.core.reports import REPORT_TABLES
-from salesops_pipeline.core.schema import apply_schema, ensure_database
+from salesops_pipeline.core.db.pgcluster import LocalCluster, free_port
+from salesops_pipeline.core.db.schema import apply_schema, ensure_database
+from salesops_pipeline.core.report.refresh import REPORT_TABLES
 from salesops_pipeline.settings import PROJECT_ROOT, with_database
 
 __all__ = [

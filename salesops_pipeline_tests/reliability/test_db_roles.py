@@ -7,7 +7,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from salesops_pipeline.core.roles import READER, ensure_reader, reader_url
+from salesops_pipeline.core.db.roles import READER, ensure_reader, reader_url
 from salesops_pipeline.settings import Settings
 
 reliability = pytest.mark.reliability

@@ -19,8 +19,9 @@ from dagster import DagsterInstance
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesops_pipeline.core.columns import CANONICAL_ORDER
-from salesops_pipeline.core.rows import (
+from salesops_pipeline.core.db.schema import reset
+from salesops_pipeline.core.extract.columns import CANONICAL_ORDER
+from salesops_pipeline.core.extract.rows import (
     MAX_DECIMAL_PLACES,
     MONEY_LIMIT,
     UNITS_LIMIT,
@@ -28,7 +29,6 @@ from salesops_pipeline.core.rows import (
     SalesLine,
     parse_row,
 )
-from salesops_pipeline.core.schema import reset
 from salesops_pipeline_tests.ingest_support import Ingestor, fact_rows
 from salesops_pipeline_tests.reliability.harness import open_sql
 from salesops_pipeline_tests.workbooks import Formula, write_clean_workbook

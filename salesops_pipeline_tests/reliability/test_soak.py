@@ -27,7 +27,7 @@ import httpx
 import pytest
 from dagster import DagsterInstance
 
-from salesops_pipeline.core.pgcluster import LocalCluster, throwaway_cluster
+from salesops_pipeline.core.db.pgcluster import LocalCluster, throwaway_cluster
 from salesops_pipeline.defs.checks import reports_reconcile
 from salesops_pipeline.defs.resources import WarehouseResource
 from salesops_pipeline_tests.ingest_support import Ingestor

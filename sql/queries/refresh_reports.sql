@@ -1,5 +1,5 @@
 -- Report refresh body: recompute the daily report rows of the days in temp table refresh_day.
--- Run by salesops_pipeline/core/reports.py inside one REPEATABLE READ transaction, after it has
+-- Run by salesops_pipeline/core/report/refresh.py inside one REPEATABLE READ transaction, after it has
 -- filled refresh_day; %(tolerance)s and %(samples)s are bound parameters.
 -- (Not a schema file: `salesops db init` applies only the numbered files in sql/.)
 
@@ -36,7 +36,7 @@ FROM refresh_line l LEFT JOIN salesops.dim_shipping_company c USING (shipping_co
 GROUP BY l.day, coalesce(c.name, 'UNKNOWN');
 
 -- Data-quality rules, one flag column each: /*RULE_FLAGS*/ is replaced by the expressions of
--- salesops_pipeline/core/quality.py RULES (the asset checks use the same ones), e.g.
+-- salesops_pipeline/core/report/quality.py RULES (the asset checks use the same ones), e.g.
 -- "f.units <= 0 AS nonpositive_units".
 CREATE TEMP TABLE refresh_flag ON COMMIT DROP AS
 SELECT f.*, /*RULE_FLAGS*/

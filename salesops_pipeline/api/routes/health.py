@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from salesops_pipeline.api import queries
 from salesops_pipeline.api.schemas import Health
-from salesops_pipeline.core.warehouse import WarehouseUnavailable
+from salesops_pipeline.core.db.connect import WarehouseUnavailable
 
 router = APIRouter(tags=["health"])
 

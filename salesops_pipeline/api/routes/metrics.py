@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from salesops_pipeline.api.metrics import AGES_PARAMS, AGES_SQL, ApiMetrics
-from salesops_pipeline.core.warehouse import WarehouseUnavailable
+from salesops_pipeline.core.db.connect import WarehouseUnavailable
 
 router = APIRouter(tags=["health"])
 

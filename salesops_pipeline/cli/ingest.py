@@ -1,0 +1,241 @@
+"""`salesops ingest PATH...`: import files through the same Dagster job the sensor launches.
+
+Each file becomes (or already is) a dynamic partition of `ingest_file` and is materialized in this
+process against the project's Dagster instance, so the runs show up in the UI like any other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from salesops_pipeline.core.db.connect import connect
+from salesops_pipeline.core.extract.drops import classify
+from salesops_pipeline.core.extract.file_keys import (
+    check_copy,
+    copy_into,
+    key_for,
+    link_refused,
+    sha256_inside,
+)
+from salesops_pipeline.core.extract.folder_scan import plan_runs
+from salesops_pipeline.errors import NameTaken, SalesOpsError, UnsafePath
+from salesops_pipeline.settings import Settings, redact
+
+SETTLE_SECONDS = 60
+QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    key: str
+    status: str
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    error: str | None
+    run_id: str | None
+    run_ok: bool = True  # False: the run failed (a step or a blocking check), see its logs
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("loaded", "duplicate", "withdrawn") and self.run_ok
+
+
+def ingest_files(keys: list[str], settings: Settings, *, instance=None,
+                 echo=print, reimport: bool = False) -> list[FileOutcome]:
+    """Run the ingest job for the file keys (new files in batches, like the sensor; a known name
+    alone); return, in the order given, what the import log says afterwards.
+
+    ``reimport``: a withdrawn version among them imports again (otherwise it stays withdrawn)."""
+    from dagster import DagsterInstance
+
+    from salesops_pipeline.definitions import defs
+    from salesops_pipeline.defs.ingest import (
+        BATCH_TAG,
+        FILE_TAG,
+        REIMPORT_TAG,
+        partition_range_tags,
+        sales_files,
+    )
+
+    if instance is None:
+        try:
+            instance = DagsterInstance.get()
+        except Exception as exc:  # noqa: BLE001 - dagster-postgres wraps the driver's error
+            where = redact(os.environ.get("DAGSTER_PG_URL", "DAGSTER_HOME/dagster.yaml"))
+            raise SalesOpsError(
+                f"cannot open Dagster's storage at {where}: {type(exc).__name__}; is the "
+                "database running? (`salesops db status`)") from None
+    job = defs.resolve_job_def("ingest_file")
+    known = set(instance.get_dynamic_partitions(sales_files.name))
+    lone, batches = plan_runs([(key, "", 0) for key in keys], known, settings.ingest_batch_files)
+    groups = [[key] for key, _, _ in lone] + [[key for key, _, _ in b] for b in batches]
+    outcomes: dict[str, FileOutcome] = {}
+    for group in groups:
+        done = len(outcomes)
+        span = f"[{done + 1}/{len(keys)}]" if len(group) == 1 else (
+            f"[{done + 1}-{done + len(group)}/{len(keys)}]")
+        echo(f"{span} {group[0] if len(group) == 1 else f'{len(group)} new files'}: importing …")
+        # New names are added together, so they are a contiguous range: one run for the group.
+        instance.add_dynamic_partitions(sales_files.name, group)
+        target = ({"partition_key": group[0], "tags": {FILE_TAG: group[0]}} if len(group) == 1
+                  else {"tags": {**partition_range_tags(group[0], group[-1]),
+                                 BATCH_TAG: str(len(group))}})
+        if reimport:
+            target["tags"][REIMPORT_TAG] = "true"
+        result = job.execute_in_process(instance=instance, raise_on_error=False,
+                                        run_config=QUIET, **target)
+        found = [_outcome(settings, key, result.run_id, result.success) for key in group]
+        if len(group) > 1 and any(o.status == "failed" for o in found):
+            # A batch fails because of its failed files; the others' outcomes stand.
+            found = [replace(o, run_ok=True) for o in found]
+        for outcome in found:
+            outcomes[outcome.key] = outcome
+            echo(f"{span} {outcome.key}: {_summary(outcome)}")
+    return [outcomes[key] for key in keys]
+
+
+def _outcome(settings: Settings, key: str, run_id: str, success: bool) -> FileOutcome:
+    sha, _ = sha256_inside(key, Path(settings.data_dir))
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while True:
+        with connect(settings.warehouse_url()) as conn, conn.cursor() as cur:
+            cur.execute("SELECT status, rows_read, rows_loaded, rows_rejected, error"
+                        " FROM salesops.import_log WHERE source_file = %s AND sha256 = %s",
+                        (key, sha))
+            row = cur.fetchone()
+        # A concurrent import of the same version (another command, the sensor's run) may be
+        # the one publishing it: give it a moment before calling this version unfinished.
+        if not (success and row and row[0] in ("running", "staged")) or (
+                time.monotonic() > deadline):
+            break
+        time.sleep(0.5)
+    if row is None:
+        return FileOutcome(key, "failed", 0, 0, 0, f"Dagster run {run_id} failed; see its logs",
+                           run_id, success)
+    status, read, loaded, rejected, error = row
+    if status in ("running", "staged"):
+        # The run stopped before publishing: nothing of this version is visible; rerun it.
+        status = "failed"
+        error = error or f"Dagster run {run_id} failed; see its logs"
+    return FileOutcome(key, status, read, loaded, rejected, error, run_id, success)
+
+
+def _summary(o: FileOutcome) -> str:
+    if o.status == "loaded":
+        text = (f"loaded {o.rows_loaded:,} of {o.rows_read:,} rows"
+                + (f", {o.rows_rejected:,} quarantined" if o.rows_rejected else ""))
+    else:
+        text = f"{o.status}" + (f": {o.error}" if o.error else "")
+    return text if o.run_ok or o.status == "failed" else (
+        f"{text} (but Dagster run {o.run_id} failed; see its logs)")
+
+
+def resolve_keys(paths: list[Path], settings: Settings, echo=print) -> list[str]:
+    """Keys of the given files (folders are walked); files that are not sales exports are
+    skipped with the reason. A file outside SALES_DATA_DIR is copied into its top level first
+    (nothing is copied unless every file given can be)."""
+    found: list[tuple[Path, str | None]] = []  # file, its key if it is in the folder already
+    for path in paths:
+        if not path.exists() and not path.is_absolute() and (settings.data_dir / path).exists():
+            path = settings.data_dir / path  # a name as the import log shows it
+        if not path.exists():
+            raise SalesOpsError(f"{path}: no such file or folder")
+        if path.is_dir():
+            if _key_in_folder(path, settings.data_dir) is None:
+                raise UnsafePath(
+                    f"{path} is a folder outside the data folder {settings.data_dir.resolve()};"
+                    " give its files (each is copied into the data folder) or move the folder"
+                    " into it")
+            files = sorted(p for p in path.rglob("*") if p.is_file())
+        else:
+            files = [path]
+        for file in files:
+            drop = classify(file)
+            if not drop.imported:
+                echo(f"skipping {file}: {drop.reason or 'a lock, hidden or temporary file'}")
+                continue
+            found.append((file, _key_in_folder(file, settings.data_dir)))
+    _check_copies([file for file, key in found if key is None], settings.data_dir)
+    keys: list[str] = []
+    for file, key in found:
+        if key is None:
+            key, copied = copy_into(file, settings.data_dir)
+            echo(f"copied {file} into the data folder as {key}" if copied else
+                 f"{file}: already in the data folder as {key} (same bytes)")
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
+def _key_in_folder(path: Path, data_dir: Path) -> str | None:
+    """The key of a file in the folder, None for a file elsewhere (to copy); UnsafePath for a
+    path in the folder that leads out through a symlink (refused, never copied)."""
+    root = data_dir.resolve()
+    if _within(path.resolve(), root):
+        return key_for(path, data_dir)
+    named = Path(os.path.abspath(path))  # where the name says it is, links not followed
+    if _within(named, root) or _within(named, Path(os.path.abspath(data_dir))):
+        raise link_refused(path, root)
+    return None
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _check_copies(files: list[Path], data_dir: Path) -> None:
+    """Refuse before copying anything: two different files of one name, or a name taken."""
+    by_name: dict[str, Path] = {}
+    for file in files:
+        other = by_name.setdefault(file.name, file)
+        if other != file and not other.samefile(file):
+            raise NameTaken(f"{other} and {file} would both be copied into the data folder as "
+                            f"{file.name}; rename one of them and ingest again")
+        check_copy(file, data_dir)
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from salesops_pipeline.cli.up import stack_environment
+
+    paths = args.paths or ([settings.data_file] if settings.data_file else [])
+    if not paths:
+        raise SalesOpsError("nothing to ingest: give PATH arguments or set SALES_DATA_FILE")
+    for name, value in stack_environment(settings).items():
+        os.environ.setdefault(name, value)
+    keys = resolve_keys(paths, settings)
+    if not keys:
+        print("no workbook to import")
+        return 0
+    outcomes = ingest_files(keys, settings, reimport=args.reimport)
+    bad = [o for o in outcomes if not o.ok]
+    print(f"\n{len(outcomes)} file(s): {len(outcomes) - len(bad)} ok, {len(bad)} not ok")
+    for o in outcomes:
+        print(f"  {o.status:<10} {o.rows_loaded:>10,} loaded {o.rows_rejected:>8,} quarantined  "
+              f"{o.key}")
+    return 1 if bad else 0
+
+
+def register(verbs: argparse._SubParsersAction) -> None:
+    parser = verbs.add_parser(
+        "ingest", help="import workbooks now, through the Dagster ingest job",
+        description="Import the given sales exports (files or folders inside SALES_DATA_DIR; a "
+        "file outside it is copied into it first) through the same Dagster job the sensor "
+        "launches. Without PATH, imports SALES_DATA_FILE. Exits 1 "
+        "when any file was rejected or failed.")
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    parser.add_argument("--reimport", action="store_true",
+                        help="import a withdrawn file version again (`salesops withdraw` keeps "
+                        "it out otherwise, though its bytes stay in the folder)")
+    parser.set_defaults(func=_ingest)
+
+
+if __name__ == "__main__":
+    from salesops_pipeline.cli.main import main
+
+    sys.exit(main(["ingest", *sys.argv[1:]]))

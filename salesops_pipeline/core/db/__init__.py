@@ -1,0 +1,1 @@
+"""Database: connections, schema, roles and the local (embedded) PostgreSQL cluster."""

@@ -1,0 +1,1 @@
+"""Extract: the drop folder, file identity, and reading workbooks and CSV files into sales rows."""

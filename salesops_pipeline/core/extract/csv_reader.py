@@ -1,0 +1,334 @@
+"""Read a CSV or TSV drop as a sales table, streaming, with the row numbers a spreadsheet shows.
+
+Decisions, each made before any row is yielded:
+
+* **Encoding.** UTF-8 (a BOM is dropped); when the bytes are not valid UTF-8, Windows-1252 (what
+  Excel's plain "CSV" writes on Western Windows). One pass over the bytes decides, in chunks.
+  UTF-16 text, NUL bytes and Excel workbooks renamed .csv are refused with a message saying so.
+* **Delimiter.** Comma, semicolon and tab are tried on the first HEADER_SCAN_ROWS records; the
+  one whose best row names the most sales columns wins (ties: tab first for .tsv/.tab, else
+  comma, semicolon, tab). Quoting follows Python's csv module (Excel's rules): quoted fields may
+  hold delimiters, doubled quotes and line breaks; a quote left open is refused, not guessed.
+* **Decimal commas.** A semicolon-separated file is a decimal-comma file (``decimal_comma``):
+  its number cells are read by cells.to_decimal_comma (rules in core/extract/cells.py).
+* **Row numbers** are record ordinals (1-based) as LibreOffice/Excel show them after opening the
+  file: blank lines count, and a quoted line break does not shift the rows after it.
+
+Limits, so a hostile file cannot exhaust memory or time: MAX_CSV_BYTES per file,
+MAX_RECORD_CHARS per record (line breaks included; lines are read at most that long),
+MAX_FIELDS fields per record, ``max_rows`` records below the header, and csv.field_size_limit()
+(128 KiB by default) per field. Size limits raise WorkbookTooLarge, the rest UnreadableCsv.
+The record limits also apply while iterating, so iter_rows may raise them mid-file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterator
+from itertools import islice
+from operator import itemgetter
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from salesops_pipeline.core.extract.columns import (
+    CANONICAL_ORDER,
+    DISPLAY_NAMES,
+    HEADER_SCAN_ROWS,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    ColumnMap,
+    default_column_map,
+    find_header,
+)
+from salesops_pipeline.core.extract.tables import TableLayout
+from salesops_pipeline.core.extract.workbook_open import OLE2_SIGNATURE
+from salesops_pipeline.core.extract.zip_bounds import ZIP_SIGNATURE
+from salesops_pipeline.errors import (
+    NoSalesSheet,
+    UnreadableCsv,
+    WorkbookError,
+    WorkbookTooLarge,
+)
+
+__all__ = [
+    "MAX_CSV_BYTES",
+    "MAX_FIELDS",
+    "MAX_RECORD_CHARS",
+    "CsvTable",
+    "open_csv_table",
+]
+
+MAX_CSV_BYTES = 2 << 30  # 2 GiB: 5 million export rows take ~0.5 GB
+MAX_RECORD_CHARS = 1 << 20  # 1 Mi characters per record; real sales records are < 1 KiB
+MAX_FIELDS = 1000  # fields per record
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+_TAB_SUFFIXES = frozenset({".tsv", ".tab"})
+_CHUNK = 1 << 20
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+class CsvTable:
+    """An open CSV/TSV file positioned on its sales table (a SalesTable); a context manager."""
+
+    def __init__(self, path: Path, encoding: str, delimiter: str, layout: TableLayout,
+                 max_rows: int) -> None:
+        self.path = path
+        self.encoding = encoding
+        self.delimiter = delimiter
+        self.layout = layout
+        self.decimal_comma = delimiter == ";"
+        self.rows_outside_columns = 0
+        self._max_rows = max_rows
+        self._handle: IO[str] | None = _open_text(path, encoding)
+
+    def iter_rows(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """Yield (row number, cells in CANONICAL_ORDER) for each non-blank row under the header.
+
+        Cells are text ("" for empty, also past the end of a short record); a column absent
+        from the header yields None. A row is blank when every sales cell is "" or whitespace;
+        blank rows with a value in another column are counted in ``rows_outside_columns``.
+        """
+        if self._handle is None:
+            raise ValueError("CsvTable is closed")
+        columns = self.layout.columns
+        absent = any(name not in columns for name in CANONICAL_ORDER)
+        pick = itemgetter(*(columns.get(name, -1) for name in CANONICAL_ORDER))
+        need = max(columns.values()) + 1
+        header_row = self.layout.header_row
+        last_row = header_row + self._max_rows
+        records = _Records(self._handle, self.delimiter)
+        for row_number, record in islice(records, header_row, None):
+            if row_number > last_row:
+                raise WorkbookTooLarge(
+                    f"the file has more than {self._max_rows} rows below the header on row "
+                    f"{header_row}; the limit is {self._max_rows}"
+                )
+            if not record:
+                continue
+            if len(record) < need:
+                record.extend([""] * (need - len(record)))
+            if absent:
+                record.append(None)  # type: ignore[arg-type]  # what the -1 picks read
+            cells = pick(record)
+            for value in cells:
+                if value is None or value == "" or value.isspace():
+                    continue
+                break
+            else:
+                if any(value and not value.isspace() for value in record if value is not None):
+                    self.rows_outside_columns += 1
+                continue
+            yield row_number, cells
+
+    def close(self) -> None:
+        """Close the file."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def __enter__(self) -> CsvTable:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+
+def open_csv_table(path: Path, *, column_map: ColumnMap | None = None,
+                   max_rows: int = 5_000_000) -> CsvTable:
+    """Open ``path``, decide its encoding and delimiter, and find the sales header.
+
+    Raises UnreadableCsv, WorkbookTooLarge, NoSalesSheet, MissingColumns or AmbiguousColumns.
+    """
+    path = Path(path)
+    column_map = column_map or default_column_map()
+    encoding = _detect_encoding(path)
+    delimiter, rows, error = _pick_delimiter(path, encoding, column_map)
+    header = find_header(rows, column_map=column_map, sheet=None)
+    if header is None:
+        if error is not None:  # a broken file, rather than one without a header
+            raise error
+        raise NoSalesSheet(_no_header_message(rows))
+    layout = TableLayout(sheet_name=None, header_row=header.row_number,
+                         columns=header.columns, header_cells=header.cells)
+    return CsvTable(path, encoding, delimiter, layout, max_rows)
+
+
+def _detect_encoding(path: Path) -> str:
+    """"utf-8-sig" or "cp1252" for the file's bytes; refuse what is not CSV text."""
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            raise UnreadableCsv("not readable as CSV: the file is empty (0 bytes)")
+        if size > MAX_CSV_BYTES:
+            raise WorkbookTooLarge(
+                f"the file is {size} bytes; CSV files are limited to {MAX_CSV_BYTES} bytes")
+        with path.open("rb") as handle:
+            _check_signature(handle.read(8))
+            handle.seek(0)
+            if _decodes(handle, "utf-8"):
+                return "utf-8-sig"
+            handle.seek(0)
+            if _decodes(handle, "cp1252"):
+                return "cp1252"
+    except OSError as exc:
+        raise UnreadableCsv(f"cannot read the file: {exc}") from exc
+    raise UnreadableCsv(
+        "not readable as CSV: the text is neither UTF-8 nor Windows-1252; save it as "
+        "\"CSV UTF-8\"")
+
+
+def _check_signature(head: bytes) -> None:
+    """Name what a file that is not text really is."""
+    if head.startswith(ZIP_SIGNATURE):
+        raise UnreadableCsv(
+            "this is an Excel workbook (.xlsx, a zip file) named .csv; rename it to .xlsx or "
+            "save it as CSV")
+    if head.startswith(OLE2_SIGNATURE):
+        raise UnreadableCsv(
+            "this is an Excel 97-2003 workbook (.xls) named .csv; rename it to .xls or save it "
+            "as CSV")
+    if head.startswith(_UTF16_BOMS):
+        raise UnreadableCsv(
+            "the file is UTF-16 text (Excel's \"Unicode Text\"); save it as \"CSV UTF-8\"")
+
+
+def _decodes(handle: IO[bytes], encoding: str) -> bool:
+    """Whether all the bytes decode (chunk by chunk); NUL bytes mean a binary file."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    while chunk := handle.read(_CHUNK):
+        nul = chunk.find(b"\x00")
+        if nul >= 0:
+            raise UnreadableCsv(
+                f"not readable as CSV: a NUL byte at byte {offset + nul + 1}; this is a binary "
+                "file, not text")
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError:
+            return False
+        offset += len(chunk)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _open_text(path: Path, encoding: str) -> IO[str]:
+    """The file as text with line breaks kept as written (the csv module needs newline="")."""
+    try:
+        return path.open(encoding=encoding, newline="")
+    except OSError as exc:
+        raise UnreadableCsv(f"cannot read the file: {exc}") from exc
+
+
+class _Lines:
+    """The physical lines of a text file, none longer than MAX_RECORD_CHARS; counts the
+    characters of the record being read so one record cannot grow past the limit."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self._handle = handle
+        self.record_chars = 0
+        self.record_number = 1
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._handle.readline(MAX_RECORD_CHARS + 1)
+        if not line:
+            raise StopIteration
+        self.record_chars += len(line)
+        if self.record_chars > MAX_RECORD_CHARS:
+            raise WorkbookTooLarge(
+                f"row {self.record_number} is longer than {MAX_RECORD_CHARS} characters; is a "
+                "quote left open, or is this not a CSV file?")
+        return line
+
+
+class _Records:
+    """(row number, fields) of every record, from the start of the file, bounds checked."""
+
+    def __init__(self, handle: IO[str], delimiter: str) -> None:
+        try:
+            handle.seek(0)
+        except OSError as exc:
+            raise UnreadableCsv(f"cannot read the file: {exc}") from exc
+        self._lines = _Lines(handle)
+        self._reader = csv.reader(self._lines, delimiter=delimiter, strict=True)
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        lines = self._lines
+        reader = self._reader
+        row_number = 0
+        while True:
+            row_number += 1
+            lines.record_chars = 0
+            lines.record_number = row_number
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise UnreadableCsv(_csv_error_message(row_number, exc)) from exc
+            except UnicodeDecodeError as exc:  # the file changed since its encoding was decided
+                raise UnreadableCsv(f"row {row_number} is not {exc.encoding} text") from exc
+            if len(record) > MAX_FIELDS:
+                raise WorkbookTooLarge(
+                    f"row {row_number} has {len(record)} fields; the limit is {MAX_FIELDS}")
+            yield row_number, record
+
+
+def _csv_error_message(row_number: int, exc: csv.Error) -> str:
+    """A message for the csv module's complaints, in words a user can act on."""
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return (f"row {row_number} has a field longer than {csv.field_size_limit()} characters; "
+                "is a quote left open?")
+    if "unexpected end of data" in text:
+        return (f"row {row_number}: a quoted field is never closed (a \" without its partner), "
+                "so the rest of the file would be one cell")
+    if "expected after" in text:
+        return (f"row {row_number}: text follows a closing quote ({text}); quote the whole "
+                "field and double the quotes inside it")
+    return f"row {row_number} cannot be read as CSV: {text}"
+
+
+def _pick_delimiter(path: Path, encoding: str, column_map: ColumnMap
+                    ) -> tuple[str, list[tuple[int, list[str]]], WorkbookError | None]:
+    """The delimiter whose first records best name the sales columns, those records, and the
+    error that ended them early (if any)."""
+    order = list(DELIMITERS)
+    if path.suffix.lower() in _TAB_SUFFIXES:
+        order.remove("\t")
+        order.insert(0, "\t")
+    best: tuple[int, str, list[tuple[int, list[str]]], WorkbookError | None] | None = None
+    with _open_text(path, encoding) as handle:
+        for delimiter in order:
+            rows: list[tuple[int, list[str]]] = []
+            error: WorkbookError | None = None
+            try:  # a wrong delimiter may break the quoting: score the records read before
+                rows.extend(islice(_Records(handle, delimiter), HEADER_SCAN_ROWS))
+            except (UnreadableCsv, WorkbookTooLarge) as exc:
+                error = exc
+            score = max((len(column_map.match(cells)) for _, cells in rows), default=0)
+            if best is None or score > best[0]:
+                best = (score, delimiter, rows, error)
+    assert best is not None
+    return best[1], best[2], best[3]
+
+
+def _no_header_message(rows: list[tuple[int, list[str]]]) -> str:
+    """Say what was looked at and what the header needs."""
+    needed = ", ".join(DISPLAY_NAMES[c] for c in REQUIRED_COLUMNS)
+    optional = ", ".join(DISPLAY_NAMES[c] for c in OPTIONAL_COLUMNS)
+    first = next((",".join(cells) for _, cells in rows if any(c.strip() for c in cells)), "")
+    seen = f"; the first non-blank line reads {first[:80]!r}" if first else "; they are blank"
+    return (
+        f"no header row naming the sales columns in the first {HEADER_SCAN_ROWS} lines of the "
+        f"file (tried {', '.join(DELIMITERS.values())} as separators){seen}. The header needs "
+        f"{needed} and optionally {optional}"
+    )

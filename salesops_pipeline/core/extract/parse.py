@@ -1,0 +1,179 @@
+"""Parse one dropped file into PostgreSQL COPY text: the part of staging that reads the file.
+
+It runs in a child process whose memory is capped (extract/capped.py, called by staging.py), so a
+hostile file can only exhaust that child. Every sales table of the file (each sales sheet of a
+workbook, or the one table of a CSV/TSV file) is parsed row by row: good rows are written as
+COPY lines to ``out`` (staging feeds them to ``stage_sales_line``), unreadable ones with their
+reasons to the rejects file, and rows that are not sales (subtotal and total rows, notes under
+the table, repeated headers) to the skipped file. What was found comes back as a StageResult.
+Pure: no database, no Dagster.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from salesops_pipeline.core.extract.columns import ColumnMap
+from salesops_pipeline.core.extract.readers import open_sales_file
+from salesops_pipeline.core.extract.row_sorter import RowSorter, SkippedRow, StatedTotal
+from salesops_pipeline.core.extract.rows import RejectedRow, RowParser, SalesLine
+from salesops_pipeline.core.extract.tables import SkippedSheet
+from salesops_pipeline.core.load.control_totals import ControlTotal
+
+__all__ = ["StageResult", "TableResult", "parse_to_copy"]
+
+_NULL = "\\N"
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_BATCH = 2048  # COPY lines joined per write to the stream
+
+
+@dataclass
+class TableResult:
+    """What one sales table (a sheet, or a CSV file) held."""
+
+    sheet: str | None
+    header_row: int
+    rows_read: int = 0
+    rows_rejected: int = 0
+    rows_skipped: int = 0
+
+
+@dataclass
+class StageResult:
+    """What staging found; the samples keep a few rows for the UI."""
+
+    tables: list[TableResult] = field(default_factory=list)
+    skipped_sheets: list[SkippedSheet] = field(default_factory=list)
+    rows_read: int = 0  # sales rows: staged + rejected (skipped rows are not sales)
+    rows_staged: int = 0
+    rows_rejected: int = 0
+    rows_skipped: int = 0
+    seconds: float = 0.0
+    parser_peak_rss_mb: float = 0.0  # the parsing process's own peak (it runs apart, capped)
+    sample_rejections: list[RejectedRow] = field(default_factory=list)
+    sample_skipped: list[SkippedRow] = field(default_factory=list)
+    stated_totals: list[StatedTotal] = field(default_factory=list)
+    control_totals: list[ControlTotal] = field(default_factory=list)
+
+    @property
+    def sheet_name(self) -> str | None:
+        return self.tables[0].sheet if self.tables else None
+
+    @property
+    def header_row(self) -> int | None:
+        return self.tables[0].header_row if self.tables else None
+
+    def sheets_json(self) -> str:
+        return json.dumps([{"sheet": t.sheet, "header_row": t.header_row, "rows_read": t.rows_read,
+                            "rows_rejected": t.rows_rejected, "rows_skipped": t.rows_skipped}
+                           for t in self.tables], ensure_ascii=False)
+
+    def skipped_sheets_json(self) -> str:
+        return json.dumps([{"sheet": s.sheet_name, "reason": s.reason}
+                           for s in self.skipped_sheets], ensure_ascii=False)
+
+
+def _text(value: str) -> str:
+    """Text in COPY text format (NULL is ``_NULL``; numbers and times format themselves)."""
+    return value.translate(_ESCAPES)
+
+
+def _escape(escaped: dict[str | None, str], name: str) -> str:
+    """Remember a name's COPY text (bounded: a file of endless distinct names starts afresh)."""
+    if len(escaped) > 100_000:
+        escaped.clear()
+        escaped[None] = _NULL
+    text = escaped[name] = _text(name)
+    return text
+
+
+def _pg_array(items: Iterable[str]) -> str:
+    quoted = ('"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"' for s in items)
+    return "{" + ",".join(quoted) + "}"
+
+
+class _Verdicts:
+    """Writes the rows whose fate the sorter decided (quarantined or skipped) to their files."""
+
+    def __init__(self, result: StageResult, import_id: int, rejects: BinaryIO,
+                 skipped: BinaryIO, sample_size: int) -> None:
+        self.result, self.import_id, self.sample_size = result, import_id, sample_size
+        self.rejects, self.skipped = rejects, skipped
+
+    def settle(self, verdicts: list[RejectedRow | SkippedRow], table: TableResult) -> None:
+        result = self.result
+        sheet = _text(table.sheet or "")
+        for verdict in verdicts:
+            raw = _text(json.dumps(verdict.raw, default=str, ensure_ascii=False))
+            if isinstance(verdict, RejectedRow):
+                self.rejects.write(f"{self.import_id}\t{sheet}\t{verdict.source_row_number}\t"
+                                   f"{raw}\t{_text(_pg_array(verdict.reasons))}\n".encode())
+                table.rows_rejected += 1
+                if len(result.sample_rejections) < self.sample_size:
+                    result.sample_rejections.append(verdict)
+            else:
+                self.skipped.write(f"{self.import_id}\t{sheet}\t{verdict.source_row_number}\t"
+                                   f"{verdict.kind}\t{_text(verdict.reason)}\t{raw}\n".encode())
+                table.rows_skipped += 1
+                if len(result.sample_skipped) < self.sample_size:
+                    result.sample_skipped.append(verdict)
+
+
+def parse_to_copy(out: BinaryIO, path: Path, import_id: int, column_map: ColumnMap,
+                  max_rows: int, rejects_path: Path, skipped_path: Path,
+                  sample_size: int = 20) -> StageResult:
+    """Write the COPY lines of ``path``'s good rows to ``out`` (stage_sales_line's columns),
+    its quarantined and skipped rows to the two files; return what was found.
+
+    Raises a WorkbookError when the file as a whole is unusable.
+    """
+    result = StageResult()
+    with open_sales_file(path, column_map=column_map, max_rows=max_rows) as source, \
+            rejects_path.open("wb") as rejects, skipped_path.open("wb") as skipped:
+        result.skipped_sheets = list(source.skipped_sheets)
+        verdicts = _Verdicts(result, import_id, rejects, skipped, sample_size)
+        escaped: dict[str | None, str] = {None: _NULL}  # names repeat: escape each once
+        batch: list[str] = []
+        for table in source.tables:
+            layout = table.layout
+            done = TableResult(layout.sheet_name, layout.header_row)
+            result.tables.append(done)
+            prefix = f"{import_id}\t{_text(layout.sheet_name or '')}\t"
+            parse_row = RowParser(decimal_comma=table.decimal_comma)
+            sorter = RowSorter(layout.sheet_name, layout.header_row, column_map, parse_row.number)
+            rows = 0
+            # The hot loop: ~1 µs per row of it is formatting.
+            for row_number, cells in table.iter_rows():
+                rows += 1
+                parsed = parse_row(row_number, cells)
+                if type(parsed) is SalesLine:
+                    if sorter.pending:
+                        verdicts.settle(sorter.sale(), done)
+                    product = escaped.get(parsed.product) or _escape(escaped, parsed.product)
+                    seller = escaped.get(parsed.seller) or _escape(escaped, parsed.seller)
+                    ship = (escaped.get(parsed.shipping_company)
+                            or _escape(escaped, parsed.shipping_company))
+                    batch.append(f"{prefix}{row_number}\t{parsed.sold_at.isoformat()}\t{product}"
+                                 f"\t{seller}\t{ship}\t{parsed.unit_price!s}\t{parsed.units!s}\t"
+                                 f"{parsed.total_price!s}\n")
+                    if len(batch) >= _BATCH:
+                        out.write("".join(batch).encode())
+                        batch.clear()
+                elif isinstance(parsed, RejectedRow):
+                    verdicts.settle(sorter.not_a_sale(parsed, cells), done)
+            verdicts.settle(sorter.finish(), done)
+            result.stated_totals.extend(sorter.control_totals)
+            done.rows_read = rows - done.rows_skipped
+            done.rows_skipped += table.rows_outside_columns
+        out.write("".join(batch).encode())
+    result.rows_read = sum(t.rows_read for t in result.tables)
+    result.rows_rejected = sum(t.rows_rejected for t in result.tables)
+    result.rows_skipped = sum(t.rows_skipped for t in result.tables)
+    result.rows_staged = result.rows_read - result.rows_rejected
+    result.parser_peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result

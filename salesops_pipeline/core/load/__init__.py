@@ -1,0 +1,1 @@
+"""Load: the import log, staging, publishing a file version's facts, partitions, withdrawal."""

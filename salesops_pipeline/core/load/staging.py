@@ -1,0 +1,110 @@
+"""Stage one dropped file: parse it in a memory-capped child and COPY its rows, in one transaction.
+
+The first step of a file version's load (see loader.py for the rest). The file is parsed by
+parse_file.parse_to_copy in a child process whose address space is capped
+(SALESOPS_PARSE_MEMORY_MB, core/extract/capped.py): a decompression bomb or a parser gone wild kills
+only that child, and the import is rejected with the reason. The child streams the good rows'
+COPY lines straight into ``stage_sales_line``; its quarantined rows go to ``stage_rejected_row``
+and its skipped rows (totals, notes, repeated headers) to ``skipped_row``. The totals a file
+states about itself are then compared with the staged lines they cover (``control_total``).
+Staging is keyed by the import, idempotent (a rerun deletes and re-stages) and never read by
+reports; a failure anywhere rolls the whole transaction back.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any, BinaryIO
+
+import psycopg2.extensions
+
+from salesops_pipeline.core.extract.capped import DEFAULT_PARSE_MEMORY_MB, preload, run_capped
+from salesops_pipeline.core.extract.columns import ColumnMap, default_column_map
+from salesops_pipeline.core.extract.parse import StageResult, TableResult, parse_to_copy
+from salesops_pipeline.core.load import control_totals, import_log
+
+__all__ = ["StageResult", "TableResult", "stage_file"]
+
+Connection = psycopg2.extensions.connection
+Progress = Callable[[int], None]
+
+STAGE_COLUMNS = ("import_id", "source_sheet", "source_row_number", "sold_at", "product",
+                 "seller", "shipping_company", "unit_price", "units", "total_price")
+COPY_STAGE = (f"COPY salesops.stage_sales_line ({', '.join(STAGE_COLUMNS)}) FROM STDIN")
+COPY_REJECTS = ("COPY salesops.stage_rejected_row (import_id, source_sheet, source_row_number,"
+                " raw_values, reasons) FROM STDIN")
+COPY_SKIPPED = ("COPY salesops.skipped_row (import_id, source_sheet, source_row_number, kind,"
+                " reason, raw_values) FROM STDIN")
+PROGRESS_EVERY = 50_000
+# The parser's modules are imported once in the fork server, not in every child (~60 ms each).
+preload(["salesops_pipeline.core.extract.parse"])
+
+
+class _Counting(io.RawIOBase):
+    """The child's COPY stream, reporting the lines that went through every PROGRESS_EVERY."""
+
+    def __init__(self, stream: BinaryIO, progress: Progress | None) -> None:
+        self._stream, self._progress = stream, progress
+        self.lines = 0
+        self._next = PROGRESS_EVERY
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        size = self._stream.readinto(buffer)  # type: ignore[attr-defined]
+        if size and self._progress:
+            self.lines += memoryview(buffer)[:size].tobytes().count(b"\n")
+            if self.lines >= self._next:
+                self._progress(self.lines)
+                self._next = self.lines + PROGRESS_EVERY
+        return size or 0
+
+
+def stage_file(conn: Connection, *, import_id: int, key: str, path: Path,
+               column_map: ColumnMap | None = None, progress: Progress | None = None,
+               max_rows: int = 5_000_000, sample_size: int = 20,
+               memory_mb: int = DEFAULT_PARSE_MEMORY_MB) -> StageResult:
+    """Parse the file and COPY its rows into staging in ONE transaction (caller's conn).
+
+    Raises a WorkbookError when the file as a whole is unusable (ParseMemoryExceeded when its
+    parse needs more than ``memory_mb``); the caller records it and rolls back.
+    """
+    started = time.perf_counter()
+    column_map = column_map or default_column_map()
+    cur = conn.cursor()
+    import_log.lock_file(cur, key)
+    for table in ("stage_sales_line", "stage_rejected_row", "skipped_row", "control_total"):
+        cur.execute(f"DELETE FROM salesops.{table} WHERE import_id = %s", (import_id,))
+    with TemporaryDirectory(prefix="salesops-stage-") as tmp:
+        rejects, skipped = Path(tmp) / "rejects.copy", Path(tmp) / "skipped.copy"
+        reader, call = run_capped(
+            parse_to_copy, (path, import_id, column_map, max_rows, rejects, skipped, sample_size),
+            memory_bytes=memory_mb << 20, stream=True)
+        try:
+            cur.copy_expert(COPY_STAGE, _Counting(reader, progress), size=1 << 18)  # type: ignore[arg-type]
+        except BaseException:
+            call.kill()
+            raise
+        finally:
+            reader.close()  # type: ignore[union-attr]
+        result: StageResult = call.result()  # the child's WorkbookError is raised here
+        for copy, spool in ((COPY_REJECTS, rejects), (COPY_SKIPPED, skipped)):
+            with spool.open("rb") as handle:
+                cur.copy_expert(copy, handle, size=1 << 18)
+    result.control_totals = control_totals.record(cur, import_id, result.stated_totals)
+    cur.execute(
+        "UPDATE salesops.import_log SET status = 'staged', sheet_name = %s, header_row = %s,"
+        " rows_read = %s, rows_rejected = %s, rows_skipped = %s, sheets = %s::jsonb,"
+        " skipped_sheets = %s::jsonb WHERE import_id = %s",
+        (result.sheet_name, result.header_row, result.rows_read, result.rows_rejected,
+         result.rows_skipped, result.sheets_json(), result.skipped_sheets_json(), import_id),
+    )
+    result.seconds = time.perf_counter() - started
+    if progress:
+        progress(result.rows_read)
+    return result

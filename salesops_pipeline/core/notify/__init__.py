@@ -1,0 +1,1 @@
+"""Notify: alerts and e-mail."""

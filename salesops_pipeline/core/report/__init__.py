@@ -1,0 +1,1 @@
+"""Report: quality rules, report refresh, report queries, weeks, report files."""
