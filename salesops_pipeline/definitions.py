@@ -7,6 +7,7 @@ from dagster import BetaWarning, Definitions, with_source_code_references
 from salesops_pipeline.defs.alerts import alert_sensors
 from salesops_pipeline.defs.checks import all_checks
 from salesops_pipeline.defs.exports import weekly_report_export
+from salesops_pipeline.defs.freshness import freshness_job, freshness_schedule
 from salesops_pipeline.defs.ingest import ingest_assets, ingest_job
 from salesops_pipeline.defs.logs import run_loggers
 from salesops_pipeline.defs.maintenance import nightly_maintenance
@@ -30,9 +31,9 @@ defs = Definitions(
     # Each asset links to its source file and line in the UI ("Code references").
     assets=with_source_code_references([*ingest_assets, sales_reports, weekly_report_export]),
     asset_checks=all_checks,
-    jobs=[ingest_job, reports_job, weekly_job, nightly_maintenance, withdraw_file],
+    jobs=[ingest_job, reports_job, weekly_job, nightly_maintenance, withdraw_file, freshness_job],
     sensors=[sales_folder_sensor, stale_reports_sensor, *alert_sensors],
-    schedules=[weekly_reports_schedule, nightly_maintenance_schedule],
+    schedules=[weekly_reports_schedule, nightly_maintenance_schedule, freshness_schedule],
     resources=resources_from_env(),
     loggers=run_loggers(Settings().log_format),  # SALESOPS_LOG_FORMAT=json: JSON run logs
 )

@@ -6,6 +6,12 @@ log for asset-check evaluations after its cursor (a storage id), so each failed 
 ERROR or WARN, is alerted once however many ticks see it. Destinations come from Settings
 (SALESOPS_ALERT_WEBHOOK_URL, SALESOPS_ALERT_EMAIL_TO with SALESOPS_SMTP_*), read on each tick;
 a destination that keeps failing is logged by core/notify/alerts.py and never fails a run or a tick.
+
+Checks on a clock (``ALERT_ON_TRANSITION``: import_freshness, evaluated every hour) alert on the
+transition to failing only: a failed evaluation alerts when the check's previous outcome passed
+(or it has none); while it keeps failing, each further evaluation is logged, not alerted; after
+it has passed again, the next failure alerts again. Every other check alerts on each failure (one
+evaluation is about one run's files).
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from collections.abc import Mapping
 
 from dagster import (
     AssetCheckEvaluation,
+    AssetCheckKey,
     DagsterEventType,
+    DagsterInstance,
     DefaultSensorStatus,
     EventRecordsFilter,
     RunFailureSensorContext,
@@ -26,6 +34,7 @@ from dagster import (
 
 from salesops_pipeline.core.notify.alerts import Alert, AlertConfig, deliver, run_link
 from salesops_pipeline.core.notify.mail import SmtpConfig, split_addresses
+from salesops_pipeline.defs.freshness import import_freshness
 from salesops_pipeline.defs.ingest import FILE_TAG
 from salesops_pipeline.settings import Settings
 
@@ -34,6 +43,8 @@ PARTITION_TAG = "dagster/partition"
 RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 CHECKS_PER_TICK = 100
 MAX_FIGURE_CHARS = 200
+ALERT_ON_TRANSITION = frozenset({import_freshness.check_key})
+HISTORY = 50  # executions of such a check looked at for its previous outcome
 
 
 def alert_config(settings: Settings) -> AlertConfig:
@@ -119,10 +130,37 @@ def check_alert(evaluation: AssetCheckEvaluation, run_id: str, tags: Mapping[str
                  kind="check")
 
 
+def failing_before(instance: DagsterInstance, key: AssetCheckKey, run_id: str) -> bool:
+    """Whether the check's last outcome before its evaluation in ``run_id`` was a failure (runs
+    whose check did not finish, e.g. a crash the run alert reports, are no outcome). Unknown
+    history counts as passing, so a doubt alerts rather than stays silent."""
+    history = instance.event_log_storage.get_asset_check_execution_history(key, limit=HISTORY)
+    runs = [execution.run_id for execution in history]
+    if run_id not in runs:
+        return False
+    for earlier in history[runs.index(run_id) + 1:]:
+        event = earlier.event.dagster_event if earlier.event else None
+        outcome = event.event_specific_data if event else None
+        if isinstance(outcome, AssetCheckEvaluation):
+            return not outcome.passed
+    return False
+
+
+def _repeated_failure(context: SensorEvaluationContext, evaluation: AssetCheckEvaluation,
+                      run_id: str) -> bool:
+    """A failure of an ALERT_ON_TRANSITION check that already failed before: logged only."""
+    key = evaluation.asset_check_key
+    if key not in ALERT_ON_TRANSITION or not failing_before(context.instance, key, run_id):
+        return False
+    context.log.info(f"{key.name} still failing (run {run_id}): alerted when it started "
+                     "failing, not again until it has passed")
+    return True
+
+
 @sensor(name="check_failure_alerts", minimum_interval_seconds=30,
         default_status=DefaultSensorStatus.RUNNING,
         description="Alert (webhook / e-mail / log) once for each failed asset check, ERROR or "
-                    "WARN.")
+                    "WARN (import_freshness: when it starts failing, not every hour).")
 def check_failure_alerts(context: SensorEvaluationContext) -> SkipReason:
     if context.cursor is None:  # first tick: start from now, not the whole history
         start = _latest_check_record_id(context)
@@ -139,7 +177,8 @@ def check_failure_alerts(context: SensorEvaluationContext) -> SkipReason:
     for record in records:
         event = record.event_log_entry.dagster_event
         evaluation = event.event_specific_data if event else None
-        if isinstance(evaluation, AssetCheckEvaluation) and not evaluation.passed:
+        if (isinstance(evaluation, AssetCheckEvaluation) and not evaluation.passed
+                and not _repeated_failure(context, evaluation, record.run_id)):
             run = context.instance.get_run_by_id(record.run_id)
             alert = check_alert(evaluation, record.run_id, run.tags if run else {},
                                 settings.dagster_ui_base())

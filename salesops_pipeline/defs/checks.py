@@ -1,5 +1,6 @@
 """Asset checks: business rules (WARN) and integrity (ERROR, blocking) on the facts, report
-reconciliation on the reports, and import freshness.
+reconciliation on the reports; import freshness (defs/freshness.py, also run hourly) is listed
+in ``all_checks`` with them.
 
 On an ingest run the fact checks look at that run's files only (one file, or the batch of new
 files one sensor tick saw); in the report and weekly jobs (no partition) they look at the whole
@@ -7,7 +8,6 @@ warehouse.
 """
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -21,6 +21,7 @@ from dagster import (
 
 from salesops_pipeline.core.load import control_totals
 from salesops_pipeline.core.report import quality
+from salesops_pipeline.defs.freshness import import_freshness
 from salesops_pipeline.defs.ingest import fact_sales_line
 from salesops_pipeline.defs.metadata import control_totals_table
 from salesops_pipeline.defs.resources import QualityResource, WarehouseResource
@@ -102,21 +103,6 @@ def integrity(context: AssetCheckExecutionContext, warehouse: WarehouseResource
         yield _result("import_counts_match",
                       quality.import_count_mismatches(cur, source_files=scope),
                       AssetCheckSeverity.ERROR, scope)
-
-
-@asset_check(asset=fact_sales_line, description="The latest import is recent enough.")
-def import_freshness(warehouse: WarehouseResource, quality_settings: QualityResource
-                     ) -> AssetCheckResult:
-    with warehouse.connection() as conn, conn.cursor() as cur:
-        latest = quality.latest_import(cur)
-    age = quality.import_age(latest, datetime.now(UTC))
-    limit_h = quality_settings.max_import_age_hours
-    passed = age is not None and age.total_seconds() <= limit_h * 3600
-    return AssetCheckResult(
-        passed=passed, severity=AssetCheckSeverity.WARN,
-        metadata={"latest_import": latest.isoformat() if latest else "never",
-                  "age_hours": round(age.total_seconds() / 3600, 2) if age else -1,
-                  "max_age_hours": limit_h})
 
 
 @asset_check(asset="report_weekly_summary", blocking=True,

@@ -15,6 +15,8 @@ from decimal import Decimal
 
 import psycopg2.extensions
 
+from salesops_pipeline.core.load.import_log import ImportStatus
+
 Cursor = psycopg2.extensions.cursor
 
 RULES: dict[str, str] = {
@@ -160,10 +162,69 @@ def report_mismatches(cur: Cursor, *, weeks: list[date] | None) -> Finding:
     return Finding(len(rows), rows[:20])
 
 
-def latest_import(cur: Cursor) -> datetime | None:
-    cur.execute("SELECT max(finished_at) FROM salesops.import_log WHERE status = 'loaded'")
-    return cur.fetchone()[0]
+# Freshness: when a file version was last PUBLISHED, i.e. its facts switched in by
+# core/load/publish.py. That is a version `loaded` now, or one loaded and then replaced by a newer
+# version of its file (`superseded` with `superseded_by`, which only publish sets: a staged
+# version outdated before it was published is `superseded` without it); its finished_at is the
+# moment it was published (publish keeps it when superseding). A withdrawn version does not count:
+# its facts were taken out on purpose. Rejected, failed, duplicate and unfinished versions
+# published nothing.
+PUBLISHED = ("(i.status = %(loaded)s"
+             " OR (i.status = %(superseded)s AND i.superseded_by IS NOT NULL))")
+PUBLISHED_PARAMS = {"loaded": ImportStatus.LOADED.value,
+                    "superseded": ImportStatus.SUPERSEDED.value}
+# When a version got its present status: withdrawn, finished (published, rejected, …), started.
+STATUS_TIME = "coalesce(i.withdrawn_at, i.finished_at, i.started_at)"
+
+
+@dataclass(frozen=True)
+class PublishedImport:
+    """The file version published most recently: what the freshness check measures from."""
+
+    import_id: int
+    source_file: str
+    sha256: str
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class UnpublishedDrops:
+    """File versions that came in after the latest published one but published nothing: how
+    many per status, and the newest few (import_id, source_file, status, at, error)."""
+
+    counts: dict[str, int]
+    newest: list[dict[str, object]]
+
+    def summary(self) -> str:
+        """'3 rejected, 1 duplicate' (largest first), or 'none'."""
+        return ", ".join(f"{n} {status}" for status, n in sorted(
+            self.counts.items(), key=lambda item: (-item[1], item[0]))) or "none"
+
+
+def latest_import(cur: Cursor) -> PublishedImport | None:
+    """The most recently published file version (None: nothing was ever published)."""
+    cur.execute(
+        "SELECT i.import_id, i.source_file, i.sha256, i.finished_at FROM salesops.import_log i"
+        f" WHERE {PUBLISHED} AND i.finished_at IS NOT NULL"
+        " ORDER BY i.finished_at DESC, i.import_id DESC LIMIT 1", PUBLISHED_PARAMS)
+    row = cur.fetchone()
+    return PublishedImport(*row) if row else None
+
+
+def unpublished_since(cur: Cursor, since: datetime | None, *, limit: int = 5
+                      ) -> UnpublishedDrops:
+    """The versions that got a non-published status after ``since`` (None: ever), so a person
+    sees why a recent drop (rejected, say) did not make the data fresh."""
+    where = (f"FROM salesops.import_log i WHERE NOT {PUBLISHED}"
+             f" AND (%(since)s::timestamptz IS NULL OR {STATUS_TIME} > %(since)s)")
+    params = {**PUBLISHED_PARAMS, "since": since, "limit": limit}
+    cur.execute(f"SELECT i.status, count(*) {where} GROUP BY i.status", params)
+    counts = dict(cur.fetchall())
+    cur.execute(f"SELECT i.import_id, i.source_file, i.status, {STATUS_TIME} AS at, i.error"
+                f" {where} ORDER BY at DESC, i.import_id DESC LIMIT %(limit)s", params)
+    return UnpublishedDrops(counts, _samples(cur))
 
 
 def import_age(latest: datetime | None, now: datetime) -> timedelta | None:
+    """How long ago ``latest`` was (None: never)."""
     return None if latest is None else now - latest
