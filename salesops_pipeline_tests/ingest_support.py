@@ -55,10 +55,12 @@ class Ingestor:
                            jobs=[ingest_job, reports_job, weekly_job, nightly_maintenance],
                            resources=self.resources())
 
-    def run_job(self, name: str, run_config: dict | None = None) -> ExecuteInProcessResult:
+    def run_job(self, name: str, run_config: dict | None = None, *,
+                partition_key: str | None = None) -> ExecuteInProcessResult:
+        """Run a job (one partition of a partitioned job, e.g. a week of weekly_reports)."""
         job = self.definitions().resolve_job_def(name)
         return job.execute_in_process(instance=self.instance, run_config=run_config,
-                                      raise_on_error=False)
+                                      partition_key=partition_key, raise_on_error=False)
 
     def run(self, key: str, *, raise_on_error: bool = True) -> ExecuteInProcessResult:
         """Import one file (with its per-file checks)."""

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +20,7 @@ from salesops_pipeline.api.cache import ResponseCache
 from salesops_pipeline.api.keylookup import KeyLookups
 from salesops_pipeline.api.pool import Database
 from salesops_pipeline.core.db.connect import WarehouseUnavailable
+from salesops_pipeline.core.report import weeks
 from salesops_pipeline.settings import Settings
 
 
@@ -177,8 +177,8 @@ class Period:
 
 def last_complete_week(today: date) -> Period:
     """Monday..Sunday of the ISO week before the one holding ``today``."""
-    monday = today - timedelta(days=today.weekday())
-    return Period(monday - timedelta(days=7), monday - timedelta(days=1))
+    monday = weeks.previous_week(today)
+    return Period(monday, weeks.week_end(monday))
 
 
 async def period(
@@ -190,7 +190,7 @@ async def period(
         description="Last day, inclusive (ISO date); not before start_date.")] = None,
 ) -> Period:
     if start_date is None and end_date is None:
-        today = datetime.now(ZoneInfo(settings_of(request).timezone)).date()
+        today = weeks.today_in(settings_of(request).timezone)
         return last_complete_week(today)
     if start_date is None or end_date is None:
         missing = "start_date" if start_date is None else "end_date"

@@ -66,14 +66,14 @@ def alert_config(settings: Settings) -> AlertConfig:
 
 def subject_of(tags: Mapping[str, str], partition: str | None = None) -> str:
     """Which file (or files, or week) a run or check was about, from its partition and tags."""
+    if tags.get(WEEK_TAG):  # a weekly run: its partition is the week, not a file
+        return f"week of {tags[WEEK_TAG]}"
     file = partition or tags.get(FILE_TAG) or tags.get(PARTITION_TAG)
     if file:
         return f"file {file}"
     first, last = (tags.get(t) for t in RANGE_TAGS)
     if first and last:
         return f"file {first}" if first == last else f"files {first} … {last}"
-    if tags.get(WEEK_TAG):
-        return f"week of {tags[WEEK_TAG]}"
     return "whole warehouse"
 
 

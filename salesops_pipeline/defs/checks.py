@@ -3,8 +3,8 @@ reconciliation on the reports; import freshness (defs/freshness.py, also run hou
 in ``all_checks`` with them.
 
 On an ingest run the fact checks look at that run's files only (one file, or the batch of new
-files one sensor tick saw); in the report and weekly jobs (no partition) they look at the whole
-warehouse.
+files one sensor tick saw); in the report and weekly jobs (no file partition) they look at the
+whole warehouse.
 """
 
 from collections.abc import Iterator
@@ -15,6 +15,7 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     MetadataValue,
+    TimeWindowPartitionsDefinition,
     asset_check,
     multi_asset_check,
 )
@@ -43,6 +44,8 @@ INTEGRITY_DESCRIPTIONS = {
 
 def _scope(context: AssetCheckExecutionContext) -> list[str] | None:
     op = context.op_execution_context
+    if isinstance(op.job_def.partitions_def, TimeWindowPartitionsDefinition):
+        return None  # a weekly run: its partition is a week, not a file
     if op.has_partition_key or op.has_partition_key_range:
         return list(op.partition_keys)
     return None

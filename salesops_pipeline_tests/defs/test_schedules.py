@@ -11,25 +11,65 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from dagster import build_schedule_context
+from dagster import RunRequest, build_schedule_context
 
-from salesops_pipeline.defs.schedules import previous_week, weekly_reports_schedule
+from salesops_pipeline.definitions import defs
+from salesops_pipeline.defs.alerts import subject_of
+from salesops_pipeline.defs.schedules import WeeklyCron, weekly_cron
+from salesops_pipeline.errors import ConfigError
 from salesops_pipeline_tests.defs.test_reports import generate
 from salesops_pipeline_tests.workbooks import write_clean_workbook
+
+
+def weekly_request(tick: datetime) -> RunRequest:
+    """What the production weekly schedule (SALESOPS_TIMEZONE=UTC here) requests at ``tick``."""
+    schedule = defs.resolve_schedule_def("weekly_reports_schedule")
+    [request] = schedule.evaluate_tick(
+        build_schedule_context(scheduled_execution_time=tick)).run_requests
+    return request
+
+
+def run_weekly(ingest, tick: datetime):
+    """Run the weekly job as the schedule's tick at ``tick`` launches it."""
+    request = weekly_request(tick)
+    return ingest.run_job("weekly_reports", request.run_config,
+                          partition_key=request.partition_key)
 
 
 @pytest.mark.parametrize(("tick", "week"), [
     (datetime(2026, 3, 9, 6, 0, tzinfo=UTC), date(2026, 3, 2)),     # Monday 06:00
     (datetime(2026, 3, 11, 6, 0, tzinfo=UTC), date(2026, 3, 2)),    # a late tick mid-week
+    (datetime(2026, 3, 8, 23, 59, tzinfo=UTC), date(2026, 2, 23)),  # Sunday night: not over yet
     (datetime(2027, 1, 4, 6, 0, tzinfo=UTC), date(2026, 12, 28)),   # across the year boundary
 ])
 def test_schedule_targets_the_previous_iso_week(tick: datetime, week: date) -> None:
-    assert previous_week(tick.date()) == week
-    request = weekly_reports_schedule(build_schedule_context(scheduled_execution_time=tick))
-    ops = request.run_config["ops"]
-    assert ops["sales_reports"]["config"]["weeks"] == [week.isoformat()]
-    assert ops["weekly_report_export"]["config"]["week_start"] == week.isoformat()
-    assert request.run_key == f"weekly:{week.isoformat()}"
+    request = weekly_request(tick)
+    assert request.partition_key == week.isoformat() and request.run_key == week.isoformat()
+    assert request.run_config["ops"]["sales_reports"]["config"]["weeks"] == [week.isoformat()]
+    assert request.run_config["loggers"] == {"console": {}}   # defs/logs.py RUN_CONFIG
+    assert request.tags["salesops/week"] == week.isoformat()
+    assert subject_of(request.tags) == f"week of {week.isoformat()}"   # alerts name the week
+
+
+def test_schedule_runs_on_the_weekly_cron_in_the_timezone() -> None:
+    schedule = defs.resolve_schedule_def("weekly_reports_schedule")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 6 * * 1", "UTC")
+    assert schedule.job_name == "weekly_reports"
+
+
+@pytest.mark.parametrize(("cron", "offsets"), [
+    ("0 6 * * 1", (0, 6, 1)), ("30 23 * * 0", (30, 23, 0)), ("30 23 * * 7", (30, 23, 0)),
+    ("15 5 * * MON", (15, 5, 1)), (" 0  6 * *  sun ", (0, 6, 0)),
+])
+def test_weekly_cron_becomes_the_schedule_offsets(cron: str, offsets: tuple) -> None:
+    assert weekly_cron(cron) == WeeklyCron(*offsets)
+
+
+@pytest.mark.parametrize("cron", ["0 6 * * *", "0 6 1 * 1", "0 6 * 3 1", "60 6 * * 1",
+                                  "0 24 * * 1", "0 6 * * 8", "0 6 * * 1-5", "@weekly", ""])
+def test_a_cron_that_is_not_weekly_is_refused_with_an_example(cron: str) -> None:
+    with pytest.raises(ConfigError, match=r"SALESOPS_WEEKLY_CRON=.*'0 6 \* \* 1'"):
+        weekly_cron(cron)
 
 
 def _csv(path: Path) -> list[dict[str, str]]:
@@ -40,9 +80,7 @@ def test_weekly_job_exports_match_independent_figures(ingest, tmp_path: Path) ->
     rows = generate(21, 300, date(2026, 3, 2), 14)   # weeks of Mar 2 and Mar 9
     write_clean_workbook(ingest.folder / "w.xlsx", rows)
     ingest.run("w.xlsx")
-    tick = datetime(2026, 3, 9, 6, 0, tzinfo=UTC)
-    request = weekly_reports_schedule(build_schedule_context(scheduled_execution_time=tick))
-    result = ingest.run_job("weekly_reports", request.run_config)
+    result = run_weekly(ingest, datetime(2026, 3, 9, 6, 0, tzinfo=UTC))
     assert result.success
     folder = tmp_path / "exports" / "week-2026-03-02"
     assert sorted(p.name for p in folder.iterdir()) == sorted([
@@ -71,6 +109,8 @@ def test_weekly_job_exports_match_independent_figures(ingest, tmp_path: Path) ->
         (r["seller"], Decimal(r["revenue"])) for r in ranking]
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["reports_reconcile"] and checks["no_duplicate_source_rows"]
+    [export] = result.asset_materializations_for_node("weekly_report_export")
+    assert export.partition == "2026-03-02"
 
 
 def test_nightly_maintenance_analyzes_and_prunes_old_runs(ingest, sql) -> None:

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from dagster import AssetCheckSeverity, EnvVar, build_schedule_context
+from dagster import AssetCheckSeverity, EnvVar
 from pydantic import ValidationError
 
 from salesops_pipeline.defs.resources import ReportMailResource, resources_from_env
-from salesops_pipeline.defs.schedules import weekly_reports_schedule
 from salesops_pipeline.settings import Settings
 from salesops_pipeline_tests.core.notify.smtp_server import (
     attachments,
@@ -28,6 +27,7 @@ from salesops_pipeline_tests.core.notify.smtp_server import (
     smtp_server,
 )
 from salesops_pipeline_tests.defs.test_reports import generate
+from salesops_pipeline_tests.defs.test_schedules import run_weekly
 from salesops_pipeline_tests.workbooks import write_clean_workbook
 
 WEEK, PREVIOUS = date(2026, 3, 9), date(2026, 3, 2)
@@ -48,9 +48,7 @@ def _run_week(ingest, tmp_path: Path):
     write_clean_workbook(ingest.folder / "w.xlsx", rows)
     ingest.run("w.xlsx")
     assert ingest.refresh().success
-    tick = datetime(2026, 3, 16, 6, 0, tzinfo=UTC)
-    request = weekly_reports_schedule(build_schedule_context(scheduled_execution_time=tick))
-    result = ingest.run_job("weekly_reports", request.run_config)
+    result = run_weekly(ingest, datetime(2026, 3, 16, 6, 0, tzinfo=UTC))
     assert result.success
     return rows, result, tmp_path / "exports" / f"week-{WEEK.isoformat()}"
 
@@ -116,6 +114,7 @@ def test_summary_and_workbook_match_independent_figures(ingest, tmp_path: Path) 
     meta = _meta(result)
     assert meta["summary"] == text and meta["delivery"] == "not configured"
     assert meta["workbook"] == str(folder / f"{NAME}.xlsx")
+    assert meta["week"] == "2026-W11" and Decimal(meta["revenue_exact"]) == this["revenue"]
     assert _check(result).passed
 
 

@@ -17,6 +17,7 @@ import psycopg2
 import psycopg2.extensions
 
 from salesops_pipeline.core.report.quality import RULES
+from salesops_pipeline.core.report.weeks import week_start
 from salesops_pipeline.settings import sql_dir
 
 Connection = psycopg2.extensions.connection
@@ -33,11 +34,6 @@ class RefreshResult:
     weeks: list[date]
     seconds: float
     refresh_id: int | None
-
-
-def week_start(day: date) -> date:
-    """Monday of the ISO week holding ``day``."""
-    return day - timedelta(days=day.weekday())
 
 
 def refresh_sql() -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,13 +20,13 @@ import psycopg2.extensions
 import psycopg2.extras
 
 from salesops_pipeline.core.report import queries as q
-from salesops_pipeline.core.report.refresh import week_start
 from salesops_pipeline.core.report.render import to_csv, to_xlsx
 from salesops_pipeline.core.report.weekly_workbook import (
     WeeklyReport,
     summary_markdown,
     workbook_bytes,
 )
+from salesops_pipeline.core.report.weeks import iso_week, previous_week, week_end, week_start
 
 TOP_PRODUCTS = 1000
 COLUMNS = {
@@ -63,11 +63,23 @@ class WeekExport:
     summary_file: Path
     summary: str
     """The Markdown summary (also in ``summary_file``): the e-mail body."""
+    totals: dict[str, Any]
+    """The week's revenue and units (Decimal) and line_count (int), as the summary shows them."""
+
+    @property
+    def week_end(self) -> date:
+        """The Sunday: the last day of the week, inclusive."""
+        return week_end(self.week_start)
+
+    @property
+    def iso_week(self) -> str:
+        """The ISO week label, ``2026-W10``."""
+        return iso_week(self.week_start)
 
 
 def week_rows(db: q.Fetcher, start: date, tolerance: Decimal) -> dict[str, list[q.Row]]:
     """Every report of the week starting ``start`` (a Monday)."""
-    end = start + timedelta(days=6)
+    end = week_end(start)
     counts = q.quality_counts(db, start=start, end=end, default_tolerance=tolerance)
     flagged = any(v for k, v in counts.items() if k.endswith("_count"))
     return {
@@ -85,8 +97,8 @@ def write_week_export(conn: psycopg2.extensions.connection, *, day: date, export
     start = week_start(day)
     db = ConnectionFetcher(conn)
     rows = week_rows(db, start, tolerance)
-    before = start - timedelta(days=7)
-    previous = q.weekly_summary(db, start=before, end=before + timedelta(days=6))
+    before = previous_week(start)
+    previous = q.weekly_summary(db, start=before, end=week_end(before))
     report = WeeklyReport(start, rows, COLUMNS, previous[0] if previous else None)
     summary = summary_markdown(report)
     export_dir.mkdir(parents=True, exist_ok=True)
@@ -107,4 +119,5 @@ def write_week_export(conn: psycopg2.extensions.connection, *, day: date, export
         raise
     files = sorted(final.iterdir())
     return WeekExport(start, final, files, {k: len(v) for k, v in rows.items()},
-                      final / f"{report.name}.xlsx", final / f"{report.name}.md", summary)
+                      final / f"{report.name}.xlsx", final / f"{report.name}.md", summary,
+                      report.totals("this"))

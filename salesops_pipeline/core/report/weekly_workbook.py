@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -26,6 +26,7 @@ from salesops_pipeline.core.report.figures import (
     units_text,
 )
 from salesops_pipeline.core.report.render import cell_text, exact_float
+from salesops_pipeline.core.report.weeks import previous_week, week_end
 
 Row = Mapping[str, Any]
 SHEETS = {"weekly_summary": "Summary", "seller_ranking": "Seller ranking",
@@ -52,7 +53,7 @@ MIN_WIDTH, MAX_WIDTH = 10, 60
 
 @dataclass(frozen=True)
 class WeeklyReport:
-    """One week's report rows (week_export.week_rows) and the previous week's totals."""
+    """One week's report rows (week_files.week_rows) and the previous week's totals."""
 
     week_start: date
     rows: Mapping[str, Sequence[Row]]
@@ -61,7 +62,7 @@ class WeeklyReport:
 
     @property
     def week_end(self) -> date:
-        return self.week_start + timedelta(days=6)
+        return week_end(self.week_start)
 
     @property
     def name(self) -> str:
@@ -135,11 +136,11 @@ def summary_markdown(report: WeeklyReport) -> str:
 def summary_rows(report: WeeklyReport) -> list[dict[str, Any]]:
     """The Summary sheet: one row per figure, this week against the previous one."""
     this, before = report.totals("this"), report.totals("previous")
-    previous_start = report.week_start - timedelta(days=7)
+    previous_start = previous_week(report.week_start)
     rows: list[dict[str, Any]] = [
         {"figure": "week_start", "this_week": report.week_start, "previous_week": previous_start},
         {"figure": "week_end", "this_week": report.week_end,
-         "previous_week": previous_start + timedelta(days=6)}]
+         "previous_week": week_end(previous_start)}]
     for key in FIGURES:
         rows.append({"figure": key, "this_week": this[key], "previous_week": before[key],
                      "change": this[key] - before[key],
