@@ -31,7 +31,7 @@ from dagster import (
     in_process_executor,
 )
 
-from salesops_pipeline.core.report import quality
+from salesops_pipeline.core.report import quality, weeks
 from salesops_pipeline.defs.ingest import KIND_TAG, fact_sales_line
 from salesops_pipeline.defs.resources import QualityResource, WarehouseResource
 from salesops_pipeline.settings import Settings
@@ -102,6 +102,7 @@ freshness_job = define_asset_job(
 
 freshness_schedule = ScheduleDefinition(
     name="freshness_schedule", job=freshness_job, cron_schedule=FRESHNESS_CRON,
-    execution_timezone=Settings().timezone, default_status=DefaultScheduleStatus.RUNNING,
+    execution_timezone=weeks.zone(Settings().timezone).key,
+    default_status=DefaultScheduleStatus.RUNNING,
     description="Every hour: is the latest published import within "
                 "SALESOPS_MAX_IMPORT_AGE_HOURS? (alerts when it stops being so)")
