@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from salesops_pipeline.core.db.pgcluster import LocalCluster
 from salesops_pipeline.core.extract.capped import DEFAULT_PARSE_MEMORY_MB
+from salesops_pipeline.core.report.thresholds import Thresholds, parse_thresholds
 from salesops_pipeline.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -204,3 +205,23 @@ class Settings(BaseSettings):
     # json: the API and the pipeline write one JSON object per line (core/logs.py).
     log_format: Literal["text", "json"] = Field(default="text",
                                                 validation_alias="SALESOPS_LOG_FORMAT")
+
+    # -- Data-quality thresholds (appended) -----------------------------------------------------
+    # Per rule a warn and an optional error limit, a count or a share of a file's lines, e.g.
+    # "mismatched_total=warn>0,error>2%; nonpositive_units=error>0" (core/report/thresholds.py);
+    # unset or empty: every rule warns above 0 and never errs. An error blocks the report refresh.
+    rule_thresholds: str = Field(default="", validation_alias="SALESOPS_RULE_THRESHOLDS")
+
+    @field_validator("rule_thresholds")
+    @classmethod
+    def _thresholds_parse(cls, value: str) -> str:
+        """Refuse at start-up what the checks could not read, saying what to write instead."""
+        try:
+            parse_thresholds(value)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return value.strip()
+
+    def thresholds(self) -> dict[str, Thresholds]:
+        """Every rule's thresholds (the defaults where SALESOPS_RULE_THRESHOLDS says nothing)."""
+        return parse_thresholds(self.rule_thresholds)

@@ -1,6 +1,7 @@
-"""Asset checks: business rules (WARN) and integrity (ERROR, blocking) on the facts, report
-reconciliation on the reports; import freshness (defs/freshness.py, also run hourly) is listed
-in ``all_checks`` with them.
+"""Asset checks: business rules (WARN or ERROR per SALESOPS_RULE_THRESHOLDS, blocking) and
+integrity (ERROR, blocking) on the facts, report reconciliation on the reports; import
+freshness (defs/freshness.py, also run hourly) is listed in ``all_checks`` with them.
+A blocking check failing with ERROR stops the report refresh in the same run.
 
 On an ingest run the fact checks look at that run's files only (one file, or the batch of new
 files one sensor tick saw); in the report and weekly jobs (no file partition) they look at the
@@ -22,18 +23,13 @@ from dagster import (
 
 from salesops_pipeline.core.load import control_totals
 from salesops_pipeline.core.report import quality
+from salesops_pipeline.core.report.rules import QUARANTINED_ROWS, RULES, Rule, Severity
+from salesops_pipeline.core.report.thresholds import Thresholds, judge, share_text
 from salesops_pipeline.defs.freshness import import_freshness
 from salesops_pipeline.defs.ingest import fact_sales_line
 from salesops_pipeline.defs.metadata import control_totals_table
 from salesops_pipeline.defs.resources import QualityResource, WarehouseResource
 
-RULE_DESCRIPTIONS = {
-    "mismatched_total": "total_price differs from round(unit_price × units, 2) beyond tolerance",
-    "nonpositive_units": "units ≤ 0",
-    "negative_amount": "unit_price < 0 or total_price < 0",
-    "missing_shipping_company": "no shipping company",
-    "quarantined_rows": "rows of loaded files that could not be parsed (quarantined)",
-}
 INTEGRITY_DESCRIPTIONS = {
     "no_duplicate_source_rows":
         "each (source_file, source_sheet, source_row_number) is loaded once",
@@ -73,20 +69,45 @@ def _jsonable(rows: list[dict[str, object]]) -> list[dict[str, object]]:
 
 
 @multi_asset_check(
-    specs=[AssetCheckSpec(name, asset=fact_sales_line, description=text)
-           for name, text in RULE_DESCRIPTIONS.items()],
+    specs=[AssetCheckSpec(r.name, asset=fact_sales_line, description=r.description,
+                          blocking=True) for r in RULES],
 )
 def data_quality_rules(context: AssetCheckExecutionContext, warehouse: WarehouseResource,
                        quality_settings: QualityResource) -> Iterator[AssetCheckResult]:
-    """The business rules: rows are loaded, but flagged here with samples to fix at the source."""
+    """The business rules: rows are loaded, then flagged here with samples to fix at the source.
+
+    Each file is judged against the rule's thresholds; a file over the error threshold makes
+    the check an ERROR, which (blocking) keeps the reports from refreshing in this run."""
     scope = _scope(context)
+    thresholds = quality_settings.thresholds
     with warehouse.connection() as conn, conn.cursor() as cur:
         findings = quality.rule_findings(cur, tolerance=quality_settings.tolerance,
                                          source_files=scope)
-        findings["quarantined_rows"] = quality.quarantined(cur, source_files=scope)
-    for name, finding in findings.items():
-        yield _result(name, finding, AssetCheckSeverity.WARN, scope,
-                      tolerance=str(quality_settings.tolerance))
+        findings[QUARANTINED_ROWS.name] = quality.quarantined(cur, source_files=scope)
+    for rule in RULES:
+        yield _rule_result(rule, findings[rule.name], thresholds[rule.name], scope,
+                           tolerance=str(quality_settings.tolerance))
+
+
+def _rule_result(rule: Rule, finding: quality.RuleFinding, thresholds: Thresholds,
+                 scope: list[str] | None, *, tolerance: str) -> AssetCheckResult:
+    verdict = judge(thresholds, finding.files)
+    over = [{"source_file": f.source_file, "lines": f.lines, "count": f.count, "share": f.share}
+            for f in verdict.files[:20]]
+    return AssetCheckResult(
+        check_name=rule.name, asset_key=fact_sales_line.key, passed=verdict.severity is None,
+        severity=(AssetCheckSeverity.ERROR if verdict.severity is Severity.ERROR
+                  else AssetCheckSeverity.WARN),
+        description=None if verdict.severity is None else verdict.crossed,
+        metadata={"count": finding.count, "lines_checked": finding.lines,
+                  "share": share_text(finding.count, finding.lines),
+                  "warn_threshold": f"> {thresholds.warn}",
+                  "error_threshold": ("none" if thresholds.error is None
+                                      else f"> {thresholds.error}"),
+                  "crossed": verdict.crossed, "files_over_threshold": len(verdict.files),
+                  "files": MetadataValue.json(over), "scope": _describe(scope),
+                  "tolerance": tolerance,
+                  "samples": MetadataValue.json(_jsonable(finding.samples))})
 
 
 @multi_asset_check(

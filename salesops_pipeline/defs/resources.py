@@ -17,6 +17,7 @@ from salesops_pipeline.core.db.connect import reused
 from salesops_pipeline.core.extract.capped import DEFAULT_PARSE_MEMORY_MB
 from salesops_pipeline.core.extract.columns import ColumnMap, load_column_map
 from salesops_pipeline.core.notify.mail import SmtpConfig, split_addresses
+from salesops_pipeline.core.report.thresholds import Thresholds, parse_thresholds
 from salesops_pipeline.settings import Settings
 
 
@@ -66,10 +67,16 @@ class QualityResource(ConfigurableResource):
 
     price_tolerance: str = "0.01"
     max_import_age_hours: int = 168
+    rule_thresholds: str = ""
+    """SALESOPS_RULE_THRESHOLDS (core/report/thresholds.py); empty: every rule warns above 0."""
 
     @property
     def tolerance(self) -> Decimal:
         return Decimal(self.price_tolerance)
+
+    @property
+    def thresholds(self) -> dict[str, Thresholds]:
+        return parse_thresholds(self.rule_thresholds)
 
 
 class ReportMailResource(ConfigurableResource):
@@ -127,7 +134,8 @@ def resources_from_env() -> dict[str, ConfigurableResource]:
                                             column_map_explicit=map_explicit,
                                             parse_memory_mb=settings.parse_memory_mb),
         "quality_settings": QualityResource(price_tolerance=str(settings.price_tolerance),
-                                   max_import_age_hours=settings.max_import_age_hours),
+                                   max_import_age_hours=settings.max_import_age_hours,
+                                   rule_thresholds=settings.rule_thresholds),
         "report_mail": ReportMailResource(
             to=settings.report_email_to, host=settings.smtp_host, port=settings.smtp_port,
             security=settings.smtp_security, user=settings.smtp_user,

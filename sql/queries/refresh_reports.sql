@@ -35,9 +35,14 @@ SELECT l.day, coalesce(c.name, 'UNKNOWN'), sum(l.total_price), count(*)
 FROM refresh_line l LEFT JOIN salesops.dim_shipping_company c USING (shipping_company_id)
 GROUP BY l.day, coalesce(c.name, 'UNKNOWN');
 
--- Data-quality rules, one flag column each: /*RULE_FLAGS*/ is replaced by the expressions of
--- salesops_pipeline/core/report/quality.py RULES (the asset checks use the same ones), e.g.
--- "f.units <= 0 AS nonpositive_units".
+-- Data-quality rules, one flag column each. The RULE_... markers are filled in by
+-- salesops_pipeline/core/report/refresh.py refresh_sql() from the rule registry
+-- (salesops_pipeline/core/report/rules.py FACT_RULES; the asset checks use the same rules):
+-- RULE_FLAGS e.g. "f.units <= 0 AS nonpositive_units", RULE_COUNTS "count(*) FILTER (WHERE
+-- nonpositive_units) AS nonpositive_units_count", RULE_COUNT_COLUMNS the report columns,
+-- RULE_COUNT_VALUES "coalesce(f.nonpositive_units_count, 0)", RULE_HITS
+-- "('nonpositive_units', f.nonpositive_units)". The quarantine rule (rules.QUARANTINED_ROWS:
+-- rejected_row_count, samples 'rejected_row') is counted from salesops.rejected_row below.
 CREATE TEMP TABLE refresh_flag ON COMMIT DROP AS
 SELECT f.*, /*RULE_FLAGS*/
 FROM refresh_line f;
@@ -50,18 +55,12 @@ JOIN salesops.import_log i ON i.import_id = r.import_id AND i.status = 'loaded'
 WHERE i.finished_at::date IN (SELECT day FROM refresh_day);
 
 INSERT INTO salesops.report_daily_quality
-    (day, line_count, mismatched_total_count, nonpositive_units_count, negative_amount_count,
-     missing_shipping_company_count, rejected_row_count, tolerance)
-SELECT d.day,
-       coalesce(f.line_count, 0), coalesce(f.mismatched, 0), coalesce(f.nonpositive, 0),
-       coalesce(f.negative, 0), coalesce(f.missing, 0), coalesce(r.rejected, 0), %(tolerance)s
+    (day, line_count, /*RULE_COUNT_COLUMNS*/, rejected_row_count, tolerance)
+SELECT d.day, coalesce(f.line_count, 0), /*RULE_COUNT_VALUES*/, coalesce(r.rejected, 0),
+       %(tolerance)s
 FROM refresh_day d
 LEFT JOIN (
-    SELECT day, count(*) AS line_count,
-           count(*) FILTER (WHERE mismatched_total) AS mismatched,
-           count(*) FILTER (WHERE nonpositive_units) AS nonpositive,
-           count(*) FILTER (WHERE negative_amount) AS negative,
-           count(*) FILTER (WHERE missing_shipping_company) AS missing
+    SELECT day, count(*) AS line_count, /*RULE_COUNTS*/
     FROM refresh_flag GROUP BY day
 ) f ON f.day = d.day
 LEFT JOIN (SELECT day, count(*) AS rejected FROM refresh_rejected GROUP BY day) r
@@ -79,11 +78,7 @@ SELECT day, rule, source_file, source_sheet, source_row_number, row_values FROM 
                                   'units', f.units, 'total_price', f.total_price,
                                   'shipping_company_id', f.shipping_company_id) AS row_values
         FROM refresh_flag f
-        CROSS JOIN LATERAL (VALUES ('mismatched_total', f.mismatched_total),
-                                   ('nonpositive_units', f.nonpositive_units),
-                                   ('negative_amount', f.negative_amount),
-                                   ('missing_shipping_company', f.missing_shipping_company)
-                           ) AS rule(name, hit)
+        CROSS JOIN LATERAL (VALUES /*RULE_HITS*/) AS rule(name, hit)
         WHERE rule.hit
         UNION ALL
         SELECT day, 'rejected_row', source_file, source_sheet, source_row_number,

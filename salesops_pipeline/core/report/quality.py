@@ -1,9 +1,10 @@
 """Data-quality and integrity queries behind the asset checks.
 
-The four business rules are defined once, here; sql/queries/refresh_reports.sql (which
-materializes their daily counts) gets them through core/reports.refresh_sql. Every function can
-be scoped to some files (`source_files`), so a check after an import reads those files' rows
-through the (source_file, row) index, not the whole table; None means the whole warehouse.
+The data-quality rules are declared once, in core/report/rules.py; sql/queries/refresh_reports.sql
+(which materializes their daily counts) gets them through core/report/refresh.refresh_sql. Every
+function can be scoped to some files (`source_files`), so a check after an import reads those
+files' rows through the (source_file, row) index, not the whole table; None means the whole
+warehouse.
 """
 
 from __future__ import annotations
@@ -16,15 +17,11 @@ from decimal import Decimal
 import psycopg2.extensions
 
 from salesops_pipeline.core.load.import_log import ImportStatus
+from salesops_pipeline.core.report.rules import FACT_RULES
+from salesops_pipeline.core.report.thresholds import FileCount
 
 Cursor = psycopg2.extensions.cursor
 
-RULES: dict[str, str] = {
-    "mismatched_total": "abs(f.total_price - round(f.unit_price * f.units, 2)) > %(tolerance)s",
-    "nonpositive_units": "f.units <= 0",
-    "negative_amount": "(f.unit_price < 0 OR f.total_price < 0)",
-    "missing_shipping_company": "f.shipping_company_id IS NULL",
-}
 SCOPE = "(%(files)s::text[] IS NULL OR f.source_file = ANY(%(files)s::text[]))"
 SAMPLE_COLUMNS = ("source_file", "source_sheet", "source_row_number", "sold_at", "unit_price",
                   "units", "total_price")
@@ -47,38 +44,56 @@ def _samples(cur: Cursor) -> list[dict[str, object]]:
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
+@dataclass(frozen=True)
+class RuleFinding(Finding):
+    """A rule's hits with the lines checked, per file (thresholds apply to each file)."""
+
+    lines: int
+    files: tuple[FileCount, ...]
+
+
 def rule_findings(cur: Cursor, *, tolerance: Decimal, source_files: Sequence[str] | None = None,
-                  limit: int = 20) -> dict[str, Finding]:
-    """Counts of every rule in one scan, then a sample of each rule that has hits."""
+                  limit: int = 20) -> dict[str, RuleFinding]:
+    """Counts of every fact rule per file in one scan, then a sample of each rule with hits."""
     params = {"tolerance": tolerance, "files": _files(source_files), "limit": limit}
-    counts = ", ".join(f"count(*) FILTER (WHERE {expr})" for expr in RULES.values())
-    cur.execute(f"SELECT {counts} FROM salesops.fact_sales_line f WHERE {SCOPE}", params)
-    totals = dict(zip(RULES, cur.fetchone(), strict=True))
-    findings: dict[str, Finding] = {}
-    for rule, expr in RULES.items():
+    counts = ", ".join(f"count(*) FILTER (WHERE {r.sql})" for r in FACT_RULES)
+    cur.execute(f"SELECT f.source_file, count(*), {counts} FROM salesops.fact_sales_line f"
+                f" WHERE {SCOPE} GROUP BY f.source_file ORDER BY f.source_file", params)
+    per_file = cur.fetchall()
+    findings: dict[str, RuleFinding] = {}
+    for i, rule in enumerate(FACT_RULES, start=2):
+        files = tuple(FileCount(row[0], row[1], row[i]) for row in per_file)
+        total = sum(f.count for f in files)
         samples: list[dict[str, object]] = []
-        if totals[rule]:
+        if total:
             cur.execute(f"SELECT {', '.join(SAMPLE_COLUMNS)} FROM salesops.fact_sales_line f"
-                        f" WHERE {SCOPE} AND {expr}"
+                        f" WHERE {SCOPE} AND {rule.sql}"
                         " ORDER BY source_file, source_sheet, source_row_number"
                         " LIMIT %(limit)s", params)
             samples = _samples(cur)
-        findings[rule] = Finding(totals[rule], samples)
+        findings[rule.name] = RuleFinding(total, samples, sum(f.lines for f in files), files)
     return findings
 
 
 def quarantined(cur: Cursor, *, source_files: Sequence[str] | None = None,
-                limit: int = 20) -> Finding:
-    """Rows of the loaded file versions that were quarantined."""
-    where = ("FROM salesops.rejected_row f JOIN salesops.import_log i USING (import_id)"
-             f" WHERE i.status = 'loaded' AND {SCOPE}")
-    params = {"files": _files(source_files), "limit": limit}
-    cur.execute(f"SELECT count(*) {where}", params)
-    count = cur.fetchone()[0]
-    cur.execute(f"SELECT f.source_file, f.source_sheet, f.source_row_number, f.reasons {where}"
+                limit: int = 20) -> RuleFinding:
+    """Rows of the loaded file versions that were quarantined; a file's lines checked are its
+    loaded plus its quarantined rows."""
+    params = {"files": _files(source_files), "limit": limit, "loaded": ImportStatus.LOADED.value}
+    cur.execute("SELECT i.source_file, i.rows_loaded + count(f.import_id), count(f.import_id)"
+                " FROM salesops.import_log i"
+                " LEFT JOIN salesops.rejected_row f ON f.import_id = i.import_id"
+                " WHERE i.status = %(loaded)s"
+                " AND (%(files)s::text[] IS NULL OR i.source_file = ANY(%(files)s::text[]))"
+                " GROUP BY i.import_id, i.source_file ORDER BY i.source_file", params)
+    files = tuple(FileCount(*row) for row in cur.fetchall())
+    cur.execute("SELECT f.source_file, f.source_sheet, f.source_row_number, f.reasons"
+                " FROM salesops.rejected_row f JOIN salesops.import_log i USING (import_id)"
+                f" WHERE i.status = %(loaded)s AND {SCOPE}"
                 " ORDER BY f.source_file, f.source_sheet, f.source_row_number LIMIT %(limit)s",
                 params)
-    return Finding(count, _samples(cur))
+    return RuleFinding(sum(f.count for f in files), _samples(cur),
+                       sum(f.lines for f in files), files)
 
 
 def duplicate_source_rows(cur: Cursor, *, source_files: Sequence[str] | None = None) -> Finding:

@@ -13,8 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
-from salesops_pipeline.core.report.quality import RULES
 from salesops_pipeline.core.report.refresh import SAMPLES_PER_DAY_AND_RULE
+from salesops_pipeline.core.report.rules import COUNT_COLUMNS, MISMATCHED_TOTAL
 
 Row = dict[str, Any]
 
@@ -82,16 +82,16 @@ def shipping_breakdown(db: Fetcher, *, start: date, end: date) -> list[Row]:
         """, {"start": start, "end": end})
 
 
+# One sum per rule count column of core/report/rules.py (fixed names from code, never input).
+_COUNT_SUMS = ",\n".join(f"coalesce(sum({c}), 0)::bigint AS {c}" for c in COUNT_COLUMNS)
+
+
 def quality_counts(db: Fetcher, *, start: date, end: date, default_tolerance: Decimal) -> Row:
-    """Data-quality counts summed over the period; tolerance of the latest day with counts."""
+    """Data-quality counts summed over the period (one per rule, in registry order); the
+    tolerance of the latest day with counts."""
     return db.fetch(
-        """
-        SELECT coalesce(sum(mismatched_total_count), 0)::bigint AS mismatched_total_count,
-               coalesce(sum(nonpositive_units_count), 0)::bigint AS nonpositive_units_count,
-               coalesce(sum(negative_amount_count), 0)::bigint AS negative_amount_count,
-               coalesce(sum(missing_shipping_company_count), 0)::bigint
-                   AS missing_shipping_company_count,
-               coalesce(sum(rejected_row_count), 0)::bigint AS rejected_row_count,
+        f"""
+        SELECT {_COUNT_SUMS},
                coalesce((array_agg(tolerance ORDER BY day DESC))[1], %(tolerance)s::numeric)
                    AS tolerance
           FROM salesops.report_daily_quality
@@ -111,12 +111,12 @@ def quality_samples(db: Fetcher, *, start: date, end: date, limit: int) -> list[
         """, {"start": start, "end": end, "limit": limit})
 
 
-# The period's fact lines (index on sold_at) breaking the price rule of report/quality.py at the
-# bound %(tolerance)s; the rule is a fixed expression from code, never input.
+# The period's fact lines (index on sold_at) breaking the price rule of core/report/rules.py at
+# the bound %(tolerance)s; the rule is a fixed expression from code, never input.
 _MISMATCHED = f"""
     FROM salesops.fact_sales_line f
    WHERE f.sold_at >= %(start)s AND f.sold_at < %(end)s::date + 1
-     AND {RULES["mismatched_total"]}
+     AND {MISMATCHED_TOTAL.sql}
 """
 
 
@@ -136,7 +136,7 @@ def quality_samples_at(db: Fetcher, *, start: date, end: date, tolerance: Decima
         f"""
         SELECT day, rule, source_file, nullif(source_sheet, '') AS source_sheet,
                source_row_number, row_values FROM (
-            SELECT day, 'mismatched_total' AS rule, source_file, source_sheet,
+            SELECT day, %(rule)s::text AS rule, source_file, source_sheet,
                    source_row_number, row_values FROM (
                 SELECT f.sold_at::date AS day, f.source_file, f.source_sheet,
                        f.source_row_number,
@@ -151,8 +151,8 @@ def quality_samples_at(db: Fetcher, *, start: date, end: date, tolerance: Decima
             UNION ALL
             SELECT day, rule, source_file, source_sheet, source_row_number, row_values
               FROM salesops.report_quality_sample
-             WHERE day BETWEEN %(start)s AND %(end)s AND rule <> 'mismatched_total') AS s
+             WHERE day BETWEEN %(start)s AND %(end)s AND rule <> %(rule)s) AS s
          ORDER BY day, rule, source_file COLLATE "C", source_sheet COLLATE "C", source_row_number
          LIMIT %(limit)s
         """, {"start": start, "end": end, "tolerance": tolerance, "limit": limit,
-              "per_day": SAMPLES_PER_DAY_AND_RULE})
+              "per_day": SAMPLES_PER_DAY_AND_RULE, "rule": MISMATCHED_TOTAL.sample_rule})

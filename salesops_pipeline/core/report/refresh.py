@@ -16,7 +16,7 @@ from decimal import Decimal
 import psycopg2
 import psycopg2.extensions
 
-from salesops_pipeline.core.report.quality import RULES
+from salesops_pipeline.core.report.rules import FACT_RULES
 from salesops_pipeline.core.report.weeks import week_start
 from salesops_pipeline.settings import sql_dir
 
@@ -37,11 +37,22 @@ class RefreshResult:
 
 
 def refresh_sql() -> str:
-    """sql/queries/refresh_reports.sql with the data-quality rules of report/quality.py filled in
-    (fixed expressions from code, never input), so reports and checks share one definition."""
-    flags = ", ".join(f"{expr} AS {name}" for name, expr in RULES.items())
-    return (sql_dir() / "queries" / "refresh_reports.sql").read_text().replace(
-        "/*RULE_FLAGS*/", flags)
+    """sql/queries/refresh_reports.sql with the fact rules of core/report/rules.py filled in
+    (fixed expressions and names from code, never input), so reports and checks share one
+    definition of each rule."""
+    parts = {
+        "/*RULE_FLAGS*/": ", ".join(f"{r.sql} AS {r.name}" for r in FACT_RULES),
+        "/*RULE_COUNTS*/": ", ".join(f"count(*) FILTER (WHERE {r.name}) AS {r.count_column}"
+                                     for r in FACT_RULES),
+        "/*RULE_COUNT_COLUMNS*/": ", ".join(r.count_column for r in FACT_RULES),
+        "/*RULE_COUNT_VALUES*/": ", ".join(f"coalesce(f.{r.count_column}, 0)"
+                                           for r in FACT_RULES),
+        "/*RULE_HITS*/": ", ".join(f"('{r.sample_rule}', f.{r.name})" for r in FACT_RULES),
+    }
+    text = (sql_dir() / "queries" / "refresh_reports.sql").read_text()
+    for placeholder, value in parts.items():
+        text = text.replace(placeholder, value)
+    return text
 
 
 def refresh(conn: Connection, *, tolerance: Decimal, full: bool = False,

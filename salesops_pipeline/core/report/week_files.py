@@ -21,6 +21,7 @@ import psycopg2.extras
 
 from salesops_pipeline.core.report import queries as q
 from salesops_pipeline.core.report.render import to_csv, to_xlsx
+from salesops_pipeline.core.report.rules import COUNT_COLUMNS
 from salesops_pipeline.core.report.weekly_workbook import (
     WeeklyReport,
     summary_markdown,
@@ -34,9 +35,7 @@ COLUMNS = {
     "seller_ranking": ["rank", "seller", "revenue", "units", "line_count"],
     "top_products": ["rank", "product", "revenue", "units"],
     "shipping_breakdown": ["shipping_company", "revenue", "line_count", "revenue_share"],
-    "data_quality": ["week_start", "status", "mismatched_total_count", "nonpositive_units_count",
-                     "negative_amount_count", "missing_shipping_company_count",
-                     "rejected_row_count", "tolerance"],
+    "data_quality": ["week_start", "status", *COUNT_COLUMNS, "tolerance"],
 }
 
 
@@ -81,7 +80,7 @@ def week_rows(db: q.Fetcher, start: date, tolerance: Decimal) -> dict[str, list[
     """Every report of the week starting ``start`` (a Monday)."""
     end = week_end(start)
     counts = q.quality_counts(db, start=start, end=end, default_tolerance=tolerance)
-    flagged = any(v for k, v in counts.items() if k.endswith("_count"))
+    flagged = any(counts[c] for c in COUNT_COLUMNS)
     return {
         "weekly_summary": q.weekly_summary(db, start=start, end=end),
         "seller_ranking": q.seller_ranking(db, start=start, end=end),

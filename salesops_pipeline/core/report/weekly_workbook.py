@@ -26,6 +26,7 @@ from salesops_pipeline.core.report.figures import (
     units_text,
 )
 from salesops_pipeline.core.report.render import cell_text, exact_float
+from salesops_pipeline.core.report.rules import RULES
 from salesops_pipeline.core.report.weeks import previous_week, week_end
 
 Row = Mapping[str, Any]
@@ -34,11 +35,7 @@ SHEETS = {"weekly_summary": "Summary", "seller_ranking": "Seller ranking",
           "data_quality": "Data quality"}
 SUMMARY_COLUMNS = ["figure", "this_week", "previous_week", "change", "change_ratio"]
 FIGURES = {"revenue": money_text, "units": units_text, "line_count": str}
-QUALITY_LABELS = {"mismatched_total_count": "mismatched totals",
-                  "nonpositive_units_count": "non-positive units",
-                  "negative_amount_count": "negative amounts",
-                  "missing_shipping_company_count": "missing shipping company",
-                  "rejected_row_count": "rejected rows"}
+QUALITY_LABELS = {r.count_column: r.label for r in RULES}
 RATIO_PLACES = Decimal("0.000001")
 PERCENT_PLACES = Decimal("0.1")
 RATIO_XLSX_FORMAT = "0.0000%"   # six decimals of a ratio: the stored value exactly
