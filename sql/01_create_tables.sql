@@ -1,4 +1,7 @@
--- SalesOps warehouse schema. Idempotent: applying it twice is harmless.
+-- SalesOps warehouse schema: the baseline (Alembic revision 0001) with 03 and 04, as a fresh
+-- database gets it. Never edited: a schema change is a new revision (see
+-- salesops_pipeline/core/db/migrations/). IF NOT EXISTS stays because revision 0002 runs these
+-- files again on a database from before Alembic, to create the tables an older one lacks.
 -- Money and units are `numeric` (exact). Sale times are naive business-local timestamps.
 CREATE SCHEMA IF NOT EXISTS salesops;
 
@@ -27,7 +30,10 @@ CREATE TABLE IF NOT EXISTS salesops.import_log (
     source_file     text NOT NULL CHECK (source_file <> ''),
     sha256          text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
     size_bytes      bigint NOT NULL CHECK (size_bytes >= 0),
-    status          text NOT NULL,  -- CONSTRAINT import_log_status_check: added below
+    -- Every status of core/load/import_log.py ImportStatus (a test compares the two).
+    status          text NOT NULL CONSTRAINT import_log_status_check CHECK (status IN
+                        ('running', 'staged', 'loaded', 'rejected', 'duplicate', 'superseded',
+                         'failed', 'withdrawn')),
     sheet_name      text,
     header_row      integer CHECK (header_row >= 1),
     rows_read       bigint NOT NULL DEFAULT 0 CHECK (rows_read >= 0),
@@ -49,33 +55,6 @@ CREATE TABLE IF NOT EXISTS salesops.import_log (
     CONSTRAINT import_log_error_when_rejected CHECK (status NOT IN ('rejected', 'failed') OR error IS NOT NULL),
     CONSTRAINT import_log_duplicate_has_original CHECK ((status = 'duplicate') = (duplicate_of IS NOT NULL))
 );
--- Upgrade in place (this file runs on every start, so each step first looks whether it is due,
--- taking no lock when it is not): the status CHECK lists every status of core/load/import_log.py
--- ImportStatus (a database made before a status was added has the old list), and withdrawn_at.
-DO $$
-DECLARE
-    statuses CONSTANT text[] := ARRAY['running', 'staged', 'loaded', 'rejected', 'duplicate',
-                                      'superseded', 'failed', 'withdrawn'];
-    current_check text := (SELECT pg_get_constraintdef(oid) FROM pg_constraint
-                           WHERE conrelid = 'salesops.import_log'::regclass
-                             AND conname = 'import_log_status_check');
-BEGIN
-    IF current_check IS NULL OR EXISTS (SELECT 1 FROM unnest(statuses) s
-                                        WHERE current_check NOT LIKE '%''' || s || '''%') THEN
-        EXECUTE format('ALTER TABLE salesops.import_log DROP CONSTRAINT IF EXISTS'
-                       ' import_log_status_check, ADD CONSTRAINT import_log_status_check'
-                       ' CHECK (status IN (%s))',
-                       (SELECT string_agg(quote_literal(s), ', ') FROM unnest(statuses) s));
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'salesops.import_log'::regclass
-                   AND attname = 'withdrawn_at' AND NOT attisdropped) THEN
-        ALTER TABLE salesops.import_log ADD COLUMN withdrawn_at timestamptz;
-    END IF;
-END $$;
-ALTER TABLE salesops.import_log
-    ADD COLUMN IF NOT EXISTS rows_skipped bigint NOT NULL DEFAULT 0 CHECK (rows_skipped >= 0),
-    ADD COLUMN IF NOT EXISTS sheets jsonb,
-    ADD COLUMN IF NOT EXISTS skipped_sheets jsonb;
 CREATE INDEX IF NOT EXISTS import_log_sha256_idx ON salesops.import_log (sha256);
 CREATE INDEX IF NOT EXISTS import_log_started_at_idx ON salesops.import_log (started_at DESC);
 -- At most one loaded version per file name.
@@ -89,19 +68,6 @@ CREATE UNIQUE INDEX IF NOT EXISTS import_log_one_loaded_per_file
 -- much faster than inserting a million rows through six indexes and four foreign keys.
 -- A row is unique per (file, row) within its partition; the import log allows one loaded
 -- version per file and publish removes the file's previous rows from every partition.
-
--- Upgrade from the earlier layout (one plain table): move it aside, keep its rows (below).
-DO $$
-BEGIN
-    IF (SELECT relkind FROM pg_class WHERE oid = to_regclass('salesops.fact_sales_line')) = 'r'
-    THEN
-        ALTER TABLE salesops.fact_sales_line RENAME TO fact_sales_line_before_partitioning;
-        ALTER TABLE salesops.fact_sales_line_before_partitioning
-            DROP CONSTRAINT fact_sales_line_pkey, DROP CONSTRAINT fact_sales_line_source_key;
-        DROP INDEX salesops.fact_sales_line_sold_at_idx, salesops.fact_sales_line_import_idx,
-            salesops.fact_sales_line_seller_idx, salesops.fact_sales_line_product_idx;
-    END IF;
-END $$;
 
 CREATE TABLE IF NOT EXISTS salesops.fact_sales_line (
     sales_line_id       bigserial NOT NULL,
@@ -128,47 +94,6 @@ CREATE INDEX IF NOT EXISTS fact_sales_line_sold_at_idx ON salesops.fact_sales_li
 CREATE INDEX IF NOT EXISTS fact_sales_line_import_idx ON salesops.fact_sales_line (import_id);
 CREATE INDEX IF NOT EXISTS fact_sales_line_seller_idx ON salesops.fact_sales_line (seller_id, sold_at);
 CREATE INDEX IF NOT EXISTS fact_sales_line_product_idx ON salesops.fact_sales_line (product_id, sold_at);
-
-DO $$
-BEGIN
-    IF to_regclass('salesops.fact_sales_line_before_partitioning') IS NOT NULL THEN
-        INSERT INTO salesops.fact_sales_line
-            (sales_line_id, sold_at, product_id, seller_id, shipping_company_id, unit_price, units,
-             total_price, source_file, source_row_number, import_id, load_slot)
-        SELECT sales_line_id, sold_at, product_id, seller_id, shipping_company_id, unit_price,
-               units, total_price, source_file, source_row_number, import_id, 0
-        FROM salesops.fact_sales_line_before_partitioning;
-        PERFORM setval(pg_get_serial_sequence('salesops.fact_sales_line', 'sales_line_id'),
-                       (SELECT coalesce(max(sales_line_id), 0) + 1
-                        FROM salesops.fact_sales_line), false);
-        DROP TABLE salesops.fact_sales_line_before_partitioning;
-    END IF;
-END $$;
-
--- Upgrade: facts and quarantined rows keep their worksheet (multi-sheet workbooks). Rows loaded
--- before get the sheet their import log names.
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'salesops'
-                   AND table_name = 'fact_sales_line' AND column_name = 'source_sheet') THEN
-        ALTER TABLE salesops.fact_sales_line ADD COLUMN source_sheet text NOT NULL DEFAULT '';
-        UPDATE salesops.fact_sales_line f SET source_sheet = l.sheet_name
-        FROM salesops.import_log l WHERE l.import_id = f.import_id AND l.sheet_name IS NOT NULL;
-        ALTER TABLE salesops.fact_sales_line DROP CONSTRAINT fact_sales_line_source_key;
-        ALTER TABLE salesops.fact_sales_line ADD CONSTRAINT fact_sales_line_source_key
-            UNIQUE (source_file, source_sheet, source_row_number, load_slot);
-    END IF;
-    IF to_regclass('salesops.rejected_row') IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM information_schema.columns WHERE table_schema = 'salesops'
-            AND table_name = 'rejected_row' AND column_name = 'source_sheet') THEN
-        ALTER TABLE salesops.rejected_row ADD COLUMN source_sheet text NOT NULL DEFAULT '';
-        UPDATE salesops.rejected_row r SET source_sheet = l.sheet_name
-        FROM salesops.import_log l WHERE l.import_id = r.import_id AND l.sheet_name IS NOT NULL;
-        ALTER TABLE salesops.rejected_row DROP CONSTRAINT rejected_row_import_row_key;
-        ALTER TABLE salesops.rejected_row ADD CONSTRAINT rejected_row_import_row_key
-            UNIQUE (import_id, source_sheet, source_row_number);
-    END IF;
-END $$;
 
 -- Quarantine: rows of a good file that could not be parsed, with every reason -----------------
 CREATE TABLE IF NOT EXISTS salesops.rejected_row (
@@ -238,9 +163,6 @@ CREATE UNLOGGED TABLE IF NOT EXISTS salesops.stage_rejected_row (
     reasons           text[] NOT NULL
 );
 CREATE INDEX IF NOT EXISTS stage_rejected_row_import_idx ON salesops.stage_rejected_row (import_id);
--- Staging tables are scratch space (emptied after each publish): upgrade them by adding the sheet.
-ALTER TABLE salesops.stage_sales_line ADD COLUMN IF NOT EXISTS source_sheet text NOT NULL DEFAULT '';
-ALTER TABLE salesops.stage_rejected_row ADD COLUMN IF NOT EXISTS source_sheet text NOT NULL DEFAULT '';
 
 -- Days whose report rows must be recomputed (written in the same transaction as the facts) ----
 CREATE TABLE IF NOT EXISTS salesops.report_dirty_day (

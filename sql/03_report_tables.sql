@@ -61,17 +61,6 @@ CREATE TABLE IF NOT EXISTS salesops.report_quality_sample (
     CONSTRAINT report_quality_sample_pkey
         PRIMARY KEY (day, rule, source_file, source_sheet, source_row_number)
 );
-DO $$
-BEGIN  -- upgrade: samples keep their worksheet (multi-sheet workbooks)
-    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'salesops'
-                   AND table_name = 'report_quality_sample' AND column_name = 'source_sheet') THEN
-        ALTER TABLE salesops.report_quality_sample
-            ADD COLUMN source_sheet text NOT NULL DEFAULT '',
-            DROP CONSTRAINT report_quality_sample_pkey,
-            ADD CONSTRAINT report_quality_sample_pkey
-                PRIMARY KEY (day, rule, source_file, source_sheet, source_row_number);
-    END IF;
-END $$;
 
 -- One row per refresh: what was recomputed and when (age of the reports, audit of refreshes).
 CREATE TABLE IF NOT EXISTS salesops.report_refresh (

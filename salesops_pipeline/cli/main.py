@@ -18,9 +18,34 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 def _db_init(args: argparse.Namespace, settings: Settings) -> int:
     from salesops_pipeline.core.db.bootstrap import init_databases
 
-    for line in init_databases(settings):
-        print(line)
+    init_databases(settings, progress=_say)
     return 0
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from salesops_pipeline.core.db.migrations import upgrade
+
+    if settings.embedded and not settings.cluster.is_running():
+        raise SalesOpsError("the embedded PostgreSQL is not running: `salesops db init` starts "
+                            "it and upgrades the schema")
+    upgrade(settings.warehouse_url(), progress=_say)
+    return 0
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _schema_line(url: str) -> str:
+    from salesops_pipeline.core.db.connect import WarehouseUnavailable
+    from salesops_pipeline.core.db.migrations import MigrationFailed, schema_status
+
+    try:
+        return schema_status(url).describe()
+    except WarehouseUnavailable as exc:  # e.g. cluster started but database not created yet
+        return f"schema: unknown ({exc}; run `salesops db init`)"
+    except MigrationFailed as exc:  # at a revision this version does not ship
+        return f"schema: {exc}"
 
 
 def _db_start(args: argparse.Namespace, settings: Settings) -> int:
@@ -46,6 +71,7 @@ def _db_status(args: argparse.Namespace, settings: Settings) -> int:
         with connect(url) as conn, conn.cursor() as cur:
             cur.execute("SELECT version()")
             print(f"external server reachable: {redact(url)}\n{cur.fetchone()[0]}")
+        print(_schema_line(url))
         return 0
     cluster = settings.cluster
     if not cluster.is_initialized():
@@ -54,6 +80,8 @@ def _db_status(args: argparse.Namespace, settings: Settings) -> int:
     running = cluster.is_running()
     state = "running" if running else "stopped"
     print(f"embedded PostgreSQL {state}: {cluster.data_dir} on 127.0.0.1:{cluster.port}")
+    if running:
+        print(_schema_line(settings.warehouse_url()))
     return 0 if running else 3
 
 
@@ -113,16 +141,24 @@ def build_parser() -> argparse.ArgumentParser:
     db_verbs = db.add_subparsers(dest="db_verb", required=True, metavar="ACTION")
     db_verbs.add_parser("init", help="create cluster (embedded), databases and schema",
                         description="Create the embedded cluster if needed, start it, create the "
-                        "warehouse and Dagster databases and apply sql/. Safe to run again."
+                        "warehouse and Dagster databases and upgrade the schema to the newest "
+                        "revision (`db upgrade`). Safe to run again."
                         ).set_defaults(func=_db_init)
+    db_verbs.add_parser("upgrade", help="apply the pending schema revisions",
+                        description="Apply the pending schema migrations (Alembic revisions) to "
+                        "the warehouse, one line per revision; a database from before Alembic "
+                        "is upgraded in place and stamped. Safe to run again or concurrently."
+                        ).set_defaults(func=_db_upgrade)
     db_verbs.add_parser("start", help="start the embedded cluster (creating it if needed)",
                         description="Start the embedded PostgreSQL cluster.").set_defaults(
                             func=_db_start)
     db_verbs.add_parser("stop", help="stop the embedded cluster",
                         description="Stop the embedded PostgreSQL cluster (fast shutdown)."
                         ).set_defaults(func=_db_stop)
-    db_verbs.add_parser("status", help="is the database running? (exit 3 when not)",
-                        description="Report whether the database runs; exit 3 when it does not."
+    db_verbs.add_parser("status", help="is the database running, at which schema revision? "
+                        "(exit 3 when not running)",
+                        description="Report whether the database runs (exit 3 when it does not) "
+                        "and its schema revision against the newest one: up to date or N pending."
                         ).set_defaults(func=_db_status)
     url = db_verbs.add_parser("url", help="print the connection URL",
                               description="Print the warehouse connection URL (for psql).")

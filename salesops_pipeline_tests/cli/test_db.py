@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg2
 import pytest
 
+from salesops_pipeline.core.db.migrations import BASELINE, head_revision, schema_status
 from salesops_pipeline.core.db.pgcluster import free_port
+from salesops_pipeline_tests.core.db.migration_support import fresh_database
 
 
 def salesops(*args: str, env: dict[str, str],
@@ -33,10 +37,14 @@ def test_embedded_lifecycle(embedded_env) -> None:
     first = salesops("db", "init", env=env)
     assert first.returncode == 0, first.stderr
     assert "created and started" in first.stdout
+    assert f"revision {BASELINE} applied in " in first.stdout
     again = salesops("db", "init", env=env)
     assert again.returncode == 0, again.stderr
     assert "already running" in again.stdout and "exists" in again.stdout
-    assert salesops("db", "status", env=env).returncode == 0
+    assert " applied in " not in again.stdout
+    status = salesops("db", "status", env=env)
+    assert status.returncode == 0
+    assert f"schema revision {head_revision()} (head): up to date" in status.stdout
     url = salesops("db", "url", env=env).stdout.strip()
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema='salesops'")
@@ -70,17 +78,46 @@ def test_external_server_verbs(db) -> None:
     assert stop.returncode == 1 and "external server" in stop.stderr
 
 
+def test_upgrade_and_status_show_the_revisions(pg_cluster) -> None:
+    with fresh_database(pg_cluster) as url:
+        env = {**os.environ, "DATABASE_URL": url}
+        password = urlsplit(url).password
+        revisions = list(schema_status(url).pending)
+        assert revisions[0] == BASELINE
+        before = salesops("db", "status", env=env)
+        assert before.returncode == 0, before.stderr
+        assert (f"schema revision none, head {head_revision()}: {len(revisions)} pending"
+                in before.stdout)
+        first = salesops("db", "upgrade", env=env)
+        assert first.returncode == 0, first.stderr
+        applied = re.findall(r"^revision (\w+) applied in [\d.]+ s: .+$", first.stdout, re.M)
+        assert applied == revisions, first.stdout
+        assert first.stdout.rstrip().endswith(f"at revision {head_revision()} (head)")
+        again = salesops("db", "upgrade", env=env)
+        assert again.returncode == 0 and " applied in " not in again.stdout, again.stdout
+        status = salesops("db", "status", env=env)
+        assert f"schema revision {head_revision()} (head): up to date" in status.stdout
+        for result in (before, first, again, status):
+            assert password not in result.stdout + result.stderr
+
+
+def test_upgrade_of_a_stopped_embedded_cluster_says_what_to_run(embedded_env) -> None:
+    result = salesops("db", "upgrade", env=embedded_env)
+    assert result.returncode == 1 and "salesops db init" in result.stderr, result.stderr
+
+
 def test_unreachable_database_is_a_clear_error_without_password(tmp_path: Path) -> None:
     url = f"postgresql://salesops:s3cret-pw@127.0.0.1:{free_port()}/salesops"
-    result = salesops("db", "init", env={**os.environ, "DATABASE_URL": url})
-    assert result.returncode == 1
-    assert "cannot connect" in result.stderr and "s3cret-pw" not in result.stderr
-    assert "Traceback" not in result.stderr
+    for verb in ("init", "upgrade"):
+        result = salesops("db", verb, env={**os.environ, "DATABASE_URL": url})
+        assert result.returncode == 1, verb
+        assert "cannot connect" in result.stderr and "s3cret-pw" not in result.stderr, verb
+        assert "Traceback" not in result.stderr, verb
 
 
-@pytest.mark.parametrize("verb", [[], ["db"], ["db", "init"], ["db", "start"], ["db", "stop"],
-                                  ["db", "status"], ["db", "url"], ["db", "reset"], ["up"],
-                                  ["seed"]])
+@pytest.mark.parametrize("verb", [[], ["db"], ["db", "init"], ["db", "upgrade"], ["db", "start"],
+                                  ["db", "stop"], ["db", "status"], ["db", "url"], ["db", "reset"],
+                                  ["up"], ["seed"]])
 def test_every_verb_has_help(verb: list[str]) -> None:
     result = salesops(*verb, "--help", env=dict(os.environ))
     assert result.returncode == 0 and "usage: salesops" in result.stdout

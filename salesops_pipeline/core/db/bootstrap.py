@@ -1,10 +1,13 @@
-"""Bring a database up to a usable state: cluster (embedded only), databases, schema."""
+"""Bring a database up to a usable state: cluster (embedded only), databases, schema, roles."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from salesops_pipeline.core.db.migrations import upgrade
 from salesops_pipeline.core.db.roles import ensure_reader
-from salesops_pipeline.core.db.schema import apply_schema, ensure_database
-from salesops_pipeline.settings import Settings, database_name, redact
+from salesops_pipeline.core.db.schema import ensure_database
+from salesops_pipeline.settings import Settings, database_name
 
 
 def start_embedded(settings: Settings) -> str:
@@ -19,16 +22,25 @@ def start_embedded(settings: Settings) -> str:
     return f"started embedded PostgreSQL: {where}" if started else f"already running: {where}"
 
 
-def init_databases(settings: Settings) -> list[str]:
-    """Idempotently prepare everything the system needs in PostgreSQL."""
+def init_databases(settings: Settings,
+                   progress: Callable[[str], None] | None = None) -> list[str]:
+    """Idempotently prepare everything the system needs in PostgreSQL; return what was done.
+
+    ``progress`` gets each line as it happens (a long revision is then not silent).
+    """
     lines: list[str] = []
+
+    def note(line: str) -> None:
+        lines.append(line)
+        if progress is not None:
+            progress(line)
+
     if settings.embedded:
-        lines.append(start_embedded(settings))
+        note(start_embedded(settings))
     warehouse, dagster = settings.warehouse_url(), settings.dagster_url()
     for url in (warehouse, dagster):
         created = ensure_database(url)
-        lines.append(f"database {database_name(url)}: {'created' if created else 'exists'}")
-    applied = apply_schema(warehouse)
-    lines.append(f"schema applied to {redact(warehouse)}: {', '.join(applied)}")
-    lines.append(ensure_reader(warehouse, settings.reader_password_file))
+        note(f"database {database_name(url)}: {'created' if created else 'exists'}")
+    upgrade(warehouse, progress=note)
+    note(ensure_reader(warehouse, settings.reader_password_file))
     return lines

@@ -1,22 +1,15 @@
-"""Create the databases and apply the numbered `sql/` files (idempotent)."""
+"""Create the databases, bring the schema to the head revision (Alembic), empty it on reset."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import psycopg2
 from psycopg2 import sql
 
 from salesops_pipeline.core.db.connect import connect
+from salesops_pipeline.core.db.migrations import upgrade
 from salesops_pipeline.settings import database_name, sql_dir, with_database
 
-RESET_FILE = "02_clean_tables.sql"
-
-
-def schema_files(directory: Path | None = None) -> list[Path]:
-    """Every numbered schema file in order, except the reset script."""
-    directory = directory or sql_dir()
-    return [p for p in sorted(directory.glob("[0-9][0-9]_*.sql")) if p.name != RESET_FILE]
+RESET_FILE = "02_clean_tables.sql"  # not a migration: empties the tables, keeps the revision
 
 
 def ensure_database(url: str) -> bool:
@@ -34,14 +27,8 @@ def ensure_database(url: str) -> bool:
 
 
 def apply_schema(url: str) -> list[str]:
-    """Apply every schema file in one transaction; return the file names applied."""
-    files = schema_files()
-    with connect(url) as conn, conn.cursor() as cur:
-        # Serialise concurrent `db init`s; the files themselves are IF NOT EXISTS.
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext('salesops.schema'))")
-        for path in files:
-            cur.execute(path.read_text())
-    return [p.name for p in files]
+    """Apply the pending schema revisions (`migrations.upgrade`); return the ones applied."""
+    return upgrade(url)
 
 
 def reset(url: str) -> None:
