@@ -2,6 +2,9 @@
 
 Each file becomes (or already is) a dynamic partition of `ingest_file` and is materialized in this
 process against the project's Dagster instance, so the runs show up in the UI like any other.
+The runs' row counts (core/load/progress.py) are drawn as a bar per stage of each file on a
+terminal, or written as one line per stage when stdout is not one; Dagster's own debug and info
+events stay out unless ``--verbose``.
 """
 
 from __future__ import annotations
@@ -10,9 +13,12 @@ import argparse
 import os
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+from salesops_pipeline.cli.ingest_progress import BarProgress, LineProgress
 from salesops_pipeline.core.db.connect import connect
 from salesops_pipeline.core.extract.drops import classify
 from salesops_pipeline.core.extract.file_keys import (
@@ -23,11 +29,18 @@ from salesops_pipeline.core.extract.file_keys import (
     sha256_inside,
 )
 from salesops_pipeline.core.extract.folder_scan import plan_runs
+from salesops_pipeline.core.load.progress import listening
 from salesops_pipeline.errors import NameTaken, SalesOpsError, UnsafePath
 from salesops_pipeline.settings import Settings, redact
 
 SETTLE_SECONDS = 60
-QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
+def console_config(verbose: bool = False) -> dict[str, Any]:
+    """The run config for Dagster's console (text or JSON): warnings and errors only, or
+    everything with ``verbose``."""
+    level = "DEBUG" if verbose else "WARNING"
+    return {"loggers": {"console": {"config": {"log_level": level}}}}
 
 
 @dataclass(frozen=True)
@@ -40,18 +53,21 @@ class FileOutcome:
     error: str | None
     run_id: str | None
     run_ok: bool = True  # False: the run failed (a step or a blocking check), see its logs
+    rows_skipped: int = 0  # totals, notes, repeated headers: not sales, not quarantined
 
     @property
     def ok(self) -> bool:
         return self.status in ("loaded", "duplicate", "withdrawn") and self.run_ok
 
 
-def ingest_files(keys: list[str], settings: Settings, *, instance=None,
-                 echo=print, reimport: bool = False) -> list[FileOutcome]:
+def ingest_files(keys: list[str], settings: Settings, *, instance=None, echo=print,
+                 reimport: bool = False, progress: LineProgress | None = None,
+                 verbose: bool = False) -> list[FileOutcome]:
     """Run the ingest job for the file keys (new files in batches, like the sensor; a known name
     alone); return, in the order given, what the import log says afterwards.
 
-    ``reimport``: a withdrawn version among them imports again (otherwise it stays withdrawn)."""
+    ``reimport``: a withdrawn version among them imports again (otherwise it stays withdrawn).
+    ``progress`` hears the runs' row counts; ``verbose``: Dagster's debug and info events too."""
     from dagster import DagsterInstance
 
     from salesops_pipeline.definitions import defs
@@ -88,8 +104,13 @@ def ingest_files(keys: list[str], settings: Settings, *, instance=None,
                                  BATCH_TAG: str(len(group))}})
         if reimport:
             target["tags"][REIMPORT_TAG] = "true"
-        result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        run_config=QUIET, **target)
+        with listening(progress) if progress else nullcontext():
+            try:
+                result = job.execute_in_process(instance=instance, raise_on_error=False,
+                                                run_config=console_config(verbose), **target)
+            finally:
+                if progress:
+                    progress.close()
         found = [_outcome(settings, key, result.run_id, result.success) for key in group]
         if len(group) > 1 and any(o.status == "failed" for o in found):
             # A batch fails because of its failed files; the others' outcomes stand.
@@ -105,7 +126,8 @@ def _outcome(settings: Settings, key: str, run_id: str, success: bool) -> FileOu
     deadline = time.monotonic() + SETTLE_SECONDS
     while True:
         with connect(settings.warehouse_url()) as conn, conn.cursor() as cur:
-            cur.execute("SELECT status, rows_read, rows_loaded, rows_rejected, error"
+            cur.execute("SELECT status, rows_read, rows_loaded, rows_rejected, error,"
+                        " rows_skipped"
                         " FROM salesops.import_log WHERE source_file = %s AND sha256 = %s",
                         (key, sha))
             row = cur.fetchone()
@@ -118,18 +140,19 @@ def _outcome(settings: Settings, key: str, run_id: str, success: bool) -> FileOu
     if row is None:
         return FileOutcome(key, "failed", 0, 0, 0, f"Dagster run {run_id} failed; see its logs",
                            run_id, success)
-    status, read, loaded, rejected, error = row
+    status, read, loaded, rejected, error, skipped = row
     if status in ("running", "staged"):
         # The run stopped before publishing: nothing of this version is visible; rerun it.
         status = "failed"
         error = error or f"Dagster run {run_id} failed; see its logs"
-    return FileOutcome(key, status, read, loaded, rejected, error, run_id, success)
+    return FileOutcome(key, status, read, loaded, rejected, error, run_id, success, skipped or 0)
 
 
 def _summary(o: FileOutcome) -> str:
     if o.status == "loaded":
         text = (f"loaded {o.rows_loaded:,} of {o.rows_read:,} rows"
-                + (f", {o.rows_rejected:,} quarantined" if o.rows_rejected else ""))
+                + (f", {o.rows_rejected:,} quarantined" if o.rows_rejected else "")
+                + (f", {o.rows_skipped:,} skipped" if o.rows_skipped else ""))
     else:
         text = f"{o.status}" + (f": {o.error}" if o.error else "")
     return text if o.run_ok or o.status == "failed" else (
@@ -212,7 +235,10 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     if not keys:
         print("no workbook to import")
         return 0
-    outcomes = ingest_files(keys, settings, reimport=args.reimport)
+    view = (BarProgress(keys) if sys.stdout.isatty() and not args.verbose else
+            LineProgress(keys))  # --verbose: Dagster's lines would break the bars
+    outcomes = ingest_files(keys, settings, reimport=args.reimport, progress=view,
+                            verbose=args.verbose)
     bad = [o for o in outcomes if not o.ok]
     print(f"\n{len(outcomes)} file(s): {len(outcomes) - len(bad)} ok, {len(bad)} not ok")
     for o in outcomes:
@@ -226,12 +252,15 @@ def register(verbs: argparse._SubParsersAction) -> None:
         "ingest", help="import workbooks now, through the Dagster ingest job",
         description="Import the given sales exports (files or folders inside SALES_DATA_DIR; a "
         "file outside it is copied into it first) through the same Dagster job the sensor "
-        "launches. Without PATH, imports SALES_DATA_FILE. Exits 1 "
+        "launches. Without PATH, imports SALES_DATA_FILE. Shows each file's rows parsed, "
+        "staged and published (bars on a terminal, lines otherwise). Exits 1 "
         "when any file was rejected or failed.")
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     parser.add_argument("--reimport", action="store_true",
                         help="import a withdrawn file version again (`salesops withdraw` keeps "
                         "it out otherwise, though its bytes stay in the folder)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="also show Dagster's own debug and info events (on stderr)")
     parser.set_defaults(func=_ingest)
 
 

@@ -32,21 +32,24 @@ from dagster import (
 )
 
 from salesops_pipeline.core.extract.file_keys import FileVersion, private_copy, sha256_inside
-from salesops_pipeline.core.load import import_log, partitions, staging
+from salesops_pipeline.core.load import import_log, partitions, progress, staging
 from salesops_pipeline.core.load import publish as loader
-from salesops_pipeline.defs.metadata import import_metadata, stage_metadata
+from salesops_pipeline.core.load.progress import Stage
+from salesops_pipeline.defs.logs import RUN_CONFIG
+from salesops_pipeline.defs.metadata import count, import_metadata, seconds_value, stage_metadata
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
 from salesops_pipeline.defs.retry import TRANSIENT, retry_transient_db_errors
 from salesops_pipeline.defs.table_schemas import OWNERS, table_metadata
+
+# The run tags live in defs/tags.py; named here too for the modules that import them from here.
+from salesops_pipeline.defs.tags import BATCH_TAG as BATCH_TAG
+from salesops_pipeline.defs.tags import FILE_TAG as FILE_TAG
+from salesops_pipeline.defs.tags import KIND_TAG, REIMPORT_TAG
 from salesops_pipeline.errors import UnsafePath, WorkbookError
 from salesops_pipeline.settings import Settings
 
 sales_files = DynamicPartitionsDefinition(name="sales_files")
 INGEST_GROUP = "ingest"
-FILE_TAG = "salesops/file"
-KIND_TAG = "salesops/kind"
-BATCH_TAG = "salesops/batch_files"
-REIMPORT_TAG = "salesops/reimport"  # "true": a withdrawn version of the run's files imports again
 READABLE_CHECK = "file_is_readable_workbook"
 # A backfill from the UI (e.g. re-import every file) runs up to this many files per run too.
 # `backfill_policy` is marked beta in Dagster 1.13 (pinned): say so once here, not in every log.
@@ -148,13 +151,13 @@ def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource
         context.log.info(f"{key}: {decision.detail}")
         return {**base, "detail": decision.detail}, None
     context.log.info(f"{key}: staging import {decision.import_id} ({version.size:,} bytes)")
+    report = _progress(context)
     try:
         with warehouse.connection() as conn:
             staged = staging.stage_file(
                 conn, import_id=decision.import_id, key=key, path=version.path,
                 column_map=sales_folder.column_map, max_rows=sales_folder.max_rows_per_file,
-                memory_mb=sales_folder.parse_memory_mb,
-                progress=lambda n: context.log.info(f"{key}: {n:,} rows parsed"))
+                memory_mb=sales_folder.parse_memory_mb, progress=report)
     except WorkbookError as exc:
         with warehouse.connection() as conn:
             import_log.mark_rejected(conn.cursor(), decision.import_id, str(exc))
@@ -163,7 +166,18 @@ def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource
     except Exception as exc:
         _record_failure(warehouse, decision.import_id, exc)
         raise
+    report(key, Stage.STAGE, staged.rows_staged, staged.rows_staged)  # committed
     return {**base, **stage_metadata(staged)}, None
+
+
+def _progress(context: AssetExecutionContext) -> progress.Throttle:
+    """Where one file's row counts go: the run log (UI, JSON logs: with the file) and the
+    listeners of this process (`salesops ingest`), at most every ~0.5 s per stage."""
+    def report(file: str, stage: Stage, done: int, total: int | None) -> None:
+        context.log.info(progress.describe(file, stage, done, total), extra={"file": file})
+        progress.tell_listeners(file, stage, done, total)
+
+    return progress.Throttle(report)
 
 
 def partition_range_tags(first: str, last: str) -> dict[str, str]:
@@ -259,6 +273,10 @@ def _publish(context: AssetExecutionContext, warehouse: WarehouseResource,
     import_id = _staged_import(warehouse, key, context.run_id)
     if import_id is None:
         return {"file": key, "detail": "nothing staged for this file"}
+    report = _progress(context)
+    staged = _rows_staged(warehouse, import_id)
+    if staged:
+        report(key, Stage.PUBLISH, 0, staged)
     started = time.perf_counter()
     try:
         with warehouse.connection() as conn:
@@ -274,21 +292,32 @@ def _publish(context: AssetExecutionContext, warehouse: WarehouseResource,
         _record_failure(warehouse, import_id, exc)
         raise
     seconds = time.perf_counter() - built
+    if result.published:
+        report(key, Stage.PUBLISH, result.rows_loaded, result.rows_loaded)  # committed
     if result.superseded_import:
         _retire_partitions(context, warehouse)
     with warehouse.connection() as conn:
         metadata = import_metadata(conn, import_id)
     metadata.update({
-        "published": result.published, "rows_replaced": result.rows_replaced,
+        "published": result.published, "rows_replaced": count(result.rows_replaced),
         "superseded_import": result.superseded_import or 0,
-        "days_touched": len(result.days_touched),
-        "dagster/row_count": result.rows_loaded, "publish_duration_s": round(seconds, 3),
+        "days_touched": count(len(result.days_touched)),
+        "dagster/row_count": count(result.rows_loaded),
+        "publish_duration_s": seconds_value(seconds),
         "fact_partition": "shared" if own_rows is None else f"own ({own_rows:,} rows)",
-        "partition_build_duration_s": round(built - started, 3),
+        "partition_build_duration_s": seconds_value(built - started),
     })
     context.log.info(f"{key}: {result.rows_loaded:,} rows loaded, {result.rows_replaced:,} "
                      f"replaced, import {import_id}")
     return metadata
+
+
+def _rows_staged(warehouse: WarehouseResource, import_id: int) -> int | None:
+    with warehouse.connection() as conn, conn.cursor() as cur:
+        cur.execute("SELECT rows_read - rows_rejected FROM salesops.import_log"
+                    " WHERE import_id = %s AND status = 'staged'", (import_id,))
+        row = cur.fetchone()
+    return row[0] if row else None
 
 
 def _retire_partitions(context: AssetExecutionContext, warehouse: WarehouseResource) -> None:
@@ -328,6 +357,6 @@ ingest_job = define_asset_job(
     selection=AssetSelection.assets(*ingest_assets),
     partitions_def=sales_files,
     executor_def=in_process_executor,  # one process: no step start-up cost, no pickled rows
-    tags={KIND_TAG: "ingest"},
+    tags={KIND_TAG: "ingest"}, config=RUN_CONFIG,
     description="Import one workbook (partition = file path relative to SALES_DATA_DIR).",
 )

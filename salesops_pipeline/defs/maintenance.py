@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 from dagster import Config, OpExecutionContext, RunsFilter, job, op
 
 from salesops_pipeline.core.load import partitions
+from salesops_pipeline.defs.logs import RUN_CONFIG
 from salesops_pipeline.defs.resources import WarehouseResource
+from salesops_pipeline.defs.tags import KIND_TAG
 
 TABLES = ("fact_sales_line", "dim_product", "dim_seller", "dim_shipping_company", "import_log",
           "rejected_row", "report_daily_sales", "report_daily_seller", "report_daily_product",
@@ -61,7 +63,8 @@ def prune_run_history(context: OpExecutionContext, config: MaintenanceConfig) ->
 
 
 @job(description="Nightly: ANALYZE, staging cleanup, prune old run history.",
-     tags={"salesops/kind": "maintenance"})
+     tags={KIND_TAG: "maintenance"},
+     config=RUN_CONFIG)  # SALESOPS_LOG_FORMAT=json: JSON run logs (defs/logs.py)
 def nightly_maintenance() -> None:
     analyze_warehouse()
     prune_run_history()

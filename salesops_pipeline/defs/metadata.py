@@ -1,4 +1,7 @@
-"""Metadata a person reads in the Dagster UI: counts, timings and sample rows as tables."""
+"""Metadata a person reads in the Dagster UI: counts, timings and sample rows as tables.
+
+Counts and timings are typed numbers (MetadataValue.int / float), never text, so Dagster plots
+each of them over a file's materializations (the asset's Plots tab)."""
 
 from __future__ import annotations
 
@@ -29,24 +32,34 @@ def rejections_markdown(rows: Sequence[RejectedRow]) -> str:
     return "\n".join(lines)
 
 
+def count(value: int | None) -> MetadataValue:
+    """A row count Dagster plots (None stays empty: a count never recorded is not 0)."""
+    return MetadataValue.int(value) if value is not None else MetadataValue.null()
+
+
+def seconds_value(seconds: float) -> MetadataValue:
+    return MetadataValue.float(round(float(seconds), 3))
+
+
 def import_metadata(conn: psycopg2.extensions.connection, import_id: int) -> dict[str, object]:
     """The import log row of one import plus a sample of its quarantined rows."""
     cur = conn.cursor()
     cur.execute(
-        "SELECT source_file, sha256, status, rows_read, rows_loaded, rows_rejected,"
+        "SELECT source_file, sha256, status, rows_read, rows_loaded, rows_rejected, rows_skipped,"
         " extract(epoch FROM coalesce(finished_at, now()) - started_at)"
         " FROM salesops.import_log WHERE import_id = %s", (import_id,))
-    file, sha, status, read, loaded, rejected, seconds = cur.fetchone()
+    file, sha, status, read, loaded, rejected, skipped, seconds = cur.fetchone()
     cur.execute("SELECT source_row_number, raw_values, reasons FROM salesops.rejected_row"
                 " WHERE import_id = %s ORDER BY source_row_number LIMIT 20", (import_id,))
     sample = [RejectedRow(n, raw, tuple(reasons)) for n, raw, reasons in cur.fetchall()]
     seconds = float(seconds or 0)
     return {
         "file": file, "sha256": sha, "import_id": import_id, "status": status,
-        "rows_read": read, "rows_loaded": loaded, "rows_rejected": rejected,
+        "rows_read": count(read), "rows_loaded": count(loaded), "rows_rejected": count(rejected),
+        "rows_skipped": count(skipped),
         "rejected_sample": MetadataValue.md(rejections_markdown(sample)),
-        "duration_s": round(seconds, 3),
-        "rows_per_second": round(read / seconds) if seconds else 0,
+        "duration_s": seconds_value(seconds),
+        "rows_per_second": count(round(read / seconds) if read and seconds else 0),
     }
 
 
@@ -94,14 +107,14 @@ def stage_metadata(staged: StageResult) -> dict[str, object]:
     mismatched = sum(not t.reconciles for t in staged.control_totals)
     return {
         "sheets_imported": sheets, "sheets_skipped": skipped_sheets_table(staged.skipped_sheets),
-        "rows_read": staged.rows_read, "rows_staged": staged.rows_staged,
-        "rows_rejected": staged.rows_rejected, "rows_skipped": staged.rows_skipped,
+        "rows_read": count(staged.rows_read), "rows_staged": count(staged.rows_staged),
+        "rows_rejected": count(staged.rows_rejected), "rows_skipped": count(staged.rows_skipped),
         "rejected_sample": MetadataValue.md(rejections_markdown(staged.sample_rejections)),
         "skipped_sample": skipped_rows_table(staged.sample_skipped),
-        "control_totals": len(staged.control_totals),
-        "control_totals_mismatched": mismatched,
+        "control_totals": count(len(staged.control_totals)),
+        "control_totals_mismatched": count(mismatched),
         "control_totals_detail": control_totals_table(staged.control_totals),
-        "duration_s": round(staged.seconds, 3), "rows_per_second": round(rate),
-        "parser_peak_rss_mb": round(staged.parser_peak_rss_mb),
+        "duration_s": seconds_value(staged.seconds), "rows_per_second": count(round(rate)),
+        "parser_peak_rss_mb": count(round(staged.parser_peak_rss_mb)),
         "detail": sheets,
     }

@@ -1,24 +1,55 @@
-"""Markdown a person reads on the report assets: the latest week and a weekly revenue chart."""
+"""What a person reads on the report assets: the latest week, its revenue as a number Dagster
+plots over the refreshes, and a weekly revenue chart in Markdown."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import psycopg2.extensions
+from dagster import MetadataValue
+
+from salesops_pipeline.core.report.figures import money_text
 
 CHART_WEEKS = 12
 BAR_WIDTH = 30
 
 
-def latest_week_preview(cur: psycopg2.extensions.cursor) -> str:
+def latest_week(cur: psycopg2.extensions.cursor) -> date | None:
+    """Monday of the week of the latest sale in the reports (None: no sales yet)."""
     cur.execute(
         "SELECT date_trunc('week', max(day))::date FROM salesops.report_daily_sales")
-    week = cur.fetchone()[0]
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
+def week_revenue(cur: psycopg2.extensions.cursor, week: date) -> Decimal:
+    """The exact revenue of the week starting ``week``."""
+    cur.execute("SELECT coalesce(sum(revenue), 0) FROM salesops.report_daily_sales"
+                " WHERE day >= %s AND day < %s::date + 7", (week, week))
+    row = cur.fetchone()
+    return row[0] if row else Decimal(0)
+
+
+def latest_week_metadata(cur: psycopg2.extensions.cursor) -> dict[str, MetadataValue]:
+    """The latest week: its top sellers and revenue (Markdown, exact) and its revenue as a
+    float, the type Dagster plots (the nearest double: up to 15 significant digits it reads
+    back as written)."""
+    week = latest_week(cur)
     if week is None:
-        return "_no sales yet_"
+        return {"latest_week": MetadataValue.md("_no sales yet_")}
+    revenue = week_revenue(cur, week)
+    return {"latest_week": MetadataValue.md(latest_week_preview(cur, week, revenue)),
+            "latest_week_start": MetadataValue.text(week.isoformat()),
+            "latest_week_revenue": MetadataValue.float(float(revenue))}
+
+
+def latest_week_preview(cur: psycopg2.extensions.cursor, week: date, revenue: Decimal) -> str:
     cur.execute(
         "SELECT seller, sum(revenue), sum(units), sum(line_count) FROM salesops.report_daily_seller"
         " WHERE day >= %s AND day < %s::date + 7 GROUP BY seller ORDER BY 2 DESC, 1 LIMIT 10",
         (week, week))
-    lines = [f"**Week of {week.isoformat()}** — top sellers", "",
+    lines = [f"**Week of {week.isoformat()}** — revenue {money_text(revenue)} — top sellers", "",
              "| seller | revenue | units | lines |", "|---|---:|---:|---:|"]
     lines += [f"| {s} | {r:,.2f} | {u:,} | {n:,} |" for s, r, u, n in cur.fetchall()]
     return "\n".join(lines)

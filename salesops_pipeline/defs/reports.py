@@ -21,10 +21,12 @@ from dagster import (
 
 from salesops_pipeline.core.report.refresh import RefreshResult, refresh
 from salesops_pipeline.defs.ingest import fact_sales_line
-from salesops_pipeline.defs.report_metadata import latest_week_preview, weekly_revenue_chart
+from salesops_pipeline.defs.logs import RUN_CONFIG
+from salesops_pipeline.defs.report_metadata import latest_week_metadata, weekly_revenue_chart
 from salesops_pipeline.defs.resources import QualityResource, WarehouseResource
 from salesops_pipeline.defs.retry import retry_transient_db_errors
 from salesops_pipeline.defs.table_schemas import OWNERS, table_metadata
+from salesops_pipeline.defs.tags import KIND_TAG
 
 REPORT_GROUP = "reports"
 REPORT_ASSETS = {
@@ -66,7 +68,7 @@ def sales_reports(context: AssetExecutionContext, config: ReportRefreshConfig,
             cur.execute(f"SELECT count(*) FROM salesops.{table}")  # fixed names, not input
             metadata = {**common, "dagster/row_count": cur.fetchone()[0]}
             if name == "report_weekly_summary":
-                metadata["latest_week"] = MetadataValue.md(latest_week_preview(cur))
+                metadata.update(latest_week_metadata(cur))
                 metadata["weekly_revenue"] = MetadataValue.md(weekly_revenue_chart(cur))
             yield MaterializeResult(asset_key=name, metadata=metadata)
 
@@ -85,7 +87,7 @@ reports_job = define_asset_job(
     "refresh_reports",
     selection=AssetSelection.assets(sales_reports) | AssetSelection.checks_for_assets(
         fact_sales_line),
-    tags={"salesops/kind": "reports"},
+    tags={KIND_TAG: "reports"}, config=RUN_CONFIG,  # JSON run logs when asked (defs/logs.py)
     executor_def=in_process_executor,  # short SQL steps: one process, no per-step start-up
     description="Refresh the report tables for the days imports touched, then run all checks.",
 )

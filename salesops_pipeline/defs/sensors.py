@@ -40,6 +40,7 @@ from salesops_pipeline.defs.ingest import (
     partition_range_tags,
     sales_files,
 )
+from salesops_pipeline.defs.logs import RUN_CONFIG
 from salesops_pipeline.defs.reports import reports_job
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
 from salesops_pipeline.settings import Settings
@@ -92,7 +93,8 @@ def sales_folder_sensor(context: SensorEvaluationContext, sales_folder: SalesFol
 def _batch_request(batch: list[Version]) -> RunRequest:
     versions = "\n".join(f"{key}:{sha}:v{version}" for key, sha, version in batch)
     digest = hashlib.sha256(versions.encode()).hexdigest()[:32]
-    return RunRequest(run_key=f"batch:{digest}",
+    # A partition range gets no partition's default config from Dagster: name the loggers here.
+    return RunRequest(run_key=f"batch:{digest}", run_config=RUN_CONFIG,
                       tags={**partition_range_tags(batch[0][0], batch[-1][0]), KIND_TAG: "ingest",
                             BATCH_TAG: str(len(batch))})
 

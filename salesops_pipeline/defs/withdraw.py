@@ -16,8 +16,10 @@ from dagster import (
 )
 
 from salesops_pipeline.core.load import withdraw
-from salesops_pipeline.defs.ingest import KIND_TAG, _retire_partitions, fact_sales_line, sales_files
+from salesops_pipeline.defs.ingest import _retire_partitions, fact_sales_line, sales_files
+from salesops_pipeline.defs.logs import RUN_CONFIG
 from salesops_pipeline.defs.resources import WarehouseResource
+from salesops_pipeline.defs.tags import KIND_TAG
 from salesops_pipeline.errors import NothingToWithdraw
 
 
@@ -49,6 +51,7 @@ def withdraw_loaded_version(context: OpExecutionContext, warehouse: WarehouseRes
 
 
 @job(partitions_def=sales_files, executor_def=in_process_executor, tags={KIND_TAG: "withdraw"},
+     config=RUN_CONFIG,  # SALESOPS_LOG_FORMAT=json: JSON run logs (defs/logs.py)
      description="Withdraw one file (partition = file path relative to SALES_DATA_DIR): its "
                  "rows leave the warehouse and the reports; the bytes in the folder do not bring "
                  "it back (`salesops ingest --reimport NAME` does).")

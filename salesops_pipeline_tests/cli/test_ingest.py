@@ -3,7 +3,16 @@ of the same name), imported once, and not imported a second time by the sensor."
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pty
 import shutil
+import struct
+import subprocess
+import sys
+import termios
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -123,3 +132,86 @@ def test_a_file_that_is_no_sales_export_is_skipped_with_the_reason(
         f"skipping {elsewhere / '~$april.xlsx'}: a lock, hidden or temporary file",
         "no workbook to import"]
     assert folder_contents(folder) == {}
+
+
+# ---- progress ----------------------------------------------------------------------------------
+
+PROGRESS_ROWS = [*ROWS, sale(14, "Lamp", "Ada", "19.90", 4),
+                 {"sold_at": datetime(2025, 1, 15, 10), "product": "Broken", "seller": "Ada",
+                  "unit_price": "not a price", "units": 1, "total_price": Decimal("1.00"),
+                  "shipping_company": "DHL"},
+                 {"product": "Grand Total", "total_price": Decimal("600.00")}]
+GOOD, BAD, TOTALS = 3, 1, 1  # the sales lines, the quarantined row and the total row above
+DAGSTER_EVENTS = ("RUN_START", "STEP_START", "STEP_SUCCESS", "ASSET_MATERIALIZATION",
+                  "RUN_SUCCESS")
+
+
+def progress_lines(key: str) -> list[str]:
+    rows = GOOD + BAD + TOTALS
+    return [f"[1/1] {key}: importing …", f"[1/1] {key}: parsed {rows} rows",
+            f"[1/1] {key}: staged {GOOD} lines", f"[1/1] {key}: published {GOOD} lines",
+            f"[1/1] {key}: loaded {GOOD} of {GOOD + BAD} rows, {BAD} quarantined, "
+            f"{TOTALS} skipped"]
+
+
+def test_without_a_terminal_each_stage_is_one_line_and_dagster_stays_quiet(
+        db: str, tmp_path: Path, folder: Path) -> None:
+    write_clean_workbook(folder / "w1.xlsx", PROGRESS_ROWS)
+    result = salesops("ingest", "w1.xlsx", env=cli_env(tmp_path, folder, db))
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:5] == progress_lines("w1.xlsx"), result.stdout
+    assert "\r" not in result.stdout  # no bar
+    assert not [e for e in DAGSTER_EVENTS if e in result.stderr], result.stderr
+    assert "parsed" not in result.stderr and " - INFO - " not in result.stderr
+
+
+def test_verbose_adds_dagsters_events_and_the_runs_progress_log(
+        db: str, tmp_path: Path, folder: Path) -> None:
+    write_clean_workbook(folder / "w1.xlsx", PROGRESS_ROWS)
+    result = salesops("ingest", "--verbose", "w1.xlsx", env=cli_env(tmp_path, folder, db))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[:5] == progress_lines("w1.xlsx")
+    assert all(e in result.stderr for e in DAGSTER_EVENTS), result.stderr
+    for stage_line in progress_lines("w1.xlsx")[1:4]:  # the run log has the same words
+        assert stage_line.removeprefix("[1/1] ") in result.stderr
+
+
+def test_on_a_terminal_each_stage_is_a_bar_that_ends_at_its_count(
+        db: str, tmp_path: Path, folder: Path) -> None:
+    write_clean_workbook(folder / "w1.xlsx", PROGRESS_ROWS)
+    out = run_on_terminal(["ingest", "w1.xlsx"], cli_env(tmp_path, folder, db),
+                          tmp_path / "stderr.txt")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "\r" in out.stdout  # bars redraw in place
+    shown = [line.split("\r")[-1].rstrip() for line in out.stdout.split("\r\n")]
+    expected = progress_lines("w1.xlsx")
+    assert shown[0] == expected[0] and shown[4] == expected[4]
+    # Each stage's bar stays as its last state: the final count, 100 %.
+    for bar, words in zip(shown[1:4], expected[1:4], strict=True):
+        assert bar.startswith(words + " |") and "100%" in bar, (bar, words)
+    assert not [e for e in DAGSTER_EVENTS if e in out.stderr], out.stderr
+
+
+def run_on_terminal(args: list[str], env: dict[str, str], errors: Path
+                    ) -> subprocess.CompletedProcess[str]:
+    """`salesops ARGS` with stdout on a pseudo-terminal (120 columns), stderr into ``errors``."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    with errors.open("wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "salesops_pipeline.cli", *args], env=env,
+                                stdout=slave, stderr=err, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    code = proc.wait(timeout=180)
+    return subprocess.CompletedProcess(args, code, b"".join(chunks).decode(),
+                                       errors.read_text())

@@ -96,7 +96,8 @@ class Site:
         return salesops(["ingest", *(str(self.folder / k) for k in keys)], self.env, timeout=180)
 
     def spawn_ingest(self, key: str) -> subprocess.Popen[bytes]:
-        return spawn_salesops(["ingest", str(self.folder / key)], self.env, self.log)
+        # --verbose: the run log (": staging import ") tells whether two runs raced
+        return spawn_salesops(["ingest", "--verbose", str(self.folder / key)], self.env, self.log)
 
     def ingest_here(self, key: str) -> None:
         """Import in this process (set-up steps whose process is not the point)."""

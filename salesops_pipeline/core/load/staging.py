@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any, BinaryIO
@@ -26,11 +25,11 @@ from salesops_pipeline.core.extract.capped import DEFAULT_PARSE_MEMORY_MB, prelo
 from salesops_pipeline.core.extract.columns import ColumnMap, default_column_map
 from salesops_pipeline.core.extract.parse import StageResult, TableResult, parse_to_copy
 from salesops_pipeline.core.load import control_totals, import_log
+from salesops_pipeline.core.load.progress import RowProgress, Stage
 
 __all__ = ["StageResult", "TableResult", "stage_file"]
 
 Connection = psycopg2.extensions.connection
-Progress = Callable[[int], None]
 
 STAGE_COLUMNS = ("import_id", "source_sheet", "source_row_number", "sold_at", "product",
                  "seller", "shipping_company", "unit_price", "units", "total_price")
@@ -39,18 +38,17 @@ COPY_REJECTS = ("COPY salesops.stage_rejected_row (import_id, source_sheet, sour
                 " raw_values, reasons) FROM STDIN")
 COPY_SKIPPED = ("COPY salesops.skipped_row (import_id, source_sheet, source_row_number, kind,"
                 " reason, raw_values) FROM STDIN")
-PROGRESS_EVERY = 50_000
 # The parser's modules are imported once in the fork server, not in every child (~60 ms each).
 preload(["salesops_pipeline.core.extract.parse"])
 
 
 class _Counting(io.RawIOBase):
-    """The child's COPY stream, reporting the lines that went through every PROGRESS_EVERY."""
+    """The child's COPY stream, reporting the lines gone through after each chunk (~2,500
+    lines; the caller throttles, see progress.Throttle)."""
 
-    def __init__(self, stream: BinaryIO, progress: Progress | None) -> None:
-        self._stream, self._progress = stream, progress
+    def __init__(self, stream: BinaryIO, progress: RowProgress | None, key: str) -> None:
+        self._stream, self._progress, self._key = stream, progress, key
         self.lines = 0
-        self._next = PROGRESS_EVERY
 
     def readable(self) -> bool:
         return True
@@ -59,18 +57,17 @@ class _Counting(io.RawIOBase):
         size = self._stream.readinto(buffer)  # type: ignore[attr-defined]
         if size and self._progress:
             self.lines += memoryview(buffer)[:size].tobytes().count(b"\n")
-            if self.lines >= self._next:
-                self._progress(self.lines)
-                self._next = self.lines + PROGRESS_EVERY
+            self._progress(self._key, Stage.PARSE, self.lines, None)
         return size or 0
 
 
 def stage_file(conn: Connection, *, import_id: int, key: str, path: Path,
-               column_map: ColumnMap | None = None, progress: Progress | None = None,
+               column_map: ColumnMap | None = None, progress: RowProgress | None = None,
                max_rows: int = 5_000_000, sample_size: int = 20,
                memory_mb: int = DEFAULT_PARSE_MEMORY_MB) -> StageResult:
     """Parse the file and COPY its rows into staging in ONE transaction (caller's conn).
 
+    ``progress`` hears the parse: lines so far, then every row read (skipped ones included).
     Raises a WorkbookError when the file as a whole is unusable (ParseMemoryExceeded when its
     parse needs more than ``memory_mb``); the caller records it and rolls back.
     """
@@ -86,13 +83,16 @@ def stage_file(conn: Connection, *, import_id: int, key: str, path: Path,
             parse_to_copy, (path, import_id, column_map, max_rows, rejects, skipped, sample_size),
             memory_bytes=memory_mb << 20, stream=True)
         try:
-            cur.copy_expert(COPY_STAGE, _Counting(reader, progress), size=1 << 18)  # type: ignore[arg-type]
+            cur.copy_expert(COPY_STAGE, _Counting(reader, progress, key), size=1 << 18)  # type: ignore[arg-type]
         except BaseException:
             call.kill()
             raise
         finally:
             reader.close()  # type: ignore[union-attr]
         result: StageResult = call.result()  # the child's WorkbookError is raised here
+        if progress:
+            rows = result.rows_read + result.rows_skipped
+            progress(key, Stage.PARSE, rows, rows)
         for copy, spool in ((COPY_REJECTS, rejects), (COPY_SKIPPED, skipped)):
             with spool.open("rb") as handle:
                 cur.copy_expert(copy, handle, size=1 << 18)
@@ -105,6 +105,4 @@ def stage_file(conn: Connection, *, import_id: int, key: str, path: Path,
          result.rows_skipped, result.sheets_json(), result.skipped_sheets_json(), import_id),
     )
     result.seconds = time.perf_counter() - started
-    if progress:
-        progress(result.rows_read)
     return result
