@@ -2,26 +2,30 @@
 
 No credentials live in the repository: the embedded cluster's password is generated at creation
 and kept in ``$SALESOPS_HOME/pg.password``; an external server comes in through DATABASE_URL.
+This module imports nothing from core/ (import-linter checks it) but the data-quality thresholds'
+parser, which start-up validation needs: core/ reads its configuration from here, so the URLs
+derived from the settings (the embedded cluster's, the read-only role's) are built here and
+core/db/ uses these builders.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from salesops_pipeline.core.db.pgcluster import LocalCluster
-from salesops_pipeline.core.extract.capped import DEFAULT_PARSE_MEMORY_MB
 from salesops_pipeline.core.report.thresholds import Thresholds, parse_thresholds
+from salesops_pipeline.defaults import DEFAULT_PARSE_MEMORY_MB
 from salesops_pipeline.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_COLUMN_MAP = PROJECT_ROOT / "column_map.toml"
+EMBEDDED_SUPERUSER = "salesops"  # the embedded cluster's superuser (core/db/pgcluster.py)
+READER = "salesops_reader"  # the API's read-only role (core/db/roles.py creates it)
 
 
 def sql_dir() -> Path:
@@ -52,6 +56,24 @@ def sqlalchemy_url(url: str) -> str:
     if scheme in ("postgresql", "postgres"):
         return f"postgresql+psycopg2{sep}{rest}"
     return url
+
+
+def embedded_password_file(home: Path) -> Path:
+    """Where the embedded cluster in ``home`` keeps the password generated at its creation."""
+    return home / "pg.password"
+
+
+def embedded_url(home: Path, port: int, dbname: str = "salesops") -> str:
+    """The URL of ``dbname`` on the embedded cluster in ``home`` (its password file must exist)."""
+    password = quote(embedded_password_file(home).read_text().strip(), safe="")
+    return f"postgresql://{EMBEDDED_SUPERUSER}:{password}@127.0.0.1:{port}/{dbname}"
+
+
+def reader_url(warehouse_url: str, password: str) -> str:
+    """The warehouse URL with the read-only role's credentials."""
+    parts = urlsplit(warehouse_url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{READER}:{quote(password, safe='')}@{host}"))
 
 
 def redact(url: str) -> str:
@@ -119,10 +141,6 @@ class Settings(BaseSettings):
             return self.column_map_file, True
         return DEFAULT_COLUMN_MAP, False
 
-    @cached_property
-    def cluster(self) -> LocalCluster:
-        return LocalCluster(home=self.home.resolve(), port=self.pg_port)
-
     @property
     def embedded(self) -> bool:
         """True when the project runs its own PostgreSQL (no DATABASE_URL given)."""
@@ -131,11 +149,12 @@ class Settings(BaseSettings):
     def warehouse_url(self) -> str:
         if self.database_url:
             return self.database_url
-        if not self.cluster.password_file.exists():
+        home = self.home.resolve()
+        if not embedded_password_file(home).exists():
             raise ConfigError(
                 "DATABASE_URL is not set and the embedded cluster does not exist yet: "
                 "run `salesops db init` (or `make up`), or set DATABASE_URL.")
-        return self.cluster.url("salesops")
+        return embedded_url(home, self.pg_port, "salesops")
 
     @property
     def reader_password_file(self) -> Path:
@@ -147,8 +166,6 @@ class Settings(BaseSettings):
         if self.api_database_url:
             return self.api_database_url
         if self.reader_password_file.exists():
-            from salesops_pipeline.core.db.roles import reader_url
-
             return reader_url(self.warehouse_url(), self.reader_password_file.read_text().strip())
         return self.warehouse_url()
 

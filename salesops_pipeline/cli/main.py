@@ -24,8 +24,9 @@ def _db_init(args: argparse.Namespace, settings: Settings) -> int:
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from salesops_pipeline.core.db.migrations import upgrade
+    from salesops_pipeline.core.db.pgcluster import embedded_cluster
 
-    if settings.embedded and not settings.cluster.is_running():
+    if settings.embedded and not embedded_cluster(settings).is_running():
         raise SalesOpsError("the embedded PostgreSQL is not running: `salesops db init` starts "
                             "it and upgrades the schema")
     upgrade(settings.warehouse_url(), progress=_say)
@@ -57,8 +58,10 @@ def _db_start(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db_stop(args: argparse.Namespace, settings: Settings) -> int:
+    from salesops_pipeline.core.db.pgcluster import embedded_cluster
+
     _require_embedded(settings, "stop")
-    stopped = settings.cluster.stop()
+    stopped = embedded_cluster(settings).stop()
     print("PostgreSQL stopped." if stopped else "PostgreSQL was not running.")
     return 0
 
@@ -73,7 +76,9 @@ def _db_status(args: argparse.Namespace, settings: Settings) -> int:
             print(f"external server reachable: {redact(url)}\n{cur.fetchone()[0]}")
         print(_schema_line(url))
         return 0
-    cluster = settings.cluster
+    from salesops_pipeline.core.db.pgcluster import embedded_cluster
+
+    cluster = embedded_cluster(settings)
     if not cluster.is_initialized():
         print(f"no cluster yet in {cluster.data_dir} (run `salesops db init`)")
         return 3

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from salesops_pipeline.api.keys import ensure_local_admin_key
 from salesops_pipeline.core.db.bootstrap import init_databases
+from salesops_pipeline.core.db.pgcluster import embedded_cluster
 from salesops_pipeline.core.extract.columns import load_column_map
 from salesops_pipeline.core.extract.drops import is_drop
 from salesops_pipeline.core.extract.sample import write_sample_workbook
@@ -117,8 +118,8 @@ def run_stack(settings: Settings) -> int:
     """Run until Ctrl-C (or SIGTERM) or until a child dies; return the exit code."""
     map_file, explicit = settings.column_map_location()
     load_column_map(map_file, explicit=explicit)  # a bad column map stops start-up here
-    was_running = settings.embedded and settings.cluster.is_initialized() \
-        and settings.cluster.is_running()
+    cluster = embedded_cluster(settings)
+    was_running = settings.embedded and cluster.is_initialized() and cluster.is_running()
     for line in init_databases(settings):
         print(line, flush=True)
     key_file = settings.home.resolve() / "api-admin.key"
@@ -175,6 +176,6 @@ def run_stack(settings: Settings) -> int:
     finally:
         _stop(procs)
         if settings.embedded and not was_running:
-            settings.cluster.stop()
+            cluster.stop()
             print("PostgreSQL stopped.", flush=True)
     return code

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from salesops_pipeline.core.db.migrations import upgrade
+from salesops_pipeline.core.db.pgcluster import embedded_cluster
 from salesops_pipeline.core.db.roles import ensure_reader
 from salesops_pipeline.core.db.schema import ensure_database
 from salesops_pipeline.settings import Settings, database_name
@@ -12,7 +13,7 @@ from salesops_pipeline.settings import Settings, database_name
 
 def start_embedded(settings: Settings) -> str:
     """Create (first time) and start the project-local cluster; return what happened."""
-    cluster = settings.cluster
+    cluster = embedded_cluster(settings)
     created = cluster.init()
     started = cluster.start()
     cluster.wait_ready()

@@ -19,12 +19,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from salesops_pipeline.errors import ClusterError, PostgresNotInstalled
+from salesops_pipeline.settings import (
+    EMBEDDED_SUPERUSER,
+    Settings,
+    embedded_password_file,
+    embedded_url,
+)
 
 PG_ROOT = Path("/usr/lib/postgresql")
-SUPERUSER = "salesops"
 RUN_AS = "postgres"
 
 
@@ -86,12 +90,11 @@ class LocalCluster:
 
     @property
     def password_file(self) -> Path:
-        return self.home / "pg.password"
+        return embedded_password_file(self.home)
 
     def url(self, dbname: str = "salesops") -> str:
         """SQLAlchemy/psycopg2-style URL for ``dbname`` on this cluster."""
-        password = quote(self.password_file.read_text().strip(), safe="")
-        return f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{self.port}/{dbname}"
+        return embedded_url(self.home, self.port, dbname)
 
     # -- lifecycle -------------------------------------------------------------------------
     def is_initialized(self) -> bool:
@@ -113,7 +116,7 @@ class LocalCluster:
         self._chown(self.data_dir, self.run_dir, self.log_file.parent, pwfile)
         try:
             self._run(
-                [str(bindir / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
+                [str(bindir / "initdb"), "-D", str(self.data_dir), "-U", EMBEDDED_SUPERUSER,
                  f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"],
                 "initdb",
             )
@@ -204,6 +207,11 @@ class LocalCluster:
                 f"{(proc.stderr or proc.stdout).strip()}\n{log_tail}".strip()
             )
         return proc
+
+
+def embedded_cluster(settings: Settings) -> LocalCluster:
+    """The project-local cluster the settings describe (SALESOPS_HOME, SALESOPS_PG_PORT)."""
+    return LocalCluster(home=settings.home.resolve(), port=settings.pg_port)
 
 
 @contextmanager

@@ -9,21 +9,15 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
 from psycopg2 import sql
 
 from salesops_pipeline.core.db.connect import connect
-from salesops_pipeline.settings import database_name
+from salesops_pipeline.settings import READER, database_name, reader_url
 
-READER = "salesops_reader"
-
-
-def reader_url(warehouse_url: str, password: str) -> str:
-    """The warehouse URL with the reader's credentials."""
-    parts = urlsplit(warehouse_url)
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit(parts._replace(netloc=f"{READER}:{quote(password, safe='')}@{host}"))
+# The role's name and URL are defined in settings.py (Settings.api_url needs them and settings.py
+# imports nothing from core/); they are re-exported as part of what this module offers.
+__all__ = ["READER", "ensure_reader", "reader_url"]
 
 
 def ensure_reader(warehouse_url: str, password_file: Path) -> str:

@@ -26,13 +26,12 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, BinaryIO
 
+from salesops_pipeline.defaults import DEFAULT_PARSE_MEMORY_MB
 from salesops_pipeline.errors import ParseMemoryExceeded, ParseProcessFailed
 
+# DEFAULT_PARSE_MEMORY_MB (defined in defaults.py, so settings.py need not import core) is
+# re-exported: the cap's default is part of what this module offers.
 __all__ = ["CHUNK_BYTES", "DEFAULT_PARSE_MEMORY_MB", "CappedCall", "preload", "run_capped"]
-
-# The address-space cap of the child that parses one file, when SALESOPS_PARSE_MEMORY_MB is not
-# set (settings.py says what it was measured against).
-DEFAULT_PARSE_MEMORY_MB = 4096
 
 CHUNK_BYTES = 1 << 18  # the child sends its stream in pieces of this size
 _MEMORY_EXIT = 75  # the child's exit code after a MemoryError (nothing else uses it)
