@@ -17,6 +17,31 @@ from salesops_pipeline.core.db.pgcluster import LocalCluster, throwaway_cluster
 from salesops_pipeline.core.db.schema import apply_schema, ensure_database, reset
 from salesops_pipeline.settings import sqlalchemy_url, with_database
 
+# Tests left out of the fast lane (`make test-fast` runs `pytest -m "not slow"`; `make test` runs
+# them all): a folder ("reliability/"), a file, or one test ("file.py::name"), relative to this
+# folder. The marker is given here by where a test lives, so no test file carries it.
+SLOW_PATHS = (
+    "reliability/",  # fault injection, soak, hypothesis: real servers restarted
+    "browser/",  # Chromium through Playwright
+    "test_end_to_end.py",  # the whole stack as `make up` runs it
+    "test_dg.py",  # Dagster's own tooling in subprocesses
+    "api/test_schemathesis.py",  # property-based requests against a served API
+    "api/test_outage.py",  # a PostgreSQL of its own, stopped and restarted
+    "cli/test_dev.py",  # `dagster dev` started
+    "cli/test_db.py",  # `salesops db` in subprocesses, an embedded cluster created
+    "cli/test_ingest.py",  # `salesops ingest` in subprocesses
+    "api/test_errors.py",  # every bad parameter of every endpoint (84 requests)
+    "api/test_auth.py::test_missing_or_wrong_key_is_401",  # every endpoint × every bad key
+    "api/test_quality_tolerance.py::test_bad_tolerance_is_422",
+    "api/test_exports.py::test_csv_and_xlsx_hold_the_json_rows",
+    "api/test_export_safety.py::test_csv_neutralises_formula_names",
+    "defs/test_withdraw.py::test_cli_ingest_reimport_brings_a_withdrawn_file_back",
+    "core/extract/test_rows.py::test_parse_row_never_raises_on_arbitrary_cells",  # hypothesis
+    "core/extract/test_rows.py::test_plausible_rows_never_raise_and_lines_are_loadable",
+    "core/extract/test_rows.py::test_the_remembering_parser_reads_exactly_what_parse_row_reads",
+    "core/extract/test_workbook.py::test_a_million_styled_empty_rows_stay_cheap",
+)
+
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[LocalCluster]:
@@ -73,3 +98,15 @@ def folder(tmp_path: Path) -> Path:
     path = tmp_path / "incoming"
     path.mkdir()
     return path
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests under SLOW_PATHS `slow` (the marker is registered in pyproject.toml)."""
+    root = Path(__file__).parent
+    for item in items:
+        if not item.path.is_relative_to(root):
+            continue
+        where = item.path.relative_to(root).as_posix()
+        name = f"{where}::{getattr(item, 'originalname', item.name)}"
+        if any(where.startswith(p) if "::" not in p else name == p for p in SLOW_PATHS):
+            item.add_marker(pytest.mark.slow)
