@@ -35,9 +35,11 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
+# --no-deps: the lock is the whole set (pip in hash mode refuses a dependency's extra such as
+# gql[requests] even when gql is pinned); pip check then proves the set complete.
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) --require-hashes -r requirements.lock
+	$(PIP) --no-deps --require-hashes -r requirements.lock
 	$(PIP) --no-deps -e .
 	$(BIN)/python -m pip check
 	touch $@
@@ -45,7 +47,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 # The test and dev extras on top of the runtime (requirements-dev.lock holds all three).
 $(VENV)/.installed-dev: pyproject.toml requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) --require-hashes -r requirements-dev.lock
+	$(PIP) --no-deps --require-hashes -r requirements-dev.lock
 	$(PIP) --no-deps -e .
 	$(BIN)/python -m pip check
 	touch $(VENV)/.installed $@
