@@ -40,6 +40,7 @@ SLOW_PATHS = (
     "core/extract/test_rows.py::test_plausible_rows_never_raise_and_lines_are_loadable",
     "core/extract/test_rows.py::test_the_remembering_parser_reads_exactly_what_parse_row_reads",
     "core/extract/test_workbook.py::test_a_million_styled_empty_rows_stay_cheap",
+    "core/db/test_migrations.py::test_upgrade_from_the_baseline_keeps_every_row_and_id",
 )
 
 
