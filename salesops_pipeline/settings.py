@@ -2,8 +2,9 @@
 
 No credentials live in the repository: the embedded cluster's password is generated at creation
 and kept in ``$SALESOPS_HOME/pg.password``; an external server comes in through DATABASE_URL.
-This module imports nothing from core/ (import-linter checks it) but the data-quality thresholds'
-parser, which start-up validation needs: core/ reads its configuration from here, so the URLs
+This module imports nothing from core/ (import-linter checks it; values only core can read, the
+column map and the quality thresholds, are checked by core/config_check.py at start-up): core/
+reads its configuration from here, so the URLs
 derived from the settings (the embedded cluster's, the read-only role's) are built here and
 core/db/ uses these builders.
 """
@@ -18,7 +19,6 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from salesops_pipeline.core.report.thresholds import Thresholds, parse_thresholds
 from salesops_pipeline.defaults import DEFAULT_PARSE_MEMORY_MB
 from salesops_pipeline.errors import ConfigError
 
@@ -227,18 +227,5 @@ class Settings(BaseSettings):
     # Per rule a warn and an optional error limit, a count or a share of a file's lines, e.g.
     # "mismatched_total=warn>0,error>2%; nonpositive_units=error>0" (core/report/thresholds.py);
     # unset or empty: every rule warns above 0 and never errs. An error blocks the report refresh.
+    # Read (and refused with what to write instead) by core/config_check.py at start-up.
     rule_thresholds: str = Field(default="", validation_alias="SALESOPS_RULE_THRESHOLDS")
-
-    @field_validator("rule_thresholds")
-    @classmethod
-    def _thresholds_parse(cls, value: str) -> str:
-        """Refuse at start-up what the checks could not read, saying what to write instead."""
-        try:
-            parse_thresholds(value)
-        except ConfigError as exc:
-            raise ValueError(str(exc)) from None
-        return value.strip()
-
-    def thresholds(self) -> dict[str, Thresholds]:
-        """Every rule's thresholds (the defaults where SALESOPS_RULE_THRESHOLDS says nothing)."""
-        return parse_thresholds(self.rule_thresholds)

@@ -31,11 +31,10 @@ def dev_command(settings: Settings, extra: list[str] | None = None
 
 
 def _dev(args: argparse.Namespace, settings: Settings) -> int:
+    from salesops_pipeline.core.config_check import check_configuration
     from salesops_pipeline.core.db.bootstrap import init_databases
-    from salesops_pipeline.core.extract.columns import load_column_map
 
-    map_file, explicit = settings.column_map_location()
-    load_column_map(map_file, explicit=explicit)  # a bad column map stops here, not in the UI
+    check_configuration(settings)  # a bad column map or threshold stops here, not in the UI
     for line in init_databases(settings):
         print(line, flush=True)
     extra = [a for a in args.dagster_args if a != "--"]

@@ -16,9 +16,9 @@ import urllib.request
 from pathlib import Path
 
 from salesops_pipeline.api.keys import ensure_local_admin_key
+from salesops_pipeline.core.config_check import check_configuration
 from salesops_pipeline.core.db.bootstrap import init_databases
 from salesops_pipeline.core.db.pgcluster import embedded_cluster
-from salesops_pipeline.core.extract.columns import load_column_map
 from salesops_pipeline.core.extract.drops import is_drop
 from salesops_pipeline.core.extract.sample import write_sample_workbook
 from salesops_pipeline.settings import PROJECT_ROOT, Settings, sqlalchemy_url
@@ -116,8 +116,7 @@ def _stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
 
 def run_stack(settings: Settings) -> int:
     """Run until Ctrl-C (or SIGTERM) or until a child dies; return the exit code."""
-    map_file, explicit = settings.column_map_location()
-    load_column_map(map_file, explicit=explicit)  # a bad column map stops start-up here
+    check_configuration(settings)  # a bad column map or threshold stops start-up here
     cluster = embedded_cluster(settings)
     was_running = settings.embedded and cluster.is_initialized() and cluster.is_running()
     for line in init_databases(settings):

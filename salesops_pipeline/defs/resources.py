@@ -13,6 +13,7 @@ from typing import Any
 import psycopg2.extensions
 from dagster import ConfigurableResource, EnvVar
 
+from salesops_pipeline.core.config_check import check_configuration
 from salesops_pipeline.core.db.connect import reused
 from salesops_pipeline.core.extract.capped import DEFAULT_PARSE_MEMORY_MB
 from salesops_pipeline.core.extract.columns import ColumnMap, load_column_map
@@ -122,8 +123,8 @@ def resources_from_env() -> dict[str, ConfigurableResource]:
     password = settings.smtp_password.get_secret_value()
     if password:  # from .env: put it where EnvVar reads it, so it never appears as a value
         os.environ.setdefault("SALESOPS_SMTP_PASSWORD", password)
+    check_configuration(settings)  # a broken column map or threshold stops the code location
     map_path, map_explicit = settings.column_map_location()
-    load_column_map(map_path, explicit=map_explicit)  # a broken map stops the code location here
     return {
         "warehouse": WarehouseResource(database_url=EnvVar("DATABASE_URL"),
                                        own_partition_rows=settings.own_partition_rows),

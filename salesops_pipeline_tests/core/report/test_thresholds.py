@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
-from pydantic import ValidationError
 
+from salesops_pipeline.core.config_check import check_configuration
 from salesops_pipeline.core.report.rules import RULE_NAMES, Severity
 from salesops_pipeline.core.report.thresholds import (
     FileCount,
@@ -65,15 +65,18 @@ def test_unreadable_thresholds_say_what_to_write(text: str, says: str) -> None:
     assert "e.g. 'mismatched_total=warn>0,error>2%'" in message
 
 
-def test_settings_refuse_bad_thresholds_at_start_up(monkeypatch) -> None:
+def test_start_up_refuses_bad_thresholds(monkeypatch) -> None:
+    from salesops_pipeline.defs.resources import resources_from_env
+
     monkeypatch.setenv("SALESOPS_RULE_THRESHOLDS", "mismatched_totals=error>2%")
-    with pytest.raises(ValidationError) as raised:
-        Settings()
-    assert "unknown rule 'mismatched_totals'" in str(raised.value)
-    assert "known rules: mismatched_total," in str(raised.value)
+    for start in (lambda: check_configuration(Settings()), resources_from_env):
+        with pytest.raises(ConfigError) as raised:
+            start()
+        assert "unknown rule 'mismatched_totals'" in str(raised.value)
+        assert "known rules: mismatched_total," in str(raised.value)
     monkeypatch.setenv("SALESOPS_RULE_THRESHOLDS", " mismatched_total=error>2% ")
-    settings = Settings()
-    assert settings.thresholds()["mismatched_total"].error == Limit(D(2), share=True)
+    checked = check_configuration(Settings())
+    assert checked.thresholds["mismatched_total"].error == Limit(D(2), share=True)
 
 
 def test_settings_reach_the_quality_resource(monkeypatch) -> None:
