@@ -11,7 +11,6 @@ Exits non-zero when the rows loaded differ from the rows in the workbook.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 
 _BOOT = time.perf_counter()
 
-import psycopg2  # noqa: E402
+import psycopg  # noqa: E402
 from ingest_data import CSV_HEADER_ROW, HEADER_ROW, SHEET  # noqa: E402
 
 # ---- ours: the real Dagster ingest path -------------------------------------------------------
@@ -92,14 +91,12 @@ def run_classic(url: str, path: Path) -> dict:
     import pandas as pd
     from sqlalchemy import create_engine, text
 
-    from salesops_pipeline.settings import sqlalchemy_url
-
     statements = {dim: (text(upsert), text(select)) for dim, (upsert, select) in _DIM_SQL.items()}
     insert = text(_FACT_SQL)
     started = time.perf_counter()
     frame = pd.read_excel(path, sheet_name=SHEET, header=HEADER_ROW - 1, engine="openpyxl")
     read_s = time.perf_counter() - started
-    engine = create_engine(sqlalchemy_url(url))
+    engine = create_engine(url)  # SQLAlchemy 2.1: postgresql:// is psycopg 3
 
     def dim_id(conn, dim: str, name: object) -> int | None:
         if pd.isna(name):
@@ -127,19 +124,6 @@ def run_classic(url: str, path: Path) -> dict:
 
 
 # ---- floor: fastest raw parse + plain COPY into an unconstrained table ------------------------
-
-
-class _Blocks(io.RawIOBase):
-    """A read()-able stream over an iterator of byte blocks, for copy_expert."""
-
-    def __init__(self, blocks: Iterator[bytes]) -> None:
-        self._blocks = blocks
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        return next(self._blocks, b"")
 
 
 def run_floor(url: str, path: Path) -> dict:
@@ -185,9 +169,10 @@ def _copy_unvalidated(url: str, rows: Iterator[list], first: int, started: float
         if lines:
             yield "".join(lines).encode()
 
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.copy_expert("COPY bench.floor_sales_line FROM STDIN", _Blocks(blocks()), size=1 << 18)
-    conn.close()
+    with psycopg.connect(url) as conn, conn.cursor() as cur, \
+            cur.copy("COPY bench.floor_sales_line FROM STDIN") as copy:
+        for block in blocks():
+            copy.write(block)
     seconds = time.perf_counter() - started
     loaded = _scalar(url, "SELECT count(*) FROM bench.floor_sales_line")
     return {"seconds": seconds, "rows_loaded": loaded, "startup_s": started - _BOOT, "detail": {}}
@@ -196,22 +181,22 @@ def _copy_unvalidated(url: str, rows: Iterator[list], first: int, started: float
 def run_copy_csv(url: str, path: Path) -> dict:
     """No parsing in Python at all: the file's bytes as they are, through COPY … FORMAT csv."""
     started = time.perf_counter()
-    with psycopg2.connect(url) as conn, conn.cursor() as cur, path.open("rb") as handle:
-        cur.copy_expert(  # HEADER skips the first line, BOM included
-            "COPY bench.floor_sales_line (sold_at, product, seller, unit_price, units, "
-            "total_price, shipping_company) FROM STDIN WITH (FORMAT csv, HEADER true)",
-            handle, size=1 << 18)
-    conn.close()
+    with psycopg.connect(url) as conn, conn.cursor() as cur, path.open("rb") as handle, \
+            cur.copy(  # HEADER skips the first line, BOM included
+                "COPY bench.floor_sales_line (sold_at, product, seller, unit_price, units, "
+                "total_price, shipping_company) FROM STDIN WITH (FORMAT csv, HEADER true)"
+            ) as copy:
+        while block := handle.read(1 << 18):
+            copy.write(block)
     seconds = time.perf_counter() - started
     loaded = _scalar(url, "SELECT count(*) FROM bench.floor_sales_line")
     return {"seconds": seconds, "rows_loaded": loaded, "startup_s": started - _BOOT, "detail": {}}
 
 
 def _scalar(url: str, query: str, *params: object) -> int:
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with psycopg.connect(url) as conn, conn.cursor() as cur:  # closed when the block ends
         cur.execute(query, params)
         value = cur.fetchone()[0]
-    conn.close()
     return int(value)
 
 

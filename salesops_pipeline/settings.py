@@ -51,7 +51,8 @@ def database_name(url: str) -> str:
 
 def sqlalchemy_url(url: str) -> str:
     """The URL with the psycopg2 driver named: SQLAlchemy 2.1 defaults `postgresql://` to psycopg 3,
-    which is not installed (Dagster's storage reads DAGSTER_PG_URL through SQLAlchemy)."""
+    but dagster-postgres is built on psycopg2 (Dagster's storage reads DAGSTER_PG_URL through
+    SQLAlchemy; the project's own code uses psycopg 3)."""
     scheme, sep, rest = url.partition("://")
     if scheme in ("postgresql", "postgres"):
         return f"postgresql+psycopg2{sep}{rest}"

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg2
+import psycopg
 import pytest
 
 from salesops_pipeline.core.db.pgcluster import LocalCluster, throwaway_cluster
@@ -81,7 +81,7 @@ def db(database_url: str) -> Iterator[str]:
 @pytest.fixture
 def sql(db: str):
     """Run a query against the warehouse and return all rows (autocommit)."""
-    conn = psycopg2.connect(db)
+    conn = psycopg.connect(db)
     conn.autocommit = True
 
     def run(query: str, params: tuple | dict | None = None) -> list[tuple]:

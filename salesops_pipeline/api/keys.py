@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-import psycopg2.errors
+import psycopg.errors
 
 from salesops_pipeline.core.db.connect import connect
 from salesops_pipeline.errors import SalesOpsError
@@ -166,6 +166,6 @@ def _insert(url: str, *, name: str, role: Role) -> str | None:
                 if cur.fetchone() is None:
                     return None
             return key
-        except psycopg2.errors.UniqueViolation:
+        except psycopg.errors.UniqueViolation:
             continue
     raise SalesOpsError("could not generate a unique API key prefix; try again")

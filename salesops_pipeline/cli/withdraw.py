@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-import psycopg2
+import psycopg
 
 from salesops_pipeline.core.db.connect import connect
 from salesops_pipeline.core.extract.file_keys import key_for
@@ -49,7 +49,7 @@ def _withdraw(args: argparse.Namespace, settings: Settings) -> int:
         try:
             with connect(url, autocommit=True) as conn:
                 partitions.retire(conn)
-        except psycopg2.Error as exc:
+        except psycopg.Error as exc:
             print(f"note: its emptied fact partition is dropped by the nightly maintenance "
                   f"({type(exc).__name__})")
     print(f"the file's bytes in the folder do not bring it back; "

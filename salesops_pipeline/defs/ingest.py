@@ -14,7 +14,7 @@ import time
 import warnings
 from collections.abc import Callable
 
-import psycopg2
+import psycopg
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -326,7 +326,7 @@ def _retire_partitions(context: AssetExecutionContext, warehouse: WarehouseResou
     try:
         with warehouse.connection(autocommit=True) as conn:
             dropped = partitions.retire(conn)
-    except psycopg2.Error as exc:
+    except psycopg.Error as exc:
         context.log.warning(f"retired partitions not dropped yet (nightly retries): {exc}")
         return
     if dropped:

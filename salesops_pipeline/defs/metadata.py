@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-import psycopg2.extensions
 from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
 
+from salesops_pipeline.core.db.connect import Connection
 from salesops_pipeline.core.extract.row_sorter import SkippedRow
 from salesops_pipeline.core.extract.rows import RejectedRow
 from salesops_pipeline.core.extract.tables import SkippedSheet
@@ -41,7 +41,7 @@ def seconds_value(seconds: float) -> MetadataValue:
     return MetadataValue.float(round(float(seconds), 3))
 
 
-def import_metadata(conn: psycopg2.extensions.connection, import_id: int) -> dict[str, object]:
+def import_metadata(conn: Connection, import_id: int) -> dict[str, object]:
     """The import log row of one import plus a sample of its quarantined rows."""
     cur = conn.cursor()
     cur.execute(

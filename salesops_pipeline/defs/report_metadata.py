@@ -6,16 +6,16 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import psycopg2.extensions
 from dagster import MetadataValue
 
+from salesops_pipeline.core.db.connect import Cursor
 from salesops_pipeline.core.report.figures import money_text
 
 CHART_WEEKS = 12
 BAR_WIDTH = 30
 
 
-def latest_week(cur: psycopg2.extensions.cursor) -> date | None:
+def latest_week(cur: Cursor) -> date | None:
     """Monday of the week of the latest sale in the reports (None: no sales yet)."""
     cur.execute(
         "SELECT date_trunc('week', max(day))::date FROM salesops.report_daily_sales")
@@ -23,7 +23,7 @@ def latest_week(cur: psycopg2.extensions.cursor) -> date | None:
     return row[0] if row else None
 
 
-def week_revenue(cur: psycopg2.extensions.cursor, week: date) -> Decimal:
+def week_revenue(cur: Cursor, week: date) -> Decimal:
     """The exact revenue of the week starting ``week``."""
     cur.execute("SELECT coalesce(sum(revenue), 0) FROM salesops.report_daily_sales"
                 " WHERE day >= %s AND day < %s::date + 7", (week, week))
@@ -31,7 +31,7 @@ def week_revenue(cur: psycopg2.extensions.cursor, week: date) -> Decimal:
     return row[0] if row else Decimal(0)
 
 
-def latest_week_metadata(cur: psycopg2.extensions.cursor) -> dict[str, MetadataValue]:
+def latest_week_metadata(cur: Cursor) -> dict[str, MetadataValue]:
     """The latest week: its top sellers and revenue (Markdown, exact) and its revenue as a
     float, the type Dagster plots (the nearest double: up to 15 significant digits it reads
     back as written)."""
@@ -44,7 +44,7 @@ def latest_week_metadata(cur: psycopg2.extensions.cursor) -> dict[str, MetadataV
             "latest_week_revenue": MetadataValue.float(float(revenue))}
 
 
-def latest_week_preview(cur: psycopg2.extensions.cursor, week: date, revenue: Decimal) -> str:
+def latest_week_preview(cur: Cursor, week: date, revenue: Decimal) -> str:
     cur.execute(
         "SELECT seller, sum(revenue), sum(units), sum(line_count) FROM salesops.report_daily_seller"
         " WHERE day >= %s AND day < %s::date + 7 GROUP BY seller ORDER BY 2 DESC, 1 LIMIT 10",
@@ -55,7 +55,7 @@ def latest_week_preview(cur: psycopg2.extensions.cursor, week: date, revenue: De
     return "\n".join(lines)
 
 
-def weekly_revenue_chart(cur: psycopg2.extensions.cursor) -> str:
+def weekly_revenue_chart(cur: Cursor) -> str:
     cur.execute(
         "SELECT date_trunc('week', day)::date AS week, sum(revenue)"
         " FROM salesops.report_daily_sales"

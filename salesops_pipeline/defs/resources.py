@@ -10,11 +10,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import psycopg2.extensions
 from dagster import ConfigurableResource, EnvVar
 
 from salesops_pipeline.core.config_check import check_configuration
-from salesops_pipeline.core.db.connect import reused
+from salesops_pipeline.core.db.connect import Connection, reused
 from salesops_pipeline.core.extract.capped import DEFAULT_PARSE_MEMORY_MB
 from salesops_pipeline.core.extract.columns import ColumnMap, load_column_map
 from salesops_pipeline.core.notify.mail import SmtpConfig, split_addresses
@@ -30,7 +29,7 @@ class WarehouseResource(ConfigurableResource):
     """A file version with at least this many rows gets a fact partition of its own (0: never)."""
 
     @contextmanager
-    def connection(self, *, autocommit: bool = False) -> Iterator[psycopg2.extensions.connection]:
+    def connection(self, *, autocommit: bool = False) -> Iterator[Connection]:
         """A transaction: committed when the block succeeds, rolled back when it raises (on a
         connection this process kept from an earlier transaction, when it has one)."""
         with reused(self.database_url, autocommit=autocommit,

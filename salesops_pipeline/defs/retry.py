@@ -3,12 +3,12 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import psycopg2
+import psycopg
 from dagster import RetryRequested
 
 from salesops_pipeline.core.db.connect import WarehouseUnavailable
 
-TRANSIENT = (psycopg2.OperationalError, psycopg2.InterfaceError, WarehouseUnavailable)
+TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError, WarehouseUnavailable)
 MAX_RETRIES = 4
 WAIT_SECONDS = 5
 

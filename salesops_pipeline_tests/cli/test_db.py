@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psycopg2
+import psycopg
 import pytest
 
 from salesops_pipeline.core.db.migrations import BASELINE, head_revision, schema_status
@@ -46,14 +46,14 @@ def test_embedded_lifecycle(embedded_env) -> None:
     assert status.returncode == 0
     assert f"schema revision {head_revision()} (head): up to date" in status.stdout
     url = salesops("db", "url", env=env).stdout.strip()
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema='salesops'")
         assert cur.fetchone()[0] >= 10
         cur.execute("SELECT datname FROM pg_database WHERE datname LIKE 'salesops%' ORDER BY 1")
         assert [r[0] for r in cur.fetchall()] == ["salesops", "salesops_dagster"]
     # The server is bound to loopback and asks for a password.
-    with pytest.raises(psycopg2.OperationalError):
-        psycopg2.connect(url.replace(url.split("@")[0].split(":")[2], "wrong"))
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(url.replace(url.split("@")[0].split(":")[2], "wrong"))
     stop = salesops("db", "stop", env=env)
     assert stop.returncode == 0 and "stopped" in stop.stdout
     assert salesops("db", "status", env=env).returncode == 3

@@ -188,14 +188,14 @@ def test_refresh_retries_when_a_publish_changes_its_snapshot(ingest, folder, sql
     """A day marked dirty again after the refresh's snapshot: serialization failure, retried."""
     import threading
 
-    import psycopg2
+    import psycopg
 
     from salesops_pipeline.core.db.connect import connect
     from salesops_pipeline.core.report import refresh as reports
 
     write_clean_workbook(folder / "w.xlsx", generate(7, 40, date(2026, 3, 2), 7))
     ingest.run("w.xlsx")
-    blocker = psycopg2.connect(db)  # holds the reports lock like a refresh still running
+    blocker = psycopg.connect(db)  # holds the reports lock like a refresh still running
     blocker.cursor().execute(reports.LOCK_REPORTS)
     outcome: list[object] = []
 

@@ -9,7 +9,7 @@ import sys
 from datetime import date
 from decimal import Decimal
 
-import psycopg2
+import psycopg
 import pytest
 from dagster import DagsterInstance, RunRequest, build_sensor_context
 
@@ -215,6 +215,6 @@ def test_status_check_is_upgraded_in_place_and_lists_every_status(db, sql) -> No
     assert check()[0] == oid  # nothing to do: not replaced again
     assert sql("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'salesops'"
                " AND table_name = 'import_log' AND column_name = 'withdrawn_at'") == [(1,)]
-    with pytest.raises(psycopg2.errors.CheckViolation):
+    with pytest.raises(psycopg.errors.CheckViolation):
         sql("INSERT INTO salesops.import_log (source_file, sha256, size_bytes, status)"
             " VALUES ('x.xlsx', %s, 1, 'gone')", ("0" * 64,))

@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import psutil
-import psycopg2
+import psycopg
 from dagster import ExecuteInProcessResult
 
 from salesops_pipeline.core.report.refresh import REPORT_TABLES
@@ -159,7 +159,7 @@ class Bench:
 @contextmanager
 def open_sql(database_url: str) -> Iterator[Callable[..., list[tuple]]]:
     """Like the ``sql`` fixture, for fixtures and examples that outlive one test's ``db``."""
-    conn = psycopg2.connect(database_url)
+    conn = psycopg.connect(database_url)
     conn.autocommit = True
 
     def run(query: str, params: tuple | dict | None = None) -> list[tuple]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg2
+import psycopg
 import pytest
 
 from salesops_pipeline.core.db.roles import READER, ensure_reader, reader_url
@@ -18,7 +18,7 @@ def reader(db: str, tmp_path: Path):
     password_file = tmp_path / "api-reader.password"
     assert READER in ensure_reader(db, password_file)
     assert "updated" in ensure_reader(db, password_file)  # idempotent
-    conn = psycopg2.connect(reader_url(db, password_file.read_text().strip()))
+    conn = psycopg.connect(reader_url(db, password_file.read_text().strip()))
     conn.autocommit = True
     yield conn
     conn.close()
@@ -36,7 +36,7 @@ def reader(db: str, tmp_path: Path):
 ])
 def test_reader_role_cannot_write(reader, statement: str) -> None:
     """Refused by PostgreSQL with insufficient privilege: nothing changes."""
-    with pytest.raises((psycopg2.errors.InsufficientPrivilege, psycopg2.errors.UndefinedTable)), \
+    with pytest.raises((psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedTable)), \
             reader.cursor() as cur:
         cur.execute(statement)
 

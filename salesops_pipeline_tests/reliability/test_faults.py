@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
-import psycopg2
+import psycopg
 import pytest
 from dagster import DagsterInstance
 
@@ -109,7 +109,7 @@ class Site:
 
 
 def refresh_reports(url: str) -> None:
-    conn = psycopg2.connect(url)
+    conn = psycopg.connect(url)
     try:
         refresh(conn, tolerance=Decimal("0.01"))
     finally:

@@ -6,23 +6,29 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeAlias
 
-import psycopg2
-import psycopg2.extensions
+import psycopg
+from psycopg.pq import TransactionStatus
+from psycopg.rows import TupleRow
 
 from salesops_pipeline.errors import SalesOpsError
 from salesops_pipeline.settings import redact
+
+# The driver's types as the project's code uses them (rows as tuples, psycopg's default).
+Connection: TypeAlias = psycopg.Connection[TupleRow]
+Cursor: TypeAlias = psycopg.Cursor[TupleRow]
 
 
 class WarehouseUnavailable(SalesOpsError):
     """PostgreSQL cannot be reached."""
 
 
-def _open(url: str, application_name: str) -> psycopg2.extensions.connection:
+def _open(url: str, application_name: str) -> Connection:
     try:
-        return psycopg2.connect(url, application_name=application_name, connect_timeout=10)
-    except psycopg2.OperationalError as exc:
-        # psycopg2 may echo the DSN; never let a password reach a log or an error message.
+        return psycopg.connect(url, application_name=application_name, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        # The driver may echo the DSN; never let a password reach a log or an error message.
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection failed"
         raise WarehouseUnavailable(f"cannot connect to {redact(url)}: {reason}") from None
 
@@ -30,7 +36,7 @@ def _open(url: str, application_name: str) -> psycopg2.extensions.connection:
 @contextmanager
 def connect(
     url: str, *, autocommit: bool = False, application_name: str = "salesops"
-) -> Iterator[psycopg2.extensions.connection]:
+) -> Iterator[Connection]:
     """A connection that commits on success and rolls back on error, then closes."""
     conn = _open(url, application_name)
     try:
@@ -41,7 +47,7 @@ def connect(
 
 
 @contextmanager
-def _transaction(conn: psycopg2.extensions.connection, autocommit: bool) -> Iterator[None]:
+def _transaction(conn: Connection, autocommit: bool) -> Iterator[None]:
     conn.autocommit = autocommit
     try:
         yield
@@ -51,7 +57,7 @@ def _transaction(conn: psycopg2.extensions.connection, autocommit: bool) -> Iter
         if not autocommit and not conn.closed:
             try:
                 conn.rollback()
-            except psycopg2.Error:
+            except psycopg.Error:
                 pass  # the connection broke; the original error is what matters
         raise
 
@@ -67,10 +73,10 @@ class _IdleConnections:
     def __init__(self, keep: int = 4) -> None:
         self.keep = keep
         self.pid = os.getpid()
-        self.idle: dict[tuple[str, str], list[psycopg2.extensions.connection]] = {}
+        self.idle: dict[tuple[str, str], list[Connection]] = {}
         self.lock = threading.Lock()
 
-    def take(self, url: str, application_name: str) -> psycopg2.extensions.connection | None:
+    def take(self, url: str, application_name: str) -> Connection | None:
         with self.lock:
             if self.pid != os.getpid():  # a forked child must not share its parent's sockets
                 self.pid, self.idle = os.getpid(), {}
@@ -81,15 +87,15 @@ class _IdleConnections:
                 conn.autocommit = True
                 with conn.cursor() as cur:
                     cur.execute("SELECT 1")
-            except psycopg2.Error:
+            except psycopg.Error:
                 conn.close()
                 return None
         return conn
 
     def give_back(self, url: str, application_name: str,
-                  conn: psycopg2.extensions.connection) -> None:
+                  conn: Connection) -> None:
         idle = (not conn.closed
-                and conn.info.transaction_status == psycopg2.extensions.TRANSACTION_STATUS_IDLE)
+                and conn.info.transaction_status == TransactionStatus.IDLE)
         with self.lock:
             stack = self.idle.setdefault((url, application_name), [])
             if idle and self.pid == os.getpid() and len(stack) < self.keep:
@@ -103,7 +109,7 @@ _IDLE = _IdleConnections()
 
 @contextmanager
 def reused(url: str, *, autocommit: bool = False, application_name: str = "salesops"
-           ) -> Iterator[psycopg2.extensions.connection]:
+           ) -> Iterator[Connection]:
     """Like `connect`, but on a connection kept from an earlier transaction of this process."""
     conn = _IDLE.take(url, application_name) or _open(url, application_name)
     try:

@@ -93,7 +93,7 @@ class LocalCluster:
         return embedded_password_file(self.home)
 
     def url(self, dbname: str = "salesops") -> str:
-        """SQLAlchemy/psycopg2-style URL for ``dbname`` on this cluster."""
+        """libpq-style URL (psycopg, SQLAlchemy) for ``dbname`` on this cluster."""
         return embedded_url(self.home, self.port, dbname)
 
     # -- lifecycle -------------------------------------------------------------------------

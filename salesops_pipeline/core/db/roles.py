@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from psycopg2 import sql
+from psycopg import sql
 
 from salesops_pipeline.core.db.connect import connect
 from salesops_pipeline.settings import READER, database_name, reader_url
@@ -35,8 +35,9 @@ def ensure_reader(warehouse_url: str, password_file: Path) -> str:
         verb = "updated" if cur.fetchone() else "created"
         if verb == "created":
             cur.execute(sql.SQL("CREATE ROLE {} LOGIN").format(role))
+        # A utility statement takes no bound parameter: the password goes in as a quoted literal.
         cur.execute(sql.SQL("ALTER ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
-                            "PASSWORD %s").format(role), (password,))
+                            "PASSWORD {}").format(role, sql.Literal(password)))
         for statement in (
             "GRANT CONNECT ON DATABASE {db} TO {role}",
             "GRANT USAGE ON SCHEMA salesops TO {role}",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import psycopg2
-from psycopg2 import sql
+import psycopg
+from psycopg import sql
 
 from salesops_pipeline.core.db.connect import connect
 from salesops_pipeline.core.db.migrations import upgrade
@@ -21,7 +21,7 @@ def ensure_database(url: str) -> bool:
             return False
         try:
             cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        except psycopg2.errors.DuplicateDatabase:
+        except psycopg.errors.DuplicateDatabase:
             return False
     return True
 

@@ -9,7 +9,7 @@ settings.py for the measured figures). With ``stream=True`` the function gets a 
 write to as its first argument and the parent reads those bytes as they come (for COPY).
 
     reader, call = run_capped(parse, (path,), memory_bytes=2 << 30, stream=True)
-    cursor.copy_expert(COPY_STAGE, reader)
+    copy_in(cursor, COPY_STAGE, reader)  # core/load/staging.py
     result = call.result()  # the function's value, its exception, or ParseMemoryExceeded
 """
 

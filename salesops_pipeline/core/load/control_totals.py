@@ -14,12 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-import psycopg2.extensions
-
+from salesops_pipeline.core.db.connect import Cursor
 from salesops_pipeline.core.extract.row_sorter import StatedTotal
 from salesops_pipeline.core.load.import_log import ImportStatus
-
-Cursor = psycopg2.extensions.cursor
 
 # The stated totals of one sheet and scope cover disjoint row ranges, so one scan of the
 # import's staged rows sums them all: width_bucket finds each row's range by its first row.
@@ -100,7 +97,7 @@ def record(cur: Cursor, import_id: int, stated: Sequence[StatedTotal]) -> list[C
         cur.execute(SUM_LINES, params)
         sums = {i: (total, units, lines) for i, total, units, lines in cur.fetchall()}
         cur.execute(QUARANTINED, params)
-        quarantined = dict(cur.fetchall())
+        quarantined: dict[int, list[int]] = dict(cur.fetchall())
         for i, t in enumerate(totals, 1):
             total, units, lines = sums.get(i, (Decimal(0), Decimal(0), 0))
             found.append(ControlTotal(

@@ -10,11 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-import psycopg2.extensions
-
+from salesops_pipeline.core.db.connect import Cursor
 from salesops_pipeline.core.extract.file_keys import FileVersion
-
-Cursor = psycopg2.extensions.cursor
 
 LOCK_FILE = "SELECT pg_advisory_xact_lock(hashtextextended('salesops.file:' || %s, 0))"
 LOCK_CONTENT = "SELECT pg_advisory_xact_lock(hashtextextended('salesops.sha256:' || %s, 0))"

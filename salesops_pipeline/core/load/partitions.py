@@ -13,10 +13,9 @@ rerun rebuilds and the nightly maintenance drops when its import is over.
 
 from __future__ import annotations
 
-import psycopg2.extensions
-from psycopg2 import sql
+from psycopg import sql
 
-Cursor = psycopg2.extensions.cursor
+from salesops_pipeline.core.db.connect import Connection, Cursor
 
 SCHEMA = "salesops"
 PARENT = "fact_sales_line"
@@ -26,16 +25,18 @@ PREFIX = "fact_sales_line_import_"
 # key added to 01_create_tables.sql is mirrored too); primary/unique keys first, keys last.
 MIRRORED_DDL = """
 SELECT CASE WHEN c.contype IN ('p', 'u')
-            THEN format('ALTER TABLE %%I.%%I ADD %%s', %(schema)s, %(table)s,
+            THEN format('ALTER TABLE %%I.%%I ADD %%s', %(schema)s::text, %(table)s::text,
                         pg_get_constraintdef(c.oid))
             ELSE format('CREATE %%sINDEX ON %%I.%%I USING %%s',
-                        CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END, %(schema)s, %(table)s,
+                        CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END,
+                        %(schema)s::text, %(table)s::text,
                         substring(pg_get_indexdef(i.indexrelid) FROM ' USING (.*)$'))
        END, CASE WHEN c.contype IN ('p', 'u') THEN 0 ELSE 1 END
 FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
 WHERE i.indrelid = %(parent)s::regclass
 UNION ALL
-SELECT format('ALTER TABLE %%I.%%I ADD %%s', %(schema)s, %(table)s, pg_get_constraintdef(oid)), 2
+SELECT format('ALTER TABLE %%I.%%I ADD %%s', %(schema)s::text, %(table)s::text,
+              pg_get_constraintdef(oid)), 2
 FROM pg_constraint WHERE conrelid = %(parent)s::regclass AND contype = 'f'
 ORDER BY 2, 1
 """
@@ -117,7 +118,7 @@ def attach(cur: Cursor, import_id: int) -> None:
         _qualified(PARENT), _ident(import_id), sql.Literal(int(import_id))))
 
 
-def retire(conn: psycopg2.extensions.connection) -> list[str]:
+def retire(conn: Connection) -> list[str]:
     """Drop own partitions whose import is no longer loaded (emptied when a newer version was
     published) and builds whose import is over; return the tables dropped.
 

@@ -12,13 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-import psycopg2.extensions
-from psycopg2 import sql
+from psycopg import sql
 
+from salesops_pipeline.core.db.connect import Connection, Cursor
 from salesops_pipeline.core.load import import_log, partitions
 from salesops_pipeline.errors import ImportConflict
-
-Connection = psycopg2.extensions.connection
 
 
 @dataclass(frozen=True)
@@ -179,13 +177,13 @@ def _unmatched(key: str, staged: int, matched: int) -> ImportConflict:
                           "dimensions; nothing was changed — rerun the import")
 
 
-def _staged_count(cur: psycopg2.extensions.cursor, import_id: int) -> int:
+def _staged_count(cur: Cursor, import_id: int) -> int:
     cur.execute("SELECT count(*) FROM salesops.stage_sales_line WHERE import_id = %s",
                 (import_id,))
     return cur.fetchone()[0]
 
 
-def _outdated(cur: psycopg2.extensions.cursor, import_id: int, now: str | None) -> bool:
+def _outdated(cur: Cursor, import_id: int, now: str | None) -> bool:
     """Mark the staged version superseded when the file now holds other bytes."""
     cur.execute("SELECT sha256 FROM salesops.import_log WHERE import_id = %s", (import_id,))
     if now is None or now == cur.fetchone()[0]:

@@ -15,15 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import psycopg2.extensions
-
+from salesops_pipeline.core.db.connect import Connection, Cursor
 from salesops_pipeline.core.load import import_log, partitions
 from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.core.load.publish import MARK_DIRTY
 from salesops_pipeline.errors import ImportConflict, NothingToWithdraw
-
-Connection = psycopg2.extensions.connection
-Cursor = psycopg2.extensions.cursor
 
 
 @dataclass(frozen=True)

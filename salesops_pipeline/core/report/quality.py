@@ -14,13 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-import psycopg2.extensions
-
+from salesops_pipeline.core.db.connect import Cursor
 from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.core.report.rules import FACT_RULES
 from salesops_pipeline.core.report.thresholds import FileCount
-
-Cursor = psycopg2.extensions.cursor
 
 SCOPE = "(%(files)s::text[] IS NULL OR f.source_file = ANY(%(files)s::text[]))"
 SAMPLE_COLUMNS = ("source_file", "source_sheet", "source_row_number", "sold_at", "unit_price",
@@ -234,7 +231,7 @@ def unpublished_since(cur: Cursor, since: datetime | None, *, limit: int = 5
              f" AND (%(since)s::timestamptz IS NULL OR {STATUS_TIME} > %(since)s)")
     params = {**PUBLISHED_PARAMS, "since": since, "limit": limit}
     cur.execute(f"SELECT i.status, count(*) {where} GROUP BY i.status", params)
-    counts = dict(cur.fetchall())
+    counts: dict[str, int] = dict(cur.fetchall())
     cur.execute(f"SELECT i.import_id, i.source_file, i.status, {STATUS_TIME} AS at, i.error"
                 f" {where} ORDER BY at DESC, i.import_id DESC LIMIT %(limit)s", params)
     return UnpublishedDrops(counts, _samples(cur))

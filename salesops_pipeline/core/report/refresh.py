@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-import psycopg2
-import psycopg2.extensions
+import psycopg
+from psycopg import IsolationLevel
+from psycopg.pq import TransactionStatus
 
+from salesops_pipeline.core.db.connect import Connection
 from salesops_pipeline.core.report.rules import FACT_RULES
 from salesops_pipeline.core.report.weeks import week_start
 from salesops_pipeline.settings import sql_dir
 
-Connection = psycopg2.extensions.connection
 LOCK_REPORTS = "SELECT pg_advisory_xact_lock(hashtext('salesops.reports'))"
 SAMPLES_PER_DAY_AND_RULE = 20
 REPORT_TABLES = ("report_daily_sales", "report_daily_seller", "report_daily_product",
@@ -67,7 +68,7 @@ def refresh(conn: Connection, *, tolerance: Decimal, full: bool = False,
         try:
             return _refresh_once(conn, tolerance=tolerance, full=full, weeks=weeks or [],
                                  run_id=run_id)
-        except psycopg2.errors.SerializationFailure:
+        except psycopg.errors.SerializationFailure:
             conn.rollback()
             time.sleep(0.2 * (attempt + 1))
     return _refresh_once(conn, tolerance=tolerance, full=full, weeks=weeks or [], run_id=run_id)
@@ -76,7 +77,7 @@ def refresh(conn: Connection, *, tolerance: Decimal, full: bool = False,
 def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool, weeks: list[date],
                   run_id: str | None) -> RefreshResult:
     started = time.perf_counter()
-    conn.set_session(isolation_level="REPEATABLE READ")
+    conn.isolation_level = IsolationLevel.REPEATABLE_READ
     try:
         cur = conn.cursor()
         cur.execute(LOCK_REPORTS)
@@ -100,8 +101,9 @@ def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool, weeks: li
         days = [r[0] for r in cur.fetchall()]
         refresh_id = None
         if days:
-            cur.execute(refresh_sql(), {"tolerance": tolerance,
-                                        "samples": SAMPLES_PER_DAY_AND_RULE})
+            # A script of many statements: bound on the client (the server binds one at a time).
+            psycopg.ClientCursor(conn).execute(refresh_sql(), {
+                "tolerance": tolerance, "samples": SAMPLES_PER_DAY_AND_RULE})
         touched = sorted({week_start(d) for d in days})
         if days or full:
             cur.execute(
@@ -111,8 +113,8 @@ def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool, weeks: li
             refresh_id = cur.fetchone()[0]
         conn.commit()
     finally:
-        if conn.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+        if conn.info.transaction_status != TransactionStatus.IDLE:
             conn.rollback()  # failed (e.g. serialization): end it so the caller can retry
-        conn.set_session(isolation_level="READ COMMITTED")
+        conn.isolation_level = IsolationLevel.READ_COMMITTED
     return RefreshResult("full" if full else "incremental", days, touched,
                          time.perf_counter() - started, refresh_id)

@@ -16,9 +16,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import psycopg2.extensions
-import psycopg2.extras
+from psycopg.rows import dict_row
 
+from salesops_pipeline.core.db.connect import Connection
 from salesops_pipeline.core.report import queries as q
 from salesops_pipeline.core.report.render import to_csv, to_xlsx
 from salesops_pipeline.core.report.rules import COUNT_COLUMNS
@@ -40,15 +40,15 @@ COLUMNS = {
 
 
 class ConnectionFetcher:
-    """The report queries' Fetcher over one psycopg2 connection."""
+    """The report queries' Fetcher over one warehouse connection."""
 
-    def __init__(self, conn: psycopg2.extensions.connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def fetch(self, query: str, params: dict[str, Any] | None = None) -> list[q.Row]:
-        with self._conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        with self._conn.cursor(row_factory=dict_row) as cur:
             cur.execute(query, params)
-            return [dict(r) for r in cur.fetchall()]
+            return cur.fetchall()
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def week_rows(db: q.Fetcher, start: date, tolerance: Decimal) -> dict[str, list[
     }
 
 
-def write_week_export(conn: psycopg2.extensions.connection, *, day: date, export_dir: Path,
+def write_week_export(conn: Connection, *, day: date, export_dir: Path,
                       tolerance: Decimal) -> WeekExport:
     """Export the ISO week holding ``day`` into ``export_dir/week-YYYY-MM-DD/`` (replaced whole)."""
     start = week_start(day)

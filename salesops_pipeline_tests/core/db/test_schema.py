@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-import psycopg2
+import psycopg
 import pytest
 
 from salesops_pipeline.core.db.migrations import head_revision
@@ -44,7 +44,7 @@ def test_duplicate_source_row_is_refused(sql) -> None:
     import_id = _import(sql)
     product, seller = _dims(sql)
     _fact(sql, import_id, product, seller, row=2)
-    with pytest.raises(psycopg2.errors.UniqueViolation):
+    with pytest.raises(psycopg.errors.UniqueViolation):
         _fact(sql, import_id, product, seller, row=2)
 
 
@@ -61,7 +61,7 @@ def test_money_is_exact_numeric(sql) -> None:
 )
 def test_negative_counts_are_refused(sql, column: str, value: int) -> None:
     import_id = _import(sql)
-    with pytest.raises(psycopg2.errors.CheckViolation):
+    with pytest.raises(psycopg.errors.CheckViolation):
         sql(f"UPDATE salesops.import_log SET {column} = %s WHERE import_id = %s",
             (value, import_id))
 
@@ -69,38 +69,38 @@ def test_negative_counts_are_refused(sql, column: str, value: int) -> None:
 def test_row_number_must_be_positive(sql) -> None:
     import_id = _import(sql)
     product, seller = _dims(sql)
-    with pytest.raises(psycopg2.errors.CheckViolation):
+    with pytest.raises(psycopg.errors.CheckViolation):
         _fact(sql, import_id, product, seller, row=0)
 
 
 def test_orphan_dimension_key_is_refused(sql) -> None:
     import_id = _import(sql)
-    with pytest.raises(psycopg2.errors.ForeignKeyViolation):
+    with pytest.raises(psycopg.errors.ForeignKeyViolation):
         _fact(sql, import_id, 999, 999)
 
 
 @pytest.mark.parametrize("bad", ["", "  padded  "])
 def test_dimension_names_are_normalised(sql, bad: str) -> None:
-    with pytest.raises(psycopg2.errors.CheckViolation):
+    with pytest.raises(psycopg.errors.CheckViolation):
         sql("INSERT INTO salesops.dim_seller (name) VALUES (%s)", (bad,))
 
 
 def test_import_status_and_hash_are_checked(sql) -> None:
-    with pytest.raises(psycopg2.errors.CheckViolation):
+    with pytest.raises(psycopg.errors.CheckViolation):
         _import(sql, status="done")
-    with pytest.raises(psycopg2.errors.CheckViolation):
+    with pytest.raises(psycopg.errors.CheckViolation):
         _import(sql, sha="not-a-hash")
 
 
 def test_one_loaded_version_per_file(sql) -> None:
     _import(sql, sha="a" * 64)
-    with pytest.raises(psycopg2.errors.UniqueViolation):
+    with pytest.raises(psycopg.errors.UniqueViolation):
         _import(sql, sha="b" * 64)
 
 
 def test_rejected_row_needs_a_reason(sql) -> None:
     import_id = _import(sql)
-    with pytest.raises(psycopg2.errors.CheckViolation):
+    with pytest.raises(psycopg.errors.CheckViolation):
         sql("INSERT INTO salesops.rejected_row (import_id, source_file, source_row_number,"
             " raw_values, reasons) VALUES (%s, 'jan.xlsx', 3, '{}', '{}')", (import_id,))
 
