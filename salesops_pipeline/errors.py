@@ -141,6 +141,16 @@ class ImportConflict(SalesOpsError):
     """The warehouse changed under an import in a way that makes it unsafe to continue."""
 
 
+class ImportStateConflict(ImportConflict):
+    """A step would move a file version from a status that does not allow it (another run
+    settled the version meanwhile); nothing was changed. core/load/import_log.py TRANSITIONS."""
+
+    def __init__(self, message: str, *, import_id: int | None = None,
+                 status: str | None = None, target: str | None = None) -> None:
+        self.import_id, self.status, self.target = import_id, status, target
+        super().__init__(message)
+
+
 class NothingToWithdraw(SalesOpsError):
     """`salesops withdraw`: the file has no loaded version (unknown, or nothing of it loaded)."""
 

@@ -29,11 +29,14 @@ from salesops_pipeline.core.extract.file_keys import (
     sha256_inside,
 )
 from salesops_pipeline.core.extract.folder_scan import plan_runs
+from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.core.load.progress import listening
 from salesops_pipeline.errors import NameTaken, SalesOpsError, UnsafePath
 from salesops_pipeline.settings import Settings, redact
 
 SETTLE_SECONDS = 60
+DONE = (ImportStatus.LOADED, ImportStatus.DUPLICATE, ImportStatus.WITHDRAWN)  # nothing to rerun
+UNFINISHED = (ImportStatus.RUNNING, ImportStatus.STAGED)  # not published (yet)
 
 
 def console_config(verbose: bool = False) -> dict[str, Any]:
@@ -57,7 +60,7 @@ class FileOutcome:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("loaded", "duplicate", "withdrawn") and self.run_ok
+        return self.status in DONE and self.run_ok
 
 
 def ingest_files(keys: list[str], settings: Settings, *, instance=None, echo=print,
@@ -112,7 +115,7 @@ def ingest_files(keys: list[str], settings: Settings, *, instance=None, echo=pri
                 if progress:
                     progress.close()
         found = [_outcome(settings, key, result.run_id, result.success) for key in group]
-        if len(group) > 1 and any(o.status == "failed" for o in found):
+        if len(group) > 1 and any(o.status == ImportStatus.FAILED for o in found):
             # A batch fails because of its failed files; the others' outcomes stand.
             found = [replace(o, run_ok=True) for o in found]
         for outcome in found:
@@ -133,29 +136,29 @@ def _outcome(settings: Settings, key: str, run_id: str, success: bool) -> FileOu
             row = cur.fetchone()
         # A concurrent import of the same version (another command, the sensor's run) may be
         # the one publishing it: give it a moment before calling this version unfinished.
-        if not (success and row and row[0] in ("running", "staged")) or (
+        if not (success and row and row[0] in UNFINISHED) or (
                 time.monotonic() > deadline):
             break
         time.sleep(0.5)
     if row is None:
-        return FileOutcome(key, "failed", 0, 0, 0, f"Dagster run {run_id} failed; see its logs",
-                           run_id, success)
+        return FileOutcome(key, ImportStatus.FAILED, 0, 0, 0,
+                           f"Dagster run {run_id} failed; see its logs", run_id, success)
     status, read, loaded, rejected, error, skipped = row
-    if status in ("running", "staged"):
+    if status in UNFINISHED:
         # The run stopped before publishing: nothing of this version is visible; rerun it.
-        status = "failed"
+        status = ImportStatus.FAILED
         error = error or f"Dagster run {run_id} failed; see its logs"
     return FileOutcome(key, status, read, loaded, rejected, error, run_id, success, skipped or 0)
 
 
 def _summary(o: FileOutcome) -> str:
-    if o.status == "loaded":
+    if o.status == ImportStatus.LOADED:
         text = (f"loaded {o.rows_loaded:,} of {o.rows_read:,} rows"
                 + (f", {o.rows_rejected:,} quarantined" if o.rows_rejected else "")
                 + (f", {o.rows_skipped:,} skipped" if o.rows_skipped else ""))
     else:
         text = f"{o.status}" + (f": {o.error}" if o.error else "")
-    return text if o.run_ok or o.status == "failed" else (
+    return text if o.run_ok or o.status == ImportStatus.FAILED else (
         f"{text} (but Dagster run {o.run_id} failed; see its logs)")
 
 

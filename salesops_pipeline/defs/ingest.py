@@ -34,6 +34,7 @@ from dagster import (
 from salesops_pipeline.core.extract.file_keys import FileVersion, private_copy, sha256_inside
 from salesops_pipeline.core.load import import_log, partitions, progress, staging
 from salesops_pipeline.core.load import publish as loader
+from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.core.load.progress import Stage
 from salesops_pipeline.defs.logs import RUN_CONFIG
 from salesops_pipeline.defs.metadata import count, import_metadata, seconds_value, stage_metadata
@@ -45,7 +46,7 @@ from salesops_pipeline.defs.table_schemas import OWNERS, table_metadata
 from salesops_pipeline.defs.tags import BATCH_TAG as BATCH_TAG
 from salesops_pipeline.defs.tags import FILE_TAG as FILE_TAG
 from salesops_pipeline.defs.tags import KIND_TAG, REIMPORT_TAG
-from salesops_pipeline.errors import UnsafePath, WorkbookError
+from salesops_pipeline.errors import ImportStateConflict, UnsafePath, WorkbookError
 from salesops_pipeline.settings import Settings
 
 sales_files = DynamicPartitionsDefinition(name="sales_files")
@@ -109,7 +110,7 @@ def _for_each_file(context: AssetExecutionContext, verb: str,
                 if len(keys) == 1:
                     raise
                 problem = _reason(exc)
-                metadata = {"file": key, "action": "failed", "error": problem}
+                metadata = {"file": key, "action": ImportStatus.FAILED.value, "error": problem}
                 context.log.error(f"{key}: not {verb}: {problem}")
         context.add_asset_metadata(metadata, partition_key=key)
         if problem:
@@ -162,7 +163,10 @@ def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource
         with warehouse.connection() as conn:
             import_log.mark_rejected(conn.cursor(), decision.import_id, str(exc))
         context.log.error(f"{key}: file rejected: {exc}")
-        return {**base, "action": "rejected", "error": str(exc)}, str(exc)
+        return {**base, "action": ImportStatus.REJECTED.value, "error": str(exc)}, str(exc)
+    except ImportStateConflict as exc:  # another run staged, published or refused it meanwhile
+        context.log.info(f"{key}: {exc}")
+        return {**base, "detail": str(exc)}, None
     except Exception as exc:
         _record_failure(warehouse, decision.import_id, exc)
         raise
@@ -205,9 +209,10 @@ def _staged_import(warehouse: WarehouseResource, key: str, run_id: str) -> int |
     on the file lock); this run's own version first when a stale one is also pending."""
     with warehouse.connection() as conn, conn.cursor() as cur:
         cur.execute("SELECT import_id FROM salesops.import_log WHERE source_file = %s"
-                    " AND status IN ('staged', 'running')"
-                    " ORDER BY status = 'staged' DESC, run_id = %s DESC, import_id DESC LIMIT 1",
-                    (key, run_id))
+                    " AND status = ANY(%s)"
+                    " ORDER BY status = %s DESC, run_id = %s DESC, import_id DESC LIMIT 1",
+                    (key, [ImportStatus.STAGED, ImportStatus.RUNNING], ImportStatus.STAGED,
+                     run_id))
         row = cur.fetchone()
     return row[0] if row else None
 
@@ -315,7 +320,7 @@ def _publish(context: AssetExecutionContext, warehouse: WarehouseResource,
 def _rows_staged(warehouse: WarehouseResource, import_id: int) -> int | None:
     with warehouse.connection() as conn, conn.cursor() as cur:
         cur.execute("SELECT rows_read - rows_rejected FROM salesops.import_log"
-                    " WHERE import_id = %s AND status = 'staged'", (import_id,))
+                    " WHERE import_id = %s AND status = %s", (import_id, ImportStatus.STAGED))
         row = cur.fetchone()
     return row[0] if row else None
 
@@ -347,7 +352,7 @@ def _failed_files(warehouse: WarehouseResource, keys: list[str]) -> list[tuple[s
             "SELECT DISTINCT ON (source_file) source_file, status, coalesce(error, '')"
             " FROM salesops.import_log WHERE source_file = ANY(%s)"
             " ORDER BY source_file, import_id DESC", (keys,))
-        return [(k, e) for k, status, e in cur.fetchall() if status == "failed"]
+        return [(k, e) for k, status, e in cur.fetchall() if status == ImportStatus.FAILED]
 
 
 ingest_assets = [raw_sales_rows, dim_product, dim_seller, dim_shipping_company, fact_sales_line]

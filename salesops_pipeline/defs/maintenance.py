@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from dagster import Config, OpExecutionContext, RunsFilter, job, op
 
 from salesops_pipeline.core.load import partitions
+from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.defs.logs import RUN_CONFIG
 from salesops_pipeline.defs.resources import WarehouseResource
 from salesops_pipeline.defs.tags import KIND_TAG
@@ -33,9 +34,10 @@ def analyze_warehouse(context: OpExecutionContext, config: MaintenanceConfig,
     with warehouse.connection() as conn, conn.cursor() as cur:
         cur.execute(
             "DELETE FROM salesops.stage_sales_line s USING salesops.import_log i"
-            " WHERE s.import_id = i.import_id AND i.status IN ('failed', 'running', 'rejected')"
+            " WHERE s.import_id = i.import_id AND i.status = ANY(%s)"
             " AND i.started_at < now() - make_interval(hours => %s)",
-            (config.stale_staging_hours,))
+            ([ImportStatus.FAILED, ImportStatus.RUNNING, ImportStatus.REJECTED],
+             config.stale_staging_hours))
         context.log.info(f"dropped {cur.rowcount} abandoned staging row(s)")
     with warehouse.connection(autocommit=True) as conn:
         dropped = partitions.retire(conn)

@@ -16,6 +16,7 @@ from dagster import (
 )
 
 from salesops_pipeline.core.load import withdraw
+from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.defs.ingest import _retire_partitions, fact_sales_line, sales_files
 from salesops_pipeline.defs.logs import RUN_CONFIG
 from salesops_pipeline.defs.resources import WarehouseResource
@@ -43,8 +44,9 @@ def withdraw_loaded_version(context: OpExecutionContext, warehouse: WarehouseRes
                 "first_day": str(result.days_marked[0]) if result.days_marked else "",
                 "last_day": str(result.days_marked[-1]) if result.days_marked else ""}
     # Shown on fact_sales_line's partition too, beside the import that loaded these rows.
-    context.log_event(AssetObservation(fact_sales_line.key, partition=key,
-                                       metadata={**metadata, "action": "withdrawn"}))
+    context.log_event(AssetObservation(
+        fact_sales_line.key, partition=key,
+        metadata={**metadata, "action": ImportStatus.WITHDRAWN.value}))
     context.log.info(f"{key}: {result.rows_removed:,} rows removed (import {result.import_id}), "
                      f"{len(result.days_marked)} report day(s) marked for the refresh")
     return Output(None, metadata=metadata)

@@ -1,6 +1,6 @@
 -- Report refresh body: recompute the daily report rows of the days in temp table refresh_day.
 -- Run by salesops_pipeline/core/report/refresh.py inside one REPEATABLE READ transaction, after it has
--- filled refresh_day; %(tolerance)s and %(samples)s are bound parameters.
+-- filled refresh_day; %(tolerance)s, %(samples)s and %(loaded)s (the status) are bound parameters.
 -- (Not a schema file: `salesops db init` applies only the numbered files in sql/.)
 
 CREATE TEMP TABLE refresh_line ON COMMIT DROP AS
@@ -51,7 +51,7 @@ FROM refresh_line f;
 CREATE TEMP TABLE refresh_rejected ON COMMIT DROP AS
 SELECT r.source_file, r.source_sheet, r.source_row_number, r.raw_values, r.reasons, i.finished_at::date AS day
 FROM salesops.rejected_row r
-JOIN salesops.import_log i ON i.import_id = r.import_id AND i.status = 'loaded'
+JOIN salesops.import_log i ON i.import_id = r.import_id AND i.status = %(loaded)s
 WHERE i.finished_at::date IN (SELECT day FROM refresh_day);
 
 INSERT INTO salesops.report_daily_quality

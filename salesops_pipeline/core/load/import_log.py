@@ -3,15 +3,24 @@
 Every decision is taken under a per-file advisory lock, so two imports of the same file at the
 same moment end as one import, and under a per-content lock, so the same bytes arriving under
 two names at the same moment load once (the second is a duplicate of the first).
+
+One state machine: ``TRANSITIONS`` says where a version may go from each status, and every
+statement that writes ``salesops.import_log`` is a function of this module that moves a row only
+from a status allowed to reach the new one (ImportStateConflict otherwise; nothing changed).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from salesops_pipeline.core.db.connect import Cursor
 from salesops_pipeline.core.extract.file_keys import FileVersion
+from salesops_pipeline.errors import ImportStateConflict
+
+if TYPE_CHECKING:  # the parser is not imported with the log (the API reads statuses only)
+    from salesops_pipeline.core.extract.parse import StageResult
 
 LOCK_FILE = "SELECT pg_advisory_xact_lock(hashtextextended('salesops.file:' || %s, 0))"
 LOCK_CONTENT = "SELECT pg_advisory_xact_lock(hashtextextended('salesops.sha256:' || %s, 0))"
@@ -29,6 +38,29 @@ class ImportStatus(StrEnum):
     SUPERSEDED = "superseded"  # replaced by a newer version of the file (or outdated when staged)
     FAILED = "failed"          # an unexpected error; retried by the next import
     WITHDRAWN = "withdrawn"    # loaded once, its facts removed on purpose (`salesops withdraw`)
+
+
+S = ImportStatus
+SEEN_AGAIN = frozenset({S.RUNNING, S.DUPLICATE})  # decide() imports it (again) or records a copy
+#: Where a file version may go from each status (None: the version has no row yet).
+TRANSITIONS: dict[ImportStatus | None, frozenset[ImportStatus]] = {
+    None: SEEN_AGAIN,
+    S.RUNNING: SEEN_AGAIN | {S.STAGED, S.REJECTED, S.FAILED},  # again: a dead run's version
+    S.STAGED: frozenset({S.LOADED, S.SUPERSEDED, S.REJECTED, S.FAILED}),  # superseded: outdated
+    S.LOADED: frozenset({S.SUPERSEDED, S.WITHDRAWN}),
+    # Two runs of the same bad bytes at once both refuse them: rejected again is allowed.
+    S.REJECTED: SEEN_AGAIN | {S.REJECTED},
+    S.DUPLICATE: SEEN_AGAIN,
+    S.SUPERSEDED: SEEN_AGAIN,
+    S.FAILED: SEEN_AGAIN | {S.STAGED, S.REJECTED},  # staged: a concurrent run's attempt finished
+    S.WITHDRAWN: SEEN_AGAIN,  # only when reimported (`salesops ingest --reimport`)
+}
+del S
+
+
+def allowed_from(target: ImportStatus) -> list[ImportStatus]:
+    """The statuses a version may be in to move to ``target``."""
+    return [s for s, nexts in TRANSITIONS.items() if s is not None and target in nexts]
 
 
 class Action(StrEnum):
@@ -93,56 +125,138 @@ def decide(cur: Cursor, version: FileVersion, run_id: str | None, *,
          version.key, ImportStatus.LOADED),
     )
     original = cur.fetchone()
-    status, duplicate_of = ((ImportStatus.DUPLICATE, original[0]) if original
-                            else (ImportStatus.RUNNING, None))
+    if original:
+        import_id = _seen(cur, version, run_id, ImportStatus.DUPLICATE, original[0])
+        return Decision(Action.DUPLICATE, import_id,
+                        f"same bytes as {original[1]!r} (import {original[0]}); nothing loaded")
+    return Decision(Action.IMPORT, _seen(cur, version, run_id, ImportStatus.RUNNING, None))
+
+
+def _seen(cur: Cursor, version: FileVersion, run_id: str | None, target: ImportStatus,
+          duplicate_of: int | None) -> int:
+    """Insert the version's row, or start it afresh from a status that allows it."""
     cur.execute(
         """
-        INSERT INTO salesops.import_log
-            (source_file, sha256, size_bytes, status, duplicate_of, run_id, source_missing)
-        VALUES (%(key)s, %(sha)s, %(size)s, %(status)s, %(dup)s, %(run)s, false)
+        INSERT INTO salesops.import_log (source_file, sha256, size_bytes, status, duplicate_of,
+                                         run_id, source_missing, finished_at)
+        VALUES (%(key)s, %(sha)s, %(size)s, %(status)s, %(dup)s, %(run)s, false,
+                CASE WHEN %(finished)s THEN now() END)
         ON CONFLICT ON CONSTRAINT import_log_file_version_key DO UPDATE SET
             status = EXCLUDED.status, duplicate_of = EXCLUDED.duplicate_of,
             run_id = EXCLUDED.run_id, error = NULL, superseded_by = NULL, withdrawn_at = NULL,
             rows_read = 0, rows_loaded = 0, rows_rejected = 0, source_missing = false,
-            started_at = now(), finished_at = CASE WHEN EXCLUDED.status = %(duplicate)s
-                                                   THEN now() END
+            started_at = now(), finished_at = EXCLUDED.finished_at
+        WHERE import_log.status = ANY(%(allowed_from)s)
         RETURNING import_id
         """,
-        {"key": version.key, "sha": version.sha256, "size": version.size, "status": status,
-         "dup": duplicate_of, "run": run_id, "duplicate": ImportStatus.DUPLICATE},
+        {"key": version.key, "sha": version.sha256, "size": version.size, "status": target,
+         "dup": duplicate_of, "run": run_id, "finished": target is ImportStatus.DUPLICATE,
+         "allowed_from": allowed_from(target)},
     )
-    import_id = cur.fetchone()[0]
-    if original:
-        cur.execute("UPDATE salesops.import_log SET finished_at = now() WHERE import_id = %s",
-                    (import_id,))
-        return Decision(Action.DUPLICATE, import_id,
-                        f"same bytes as {original[1]!r} (import {original[0]}); nothing loaded")
-    return Decision(Action.IMPORT, import_id)
+    row = cur.fetchone()
+    if row is None:
+        cur.execute("SELECT import_id FROM salesops.import_log WHERE source_file = %s"
+                    " AND sha256 = %s", (version.key, version.sha256))
+        found = cur.fetchone()
+        assert found is not None  # the insert was refused on a conflict with this very row
+        raise _refused(cur, int(found[0]), target)
+    return int(row[0])
+
+
+def _move(cur: Cursor, import_id: int, target: ImportStatus, assignments: str = "", *,
+          only_from: frozenset[ImportStatus] = frozenset(ImportStatus), **values: object) -> None:
+    """Set the row's status to ``target`` (and ``assignments``, fixed SQL of this module) if its
+    status allows it (and is one of ``only_from``: a step that takes one of several ways to
+    ``target``); ImportStateConflict otherwise."""
+    sources = [s for s in allowed_from(target) if s in only_from]
+    cur.execute(
+        f"UPDATE salesops.import_log SET status = %(target)s{assignments}"
+        " WHERE import_id = %(import_id)s AND status = ANY(%(allowed_from)s) RETURNING import_id",
+        {"target": target, "import_id": import_id, "allowed_from": sources, **values})
+    if cur.fetchone() is None:
+        raise _refused(cur, import_id, target)
+
+
+def _refused(cur: Cursor, import_id: int, target: ImportStatus) -> ImportStateConflict:
+    cur.execute("SELECT source_file, status FROM salesops.import_log WHERE import_id = %s",
+                (import_id,))
+    row = cur.fetchone()
+    if row is None:
+        return ImportStateConflict(f"import {import_id} is not in the import log; nothing "
+                                   "was changed", import_id=import_id, target=target)
+    key, status = row
+    return ImportStateConflict(
+        f"{key}: import {import_id} is already {status}, so it cannot become {target} (another "
+        "run moved it on meanwhile?); nothing was changed",
+        import_id=import_id, status=status, target=target)
+
+
+def ensure_can_become(cur: Cursor, import_id: int, target: ImportStatus) -> None:
+    """ImportStateConflict when the row may not move to ``target`` now: checked under the file
+    lock before costly work (parsing), so a version another run settled is not redone."""
+    status = status_of(cur, import_id)
+    if status not in allowed_from(target):
+        raise _refused(cur, import_id, target)
+
+
+def mark_staged(cur: Cursor, import_id: int, result: StageResult) -> None:
+    """Its rows are staged and complete (same transaction as the COPY); publish comes next."""
+    _move(cur, import_id, ImportStatus.STAGED,
+          ", sheet_name = %(sheet)s, header_row = %(header)s, rows_read = %(read)s,"
+          " rows_rejected = %(rejected)s, rows_skipped = %(skipped)s,"
+          " sheets = %(sheets)s::jsonb, skipped_sheets = %(skipped_sheets)s::jsonb",
+          sheet=result.sheet_name, header=result.header_row, read=result.rows_read,
+          rejected=result.rows_rejected, skipped=result.rows_skipped,
+          sheets=result.sheets_json(), skipped_sheets=result.skipped_sheets_json())
+
+
+def mark_loaded(cur: Cursor, import_id: int, rows_loaded: int) -> None:
+    """Its facts are the file's facts now (the publish transaction)."""
+    _move(cur, import_id, ImportStatus.LOADED, ", rows_loaded = %(rows)s, finished_at = now()",
+          rows=rows_loaded)
+
+
+def supersede_loaded(cur: Cursor, key: str, by: int) -> int | None:
+    """The file's loaded version (if any) is replaced by import ``by``; return its id."""
+    cur.execute(
+        "UPDATE salesops.import_log SET status = %s, superseded_by = %s,"
+        " finished_at = coalesce(finished_at, now())"
+        " WHERE source_file = %s AND status = ANY(%s) RETURNING import_id",
+        (ImportStatus.SUPERSEDED, by, key,
+         [s for s in allowed_from(ImportStatus.SUPERSEDED) if s is ImportStatus.LOADED]))
+    row = cur.fetchone()
+    return int(row[0]) if row else None
+
+
+def mark_outdated(cur: Cursor, import_id: int, reason: str) -> None:
+    """A staged version not published because the file changed since: superseded, with why."""
+    _move(cur, import_id, ImportStatus.SUPERSEDED, ", finished_at = now(), error = %(reason)s",
+          only_from=frozenset({ImportStatus.STAGED}), reason=reason)
+
+
+def mark_withdrawn(cur: Cursor, import_id: int, reason: str) -> None:
+    """Its facts were removed on purpose (`salesops withdraw`)."""
+    _move(cur, import_id, ImportStatus.WITHDRAWN, ", withdrawn_at = now(), error = %(reason)s",
+          reason=reason)
 
 
 def mark_rejected(cur: Cursor, import_id: int, reason: str) -> None:
     """The whole file is refused: record why; nothing of it is loaded."""
-    cur.execute(
-        "UPDATE salesops.import_log SET status = 'rejected', error = %s, finished_at = now(),"
-        " rows_read = 0, rows_loaded = 0, rows_rejected = 0"
-        " WHERE import_id = %s AND status IN ('running', 'staged', 'failed')",
-        (reason, import_id),
-    )
+    _move(cur, import_id, ImportStatus.REJECTED,
+          ", error = %(reason)s, finished_at = now(), rows_read = 0, rows_loaded = 0,"
+          " rows_rejected = 0", reason=reason)
 
 
 def mark_failed(cur: Cursor, import_id: int, reason: str) -> None:
     """An unexpected error (database down, bug): the version can be retried."""
-    cur.execute(
-        "UPDATE salesops.import_log SET status = 'failed', error = %s, finished_at = now()"
-        " WHERE import_id = %s AND status IN ('running', 'staged')",
-        (reason, import_id),
-    )
+    _move(cur, import_id, ImportStatus.FAILED, ", error = %(reason)s, finished_at = now()",
+          reason=reason)
 
 
-def status_of(cur: Cursor, import_id: int) -> str | None:
+def status_of(cur: Cursor, import_id: int) -> ImportStatus | None:
     cur.execute("SELECT status FROM salesops.import_log WHERE import_id = %s", (import_id,))
     row = cur.fetchone()
-    return row[0] if row else None
+    return ImportStatus(row[0]) if row else None
 
 
 def mark_source_missing(cur: Cursor, keys: list[str]) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from psycopg import sql
 
 from salesops_pipeline.core.db.connect import Connection, Cursor
+from salesops_pipeline.core.load.import_log import ImportStatus
 
 SCHEMA = "salesops"
 PARENT = "fact_sales_line"
@@ -130,11 +131,11 @@ def retire(conn: Connection) -> list[str]:
         cur.execute(OWN_TABLES)
         for name, attached, detach_pending, status in cur.fetchall():
             table = _qualified(name)
-            if attached and status != "loaded":
+            if attached and status != ImportStatus.LOADED:
                 cur.execute(sql.SQL("ALTER TABLE {} DETACH PARTITION {} {}").format(
                     _qualified(PARENT), table,
                     sql.SQL("FINALIZE" if detach_pending else "CONCURRENTLY")))
-            elif attached or status in ("staged", "running"):
+            elif attached or status in (ImportStatus.STAGED, ImportStatus.RUNNING):
                 continue  # live facts, or a build its import is about to publish
             cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
             dropped.append(name)

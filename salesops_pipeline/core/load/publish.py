@@ -16,6 +16,7 @@ from psycopg import sql
 
 from salesops_pipeline.core.db.connect import Connection, Cursor
 from salesops_pipeline.core.load import import_log, partitions
+from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.errors import ImportConflict
 
 
@@ -77,7 +78,7 @@ SELECT now()::date WHERE EXISTS
     (SELECT 1 FROM salesops.stage_rejected_row WHERE import_id = %(import_id)s)
 UNION
 SELECT finished_at::date FROM salesops.import_log
-WHERE source_file = %(key)s AND status = 'loaded' AND rows_rejected > 0
+WHERE source_file = %(key)s AND status = %(loaded)s AND rows_rejected > 0
 ON CONFLICT (day) DO UPDATE SET marked_at = now()
 RETURNING day
 """
@@ -96,7 +97,7 @@ def publish(conn: Connection, *, import_id: int, key: str,
     cur = conn.cursor()
     import_log.lock_file(cur, key)
     status = import_log.status_of(cur, import_id)
-    if status != "staged":
+    if status != ImportStatus.STAGED:
         # Another run published (or rejected) this version meanwhile: nothing to do.
         return PublishResult(False, 0, 0, None, [])
     if current_sha is not None and _outdated(cur, import_id, current_sha()):
@@ -108,7 +109,7 @@ def publish(conn: Connection, *, import_id: int, key: str,
         # a built partition already holds validated keys).
         for table in DIMENSIONS:
             upsert_dimension(conn, import_id=import_id, table=table)
-    cur.execute(MARK_DIRTY, {"key": key, "import_id": import_id})
+    cur.execute(MARK_DIRTY, {"key": key, "import_id": import_id, "loaded": ImportStatus.LOADED})
     days = sorted(r[0] for r in cur.fetchall())
     cur.execute("DELETE FROM salesops.fact_sales_line WHERE source_file = %s", (key,))
     replaced = cur.rowcount
@@ -132,19 +133,11 @@ def publish(conn: Connection, *, import_id: int, key: str,
         " ON CONFLICT (import_id, source_sheet, source_row_number) DO NOTHING",
         (key, import_id),
     )
-    cur.execute(
-        "UPDATE salesops.import_log SET status = 'superseded', superseded_by = %s,"
-        " finished_at = coalesce(finished_at, now())"
-        " WHERE source_file = %s AND status = 'loaded' RETURNING import_id",
-        (import_id, key),
-    )
-    previous = cur.fetchone()
-    cur.execute(
-        "UPDATE salesops.import_log SET status = 'loaded', rows_loaded = %s, finished_at = now()"
-        " WHERE import_id = %s", (loaded, import_id))
+    previous = import_log.supersede_loaded(cur, key, by=import_id)
+    import_log.mark_loaded(cur, import_id, loaded)
     cur.execute("DELETE FROM salesops.stage_sales_line WHERE import_id = %s", (import_id,))
     cur.execute("DELETE FROM salesops.stage_rejected_row WHERE import_id = %s", (import_id,))
-    return PublishResult(True, loaded, replaced, previous[0] if previous else None, days)
+    return PublishResult(True, loaded, replaced, previous, days)
 
 
 def build_own_partition(conn: Connection, *, import_id: int, key: str,
@@ -157,7 +150,7 @@ def build_own_partition(conn: Connection, *, import_id: int, key: str,
     """
     cur = conn.cursor()
     import_log.lock_file(cur, key)
-    if import_log.status_of(cur, import_id) != "staged":
+    if import_log.status_of(cur, import_id) != ImportStatus.STAGED:
         return None  # published, superseded or failed meanwhile: nothing to build
     partitions.drop_built(cur, import_id)  # an earlier attempt's, possibly incomplete
     staged = _staged_count(cur, import_id)
@@ -188,11 +181,9 @@ def _outdated(cur: Cursor, import_id: int, now: str | None) -> bool:
     cur.execute("SELECT sha256 FROM salesops.import_log WHERE import_id = %s", (import_id,))
     if now is None or now == cur.fetchone()[0]:
         return False
-    cur.execute(
-        "UPDATE salesops.import_log SET status = 'superseded', finished_at = now(), error = %s"
-        " WHERE import_id = %s",
-        (f"not published: the file changed (now sha256 {now[:12]}…) after this version was "
-         "staged; the newer version is imported instead", import_id))
+    import_log.mark_outdated(
+        cur, import_id, f"not published: the file changed (now sha256 {now[:12]}…) after this "
+        "version was staged; the newer version is imported instead")
     partitions.drop_built(cur, import_id)
     cur.execute("DELETE FROM salesops.stage_sales_line WHERE import_id = %s", (import_id,))
     cur.execute("DELETE FROM salesops.stage_rejected_row WHERE import_id = %s", (import_id,))

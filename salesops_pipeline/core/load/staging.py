@@ -87,6 +87,8 @@ def stage_file(conn: Connection, *, import_id: int, key: str, path: Path,
     column_map = column_map or default_column_map()
     cur = conn.cursor()
     import_log.lock_file(cur, key)
+    # Another run may have staged, published or refused this version while we waited.
+    import_log.ensure_can_become(cur, import_id, import_log.ImportStatus.STAGED)
     for table in ("stage_sales_line", "stage_rejected_row", "skipped_row", "control_total"):
         cur.execute(f"DELETE FROM salesops.{table} WHERE import_id = %s", (import_id,))
     with TemporaryDirectory(prefix="salesops-stage-") as tmp:
@@ -109,12 +111,6 @@ def stage_file(conn: Connection, *, import_id: int, key: str, path: Path,
             with spool.open("rb") as handle:
                 copy_in(cur, copy, handle)
     result.control_totals = control_totals.record(cur, import_id, result.stated_totals)
-    cur.execute(
-        "UPDATE salesops.import_log SET status = 'staged', sheet_name = %s, header_row = %s,"
-        " rows_read = %s, rows_rejected = %s, rows_skipped = %s, sheets = %s::jsonb,"
-        " skipped_sheets = %s::jsonb WHERE import_id = %s",
-        (result.sheet_name, result.header_row, result.rows_read, result.rows_rejected,
-         result.rows_skipped, result.sheets_json(), result.skipped_sheets_json(), import_id),
-    )
+    import_log.mark_staged(cur, import_id, result)
     result.seconds = time.perf_counter() - started
     return result

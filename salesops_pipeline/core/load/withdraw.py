@@ -79,16 +79,14 @@ def withdraw_file(conn: Connection, key: str, *,
                              f"(you confirmed import {expected_import}); nothing was withdrawn "
                              "— run the command again")
     # Before the delete: the days of its facts and the day its quarantined rows count on.
-    cur.execute(MARK_DIRTY, {"key": key, "import_id": version.import_id})
+    cur.execute(MARK_DIRTY, {"key": key, "import_id": version.import_id,
+                             "loaded": ImportStatus.LOADED})
     days = sorted(r[0] for r in cur.fetchall())
     own = partitions.state(cur, version.import_id) == "attached"
     cur.execute("DELETE FROM salesops.fact_sales_line WHERE source_file = %s", (key,))
     removed = cur.rowcount
-    cur.execute(
-        "UPDATE salesops.import_log SET status = %s, withdrawn_at = now(), error = %s"
-        " WHERE import_id = %s",
-        (ImportStatus.WITHDRAWN, f"{removed:,} fact rows removed on purpose (salesops withdraw);"
-         f" {import_log.reimport_hint(key)}", version.import_id))
+    import_log.mark_withdrawn(cur, version.import_id, f"{removed:,} fact rows removed on purpose"
+                             f" (salesops withdraw); {import_log.reimport_hint(key)}")
     cur.execute("SELECT import_id FROM salesops.import_log WHERE source_file = %s"
                 " AND status = ANY(%s) ORDER BY import_id",
                 (key, [ImportStatus.RUNNING, ImportStatus.STAGED]))

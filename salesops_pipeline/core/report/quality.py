@@ -128,14 +128,14 @@ def import_count_mismatches(cur: Cursor, *, source_files: Sequence[str] | None =
         "SELECT i.import_id, i.source_file, i.rows_loaded AS logged, count(f.sales_line_id) AS"
         " in_facts FROM salesops.import_log i"
         " LEFT JOIN salesops.fact_sales_line f ON f.import_id = i.import_id"
-        " WHERE i.status = 'loaded'"
+        " WHERE i.status = %(loaded)s"
         " AND (%(files)s::text[] IS NULL OR i.source_file = ANY(%(files)s::text[]))"
         " GROUP BY i.import_id HAVING i.rows_loaded <> count(f.sales_line_id)"
         " UNION ALL"
         " SELECT f.import_id, f.source_file, NULL, count(*) FROM salesops.fact_sales_line f"
         " JOIN salesops.import_log i USING (import_id)"
-        f" WHERE i.status <> 'loaded' AND {SCOPE} GROUP BY f.import_id, f.source_file",
-        {"files": _files(source_files)})
+        f" WHERE i.status <> %(loaded)s AND {SCOPE} GROUP BY f.import_id, f.source_file",
+        {"files": _files(source_files), "loaded": ImportStatus.LOADED})
     rows = _samples(cur)
     return Finding(len(rows), rows[:20])
 

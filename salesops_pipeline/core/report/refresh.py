@@ -18,6 +18,7 @@ from psycopg import IsolationLevel
 from psycopg.pq import TransactionStatus
 
 from salesops_pipeline.core.db.connect import Connection
+from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.core.report.rules import FACT_RULES
 from salesops_pipeline.core.report.weeks import week_start
 from salesops_pipeline.settings import sql_dir
@@ -95,15 +96,16 @@ def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool, weeks: li
                 " UNION SELECT day FROM salesops.report_daily_sales"
                 " UNION SELECT day FROM salesops.report_daily_quality"
                 " UNION SELECT finished_at::date FROM salesops.import_log"
-                "   WHERE status = 'loaded' AND rows_rejected > 0"
-                " ON CONFLICT DO NOTHING")
+                "   WHERE status = %s AND rows_rejected > 0"
+                " ON CONFLICT DO NOTHING", (ImportStatus.LOADED,))
         cur.execute("SELECT day FROM refresh_day ORDER BY day")
         days = [r[0] for r in cur.fetchall()]
         refresh_id = None
         if days:
             # A script of many statements: bound on the client (the server binds one at a time).
             psycopg.ClientCursor(conn).execute(refresh_sql(), {
-                "tolerance": tolerance, "samples": SAMPLES_PER_DAY_AND_RULE})
+                "tolerance": tolerance, "samples": SAMPLES_PER_DAY_AND_RULE,
+                "loaded": ImportStatus.LOADED})
         touched = sorted({week_start(d) for d in days})
         if days or full:
             cur.execute(
