@@ -15,7 +15,9 @@ from dagster._serdes import ConfigurableClassData
 from dagster_postgres import DagsterPostgresStorage
 from dagster_postgres.utils import create_pg_engine, pg_config, pg_url_from_config
 
-POOL = {"pool_size": 1, "max_overflow": 9, "pool_recycle": 3600, "pool_pre_ping": True}
+# SQLAlchemy engine options, which create_pg_engine takes as `**engine_kwargs: Any`.
+POOL: dict[str, Any] = {"pool_size": 1, "max_overflow": 9, "pool_recycle": 3600,
+                        "pool_pre_ping": True}
 
 
 class PooledPostgresStorage(DagsterPostgresStorage):

@@ -78,8 +78,8 @@ def ingest_files(keys: list[str], settings: Settings, *, instance=None, echo=pri
         BATCH_TAG,
         FILE_TAG,
         REIMPORT_TAG,
+        SALES_FILES,
         partition_range_tags,
-        sales_files,
     )
 
     if instance is None:
@@ -91,7 +91,7 @@ def ingest_files(keys: list[str], settings: Settings, *, instance=None, echo=pri
                 f"cannot open Dagster's storage at {where}: {type(exc).__name__}; is the "
                 "database running? (`salesops db status`)") from None
     job = defs.resolve_job_def("ingest_file")
-    known = set(instance.get_dynamic_partitions(sales_files.name))
+    known = set(instance.get_dynamic_partitions(SALES_FILES))
     lone, batches = plan_runs([(key, "", 0) for key in keys], known, settings.ingest_batch_files)
     groups = [[key] for key, _, _ in lone] + [[key for key, _, _ in b] for b in batches]
     outcomes: dict[str, FileOutcome] = {}
@@ -101,16 +101,17 @@ def ingest_files(keys: list[str], settings: Settings, *, instance=None, echo=pri
             f"[{done + 1}-{done + len(group)}/{len(keys)}]")
         echo(f"{span} {group[0] if len(group) == 1 else f'{len(group)} new files'}: importing …")
         # New names are added together, so they are a contiguous range: one run for the group.
-        instance.add_dynamic_partitions(sales_files.name, group)
-        target = ({"partition_key": group[0], "tags": {FILE_TAG: group[0]}} if len(group) == 1
-                  else {"tags": {**partition_range_tags(group[0], group[-1]),
-                                 BATCH_TAG: str(len(group))}})
+        instance.add_dynamic_partitions(SALES_FILES, group)
+        lone_file = group[0] if len(group) == 1 else None  # a batch is a range, by tags
+        tags = ({FILE_TAG: group[0]} if lone_file is not None else
+                {**partition_range_tags(group[0], group[-1]), BATCH_TAG: str(len(group))})
         if reimport:
-            target["tags"][REIMPORT_TAG] = "true"
+            tags[REIMPORT_TAG] = "true"
         with listening(progress) if progress else nullcontext():
             try:
                 result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                                run_config=console_config(verbose), **target)
+                                                run_config=console_config(verbose),
+                                                partition_key=lone_file, tags=tags)
             finally:
                 if progress:
                     progress.close()

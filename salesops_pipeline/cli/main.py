@@ -73,7 +73,9 @@ def _db_status(args: argparse.Namespace, settings: Settings) -> int:
         url = settings.warehouse_url()
         with connect(url) as conn, conn.cursor() as cur:
             cur.execute("SELECT version()")
-            print(f"external server reachable: {redact(url)}\n{cur.fetchone()[0]}")
+            row = cur.fetchone()
+            assert row is not None, "SELECT version() returns one row"
+            print(f"external server reachable: {redact(url)}\n{row[0]}")
         print(_schema_line(url))
         return 0
     from salesops_pipeline.core.db.pgcluster import embedded_cluster

@@ -27,7 +27,7 @@ from salesops_pipeline.core.report.rules import QUARANTINED_ROWS, RULES, Rule, S
 from salesops_pipeline.core.report.thresholds import Thresholds, judge, share_text
 from salesops_pipeline.defs.freshness import import_freshness
 from salesops_pipeline.defs.ingest import fact_sales_line
-from salesops_pipeline.defs.metadata import control_totals_table
+from salesops_pipeline.defs.metadata import MetadataItem, control_totals_table
 from salesops_pipeline.defs.resources import QualityResource, WarehouseResource
 
 INTEGRITY_DESCRIPTIONS = {
@@ -48,7 +48,7 @@ def _scope(context: AssetCheckExecutionContext) -> list[str] | None:
 
 
 def _result(name: str, finding: quality.Finding, severity: AssetCheckSeverity,
-            scope: list[str] | None, **extra: object) -> AssetCheckResult:
+            scope: list[str] | None, **extra: MetadataItem) -> AssetCheckResult:
     return AssetCheckResult(
         check_name=name, asset_key=fact_sales_line.key, passed=finding.count == 0,
         severity=severity,

@@ -26,6 +26,7 @@ from dagster import (
     DynamicPartitionsDefinition,
     Failure,
     MaterializeResult,
+    OpExecutionContext,
     asset,
     define_asset_job,
     in_process_executor,
@@ -49,7 +50,8 @@ from salesops_pipeline.defs.tags import KIND_TAG, REIMPORT_TAG
 from salesops_pipeline.errors import ImportStateConflict, UnsafePath, WorkbookError
 from salesops_pipeline.settings import Settings
 
-sales_files = DynamicPartitionsDefinition(name="sales_files")
+SALES_FILES = "sales_files"  # the name of the dynamic partitions, one per file
+sales_files = DynamicPartitionsDefinition(name=SALES_FILES)
 INGEST_GROUP = "ingest"
 READABLE_CHECK = "file_is_readable_workbook"
 # A backfill from the UI (e.g. re-import every file) runs up to this many files per run too.
@@ -325,7 +327,8 @@ def _rows_staged(warehouse: WarehouseResource, import_id: int) -> int | None:
     return row[0] if row else None
 
 
-def _retire_partitions(context: AssetExecutionContext, warehouse: WarehouseResource) -> None:
+def _retire_partitions(context: AssetExecutionContext | OpExecutionContext,
+                       warehouse: WarehouseResource) -> None:
     """Best effort: drop the emptied partition of a replaced large version now rather than at
     the nightly maintenance (which retries whatever is left)."""
     try:

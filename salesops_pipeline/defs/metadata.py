@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TypeAlias
 
 from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
 
@@ -16,6 +17,11 @@ from salesops_pipeline.core.extract.rows import RejectedRow
 from salesops_pipeline.core.extract.tables import SkippedSheet
 from salesops_pipeline.core.load.control_totals import ControlTotal
 from salesops_pipeline.core.load.staging import StageResult
+from salesops_pipeline.errors import ImportConflict
+
+# A value of our metadata dicts: the kinds Dagster's `metadata=` takes as they are (part of its
+# RawMetadataValue, which `dagster` does not export), so a dict[str, MetadataItem] type-checks.
+MetadataItem: TypeAlias = MetadataValue | str | int | float | None
 
 
 def _cell(value: object) -> str:
@@ -48,7 +54,11 @@ def import_metadata(conn: Connection, import_id: int) -> dict[str, object]:
         "SELECT source_file, sha256, status, rows_read, rows_loaded, rows_rejected, rows_skipped,"
         " extract(epoch FROM coalesce(finished_at, now()) - started_at)"
         " FROM salesops.import_log WHERE import_id = %s", (import_id,))
-    file, sha, status, read, loaded, rejected, skipped, seconds = cur.fetchone()
+    row = cur.fetchone()
+    if row is None:
+        raise ImportConflict(f"import {import_id} is no longer in the import log (were the tables "
+                             "reset meanwhile? `salesops db reset`); rerun the import")
+    file, sha, status, read, loaded, rejected, skipped, seconds = row
     cur.execute("SELECT source_row_number, raw_values, reasons FROM salesops.rejected_row"
                 " WHERE import_id = %s ORDER BY source_row_number LIMIT 20", (import_id,))
     sample = [RejectedRow(n, raw, tuple(reasons)) for n, raw, reasons in cur.fetchall()]

@@ -22,6 +22,7 @@ from dagster import (
 from salesops_pipeline.core.report.refresh import RefreshResult, refresh
 from salesops_pipeline.defs.ingest import fact_sales_line
 from salesops_pipeline.defs.logs import RUN_CONFIG
+from salesops_pipeline.defs.metadata import MetadataItem
 from salesops_pipeline.defs.report_metadata import latest_week_metadata, weekly_revenue_chart
 from salesops_pipeline.defs.resources import QualityResource, WarehouseResource
 from salesops_pipeline.defs.retry import retry_transient_db_errors
@@ -66,14 +67,16 @@ def sales_reports(context: AssetExecutionContext, config: ReportRefreshConfig,
         common = _common_metadata(result)
         for name, (table, _text) in REPORT_ASSETS.items():
             cur.execute(f"SELECT count(*) FROM salesops.{table}")  # fixed names, not input
-            metadata = {**common, "dagster/row_count": cur.fetchone()[0]}
+            row = cur.fetchone()
+            assert row is not None, "SELECT count(*) returns one row"
+            metadata = {**common, "dagster/row_count": row[0]}
             if name == "report_weekly_summary":
                 metadata.update(latest_week_metadata(cur))
                 metadata["weekly_revenue"] = MetadataValue.md(weekly_revenue_chart(cur))
             yield MaterializeResult(asset_key=name, metadata=metadata)
 
 
-def _common_metadata(result: RefreshResult) -> dict[str, object]:
+def _common_metadata(result: RefreshResult) -> dict[str, MetadataItem]:
     return {
         "mode": result.mode,
         "days_refreshed": len(result.days),

@@ -36,6 +36,7 @@ from salesops_pipeline.defs.ingest import (
     BATCH_TAG,
     FILE_TAG,
     KIND_TAG,
+    SALES_FILES,
     ingest_job,
     partition_range_tags,
     sales_files,
@@ -67,7 +68,7 @@ def sales_folder_sensor(context: SensorEvaluationContext, sales_folder: SalesFol
                              f"{marked} import(s) marked source missing (data kept)")
         except Exception as exc:  # noqa: BLE001 - a database hiccup must not stop the sensor
             context.log.warning(f"could not mark vanished files: {exc}")
-    known = set(context.instance.get_dynamic_partitions(sales_files.name))
+    known = set(context.instance.get_dynamic_partitions(SALES_FILES))
     lone, batches = plan_runs(found.new_versions, known, SETTINGS.ingest_batch_files)
     keys = [key for key, _sha, _version in found.new_versions if key not in known]
     requests = [
@@ -106,7 +107,9 @@ def stale_reports_sensor(context: SensorEvaluationContext, warehouse: WarehouseR
                          ) -> RunRequest | SkipReason:
     with warehouse.connection() as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*), max(marked_at) FROM salesops.report_dirty_day")
-        dirty, latest = cur.fetchone()
+        row = cur.fetchone()
+        assert row is not None, "an aggregate without GROUP BY returns one row"
+        dirty, latest = row
     if not dirty:
         return SkipReason("reports are up to date")
     active = context.instance.get_run_records(

@@ -19,6 +19,7 @@ from salesops_pipeline.core.load import withdraw
 from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.defs.ingest import _retire_partitions, fact_sales_line, sales_files
 from salesops_pipeline.defs.logs import RUN_CONFIG
+from salesops_pipeline.defs.metadata import MetadataItem
 from salesops_pipeline.defs.resources import WarehouseResource
 from salesops_pipeline.defs.tags import KIND_TAG
 from salesops_pipeline.errors import NothingToWithdraw
@@ -39,10 +40,11 @@ def withdraw_loaded_version(context: OpExecutionContext, warehouse: WarehouseRes
     for import_id in result.pending:
         context.log.warning(f"{key}: import {import_id} of newer bytes is in progress and will "
                             "load as usual")
-    metadata = {"file": key, "import_id": result.import_id, "rows_removed": result.rows_removed,
-                "days_marked": len(result.days_marked),
-                "first_day": str(result.days_marked[0]) if result.days_marked else "",
-                "last_day": str(result.days_marked[-1]) if result.days_marked else ""}
+    metadata: dict[str, MetadataItem] = {
+        "file": key, "import_id": result.import_id, "rows_removed": result.rows_removed,
+        "days_marked": len(result.days_marked),
+        "first_day": str(result.days_marked[0]) if result.days_marked else "",
+        "last_day": str(result.days_marked[-1]) if result.days_marked else ""}
     # Shown on fact_sales_line's partition too, beside the import that loaded these rows.
     context.log_event(AssetObservation(
         fact_sales_line.key, partition=key,

@@ -24,6 +24,7 @@ import signal
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any, BinaryIO
 
 from salesops_pipeline.defaults import DEFAULT_PARSE_MEMORY_MB
@@ -89,7 +90,7 @@ class _Receiver(io.RawIOBase):
 class CappedCall:
     """A running capped child: wait for its result with :meth:`result`, or :meth:`kill` it."""
 
-    def __init__(self, process: Any, results: Connection, memory_bytes: int) -> None:
+    def __init__(self, process: BaseProcess, results: Connection, memory_bytes: int) -> None:
         self._process = process
         self._results = results
         self.memory_bytes = memory_bytes

@@ -83,8 +83,10 @@ def _text(value: str) -> str:
     return value.translate(_ESCAPES)
 
 
-def _escape(escaped: dict[str | None, str], name: str) -> str:
+def _escape(escaped: dict[str | None, str], name: str | None) -> str:
     """Remember a name's COPY text (bounded: a file of endless distinct names starts afresh)."""
+    if name is None:  # the hot loop finds None in ``escaped``; this is for the type checker
+        return _NULL
     if len(escaped) > 100_000:
         escaped.clear()
         escaped[None] = _NULL

@@ -119,4 +119,4 @@ def of_loaded_files(cur: Cursor, files: Sequence[str] | None) -> list[ControlTot
     sheet and row."""
     cur.execute(SELECT, {"loaded": ImportStatus.LOADED.value,
                          "files": None if files is None else list(files)})
-    return [ControlTotal(*row[:13], source_file=row[13]) for row in cur.fetchall()]
+    return [ControlTotal(*row) for row in cur.fetchall()]  # SELECT's columns in field order

@@ -101,18 +101,18 @@ def decide(cur: Cursor, version: FileVersion, run_id: str | None, *,
         (version.key, version.sha256),
     )
     existing = cur.fetchone()
-    status = existing[1] if existing else None
+    existing_id, status = existing if existing else (None, None)
     if status == ImportStatus.LOADED or (status == ImportStatus.WITHDRAWN and not reimport):
         cur.execute("UPDATE salesops.import_log SET source_missing = false WHERE import_id = %s"
-                    " AND source_missing", (existing[0],))
+                    " AND source_missing", (existing_id,))
         if status == ImportStatus.WITHDRAWN:
-            return Decision(Action.WITHDRAWN, existing[0], "these bytes were withdrawn; nothing "
+            return Decision(Action.WITHDRAWN, existing_id, "these bytes were withdrawn; nothing "
                             f"loaded ({reimport_hint(version.key)})")
-        return Decision(Action.ALREADY_LOADED, existing[0], "same name and bytes already loaded")
+        return Decision(Action.ALREADY_LOADED, existing_id, "same name and bytes already loaded")
     if status == ImportStatus.STAGED:
         # Staging commits with this status under the file lock, so the rows are complete: a
         # second import of the same version publishes them instead of staging again.
-        return Decision(Action.STAGED, existing[0], "these bytes are staged already; publishing")
+        return Decision(Action.STAGED, existing_id, "these bytes are staged already; publishing")
     # Same bytes under another name, loaded or on its way (in this batch or a concurrent run):
     # the lock on the content makes two names with equal bytes decide one after the other.
     cur.execute(LOCK_CONTENT, (version.sha256,))

@@ -98,7 +98,9 @@ def create(cur: Cursor, import_id: int) -> sql.Composed:
 
 def row_count(cur: Cursor, import_id: int) -> int:
     cur.execute(sql.SQL("SELECT count(*) FROM {}").format(_ident(import_id)))
-    return cur.fetchone()[0]
+    row = cur.fetchone()
+    assert row is not None, "SELECT count(*) returns one row"
+    return int(row[0])
 
 
 def finish(cur: Cursor, import_id: int) -> None:

@@ -48,7 +48,9 @@ def upsert_dimension(conn: Connection, *, import_id: int, table: str) -> tuple[i
         f" SELECT (SELECT count(*) FROM names), (SELECT count(*) FROM added)",
         (import_id,),
     )
-    distinct, added = cur.fetchone()
+    row = cur.fetchone()
+    assert row is not None, "a SELECT without FROM returns one row"
+    distinct, added = row
     return distinct, added
 
 
@@ -173,13 +175,17 @@ def _unmatched(key: str, staged: int, matched: int) -> ImportConflict:
 def _staged_count(cur: Cursor, import_id: int) -> int:
     cur.execute("SELECT count(*) FROM salesops.stage_sales_line WHERE import_id = %s",
                 (import_id,))
-    return cur.fetchone()[0]
+    row = cur.fetchone()
+    assert row is not None, "SELECT count(*) returns one row"
+    return int(row[0])
 
 
 def _outdated(cur: Cursor, import_id: int, now: str | None) -> bool:
     """Mark the staged version superseded when the file now holds other bytes."""
     cur.execute("SELECT sha256 FROM salesops.import_log WHERE import_id = %s", (import_id,))
-    if now is None or now == cur.fetchone()[0]:
+    row = cur.fetchone()
+    assert row is not None, "publish() found this import STAGED under the file lock just before"
+    if now is None or now == row[0]:
         return False
     import_log.mark_outdated(
         cur, import_id, f"not published: the file changed (now sha256 {now[:12]}…) after this "

@@ -124,7 +124,7 @@ def send_message(config: SmtpConfig, message: EmailMessage, *,
     raise AssertionError("unreachable: the loop returns or raises")
 
 
-def _send_once(config: SmtpConfig, message: EmailMessage) -> dict:
+def _send_once(config: SmtpConfig, message: EmailMessage) -> dict[str, tuple[int, bytes]]:
     context = ssl.create_default_context()
     if config.security == "ssl":
         client: smtplib.SMTP = smtplib.SMTP_SSL(config.host, config.port,

@@ -37,6 +37,7 @@ class Finding:
 
 
 def _samples(cur: Cursor) -> list[dict[str, object]]:
+    assert cur.description is not None, "called after a SELECT, which describes its columns"
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 

@@ -112,7 +112,9 @@ def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool, weeks: li
                 "INSERT INTO salesops.report_refresh (mode, days, weeks, run_id)"
                 " VALUES (%s, %s::date[], %s::date[], %s) RETURNING refresh_id",
                 ("full" if full else "incremental", days, touched, run_id))
-            refresh_id = cur.fetchone()[0]
+            row = cur.fetchone()
+            assert row is not None, "INSERT ... RETURNING returns the row it inserted"
+            refresh_id = row[0]
         conn.commit()
     finally:
         if conn.info.transaction_status != TransactionStatus.IDLE:

@@ -11,7 +11,7 @@ rounded half away from zero, and "n/a" when the previous week had nothing to com
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -34,7 +34,8 @@ SHEETS = {"weekly_summary": "Summary", "seller_ranking": "Seller ranking",
           "top_products": "Top products", "shipping_breakdown": "Shipping breakdown",
           "data_quality": "Data quality"}
 SUMMARY_COLUMNS = ["figure", "this_week", "previous_week", "change", "change_ratio"]
-FIGURES = {"revenue": money_text, "units": units_text, "line_count": str}
+FIGURES: dict[str, Callable[[Any], str]] = {"revenue": money_text, "units": units_text,
+                                             "line_count": str}
 QUALITY_LABELS = {r.count_column: r.label for r in RULES}
 RATIO_PLACES = Decimal("0.000001")
 PERCENT_PLACES = Decimal("0.1")
@@ -93,7 +94,7 @@ def percent_text(current: Decimal | int, previous: Decimal | int) -> str:
     return "0.0%" if not percent else f"{percent:+f}%"
 
 
-def signed(value: Decimal | int, text: Any) -> str:
+def signed(value: Decimal | int, text: Callable[[Any], str]) -> str:
     """``+12.50`` / ``-3`` / ``0.00``: ``text`` of the magnitude with the sign in front."""
     if value > 0:
         return "+" + text(value)
@@ -161,6 +162,7 @@ def workbook_bytes(report: WeeklyReport) -> bytes:
             formats[key] = book.add_format(props)
         return formats[key]
 
+    rows: Sequence[Row]
     for report_name, title in SHEETS.items():
         if report_name == "weekly_summary":
             columns, rows = SUMMARY_COLUMNS, summary_rows(report)
