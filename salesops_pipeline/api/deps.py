@@ -1,11 +1,13 @@
-"""Dependencies: API-key authentication (with strict parameters), the period; the pools.
+"""Dependencies: API-key authentication (with strict parameters) on a pooled connection; the
+period.
 
-The pool (:mod:`salesops_pipeline.api.pool`) is created in the app's lifespan, never at import.
+The pool (:mod:`salesops_pipeline.api.db`) is opened in the app's lifespan, never at import.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
@@ -16,34 +18,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader
 from pydantic import BeforeValidator
 
-from salesops_pipeline.api import keys, queries
-from salesops_pipeline.api.cache import ResponseCache
-from salesops_pipeline.api.keylookup import KeyLookups
-from salesops_pipeline.api.pool import Database
+from salesops_pipeline.api import keys
+from salesops_pipeline.api.db import Connection, Pool
 from salesops_pipeline.core.db.connect import WarehouseUnavailable
 from salesops_pipeline.settings import Settings
 
 
-# -- what the endpoints use ----------------------------------------------------------------------
-# Taken from the app's state in the endpoint rather than as dependencies: FastAPI resolving a
-# dependency costs tens of microseconds per request, more than a cached answer (api/cache.py).
-def pool_of(request: Request) -> Database:
-    db: Database | None = getattr(request.app.state, "db", None)
-    if db is None:
+def pool_of(request: Request) -> Pool:
+    pool: Pool | None = getattr(request.app.state, "pool", None)
+    if pool is None:
         raise WarehouseUnavailable("the API is starting or stopping; no database pool yet")
-    return db
-
-
-def key_lookups_of(request: Request) -> KeyLookups:
-    lookups: KeyLookups | None = getattr(request.app.state, "key_lookups", None)
-    if lookups is None:
-        raise WarehouseUnavailable("the API is starting or stopping; no database pool yet")
-    return lookups
-
-
-def cache_of(request: Request) -> ResponseCache:
-    cache: ResponseCache = request.app.state.cache
-    return cache
+    return pool
 
 
 def settings_of(request: Request) -> Settings:
@@ -58,67 +43,62 @@ api_key_header = APIKeyHeader(
 
 
 @dataclass(frozen=True)
-class Caller:
+class Reader:
+    """Who asks (the key's name and role) and the pooled connection the request reads with."""
+
     name: str
     role: keys.Role
-    #: The database snapshot the key was checked in (see api/cache.py); None: do not cache.
-    snapshot: tuple[str, object] | None = None
+    conn: Connection
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
 
-#: Where the fast path (api/fastpath.py) leaves a key it has checked, so that a request it
-#: passes on is not authenticated twice: ``(key, Caller)``.
-AUTH_SCOPE_KEY = "salesops.caller"
+_UNAUTHORIZED = {"WWW-Authenticate": "X-API-Key"}
 
 
-async def check_key(request: Request, key: str | None) -> Caller:
-    """Any valid, unrevoked key: 401 when missing or wrong. Checked on every request, on the
-    event loop, in one query that also returns the snapshot the response cache is keyed by."""
+async def authenticate(request: Request, key: Annotated[str | None, Depends(api_key_header)]
+                       ) -> AsyncIterator[Reader]:
+    """The one key check: 401 when missing, malformed, unknown, revoked or wrong, else the
+    caller with a connection from the pool, held until the endpoint returns. A malformed key is
+    refused before any database work."""
     if not key:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing X-API-Key header",
-                            headers={"WWW-Authenticate": "X-API-Key"})
-    checked = request.scope.get(AUTH_SCOPE_KEY)
-    if checked is not None and checked[0] == key:
-        caller: Caller = checked[1]
-        return caller
-    prefix = keys.key_prefix(key)
-    row = await queries.api_key_by_prefix(key_lookups_of(request), prefix=prefix) \
-        if prefix else None
-    if row is None or row["revoked_at"] is not None or not keys.verify(key, row["key_hash"]):
+                            headers=_UNAUTHORIZED)
+    if keys.key_prefix(key) is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key",
-                            headers={"WWW-Authenticate": "X-API-Key"})
-    fresh = "no-cache" in request.headers.get("cache-control", "")  # HTTP: do not reuse
-    return Caller(name=row["name"], role=row["role"],
-                  snapshot=None if fresh else (row["snapshot"], row["server_started_at"]))
+                            headers=_UNAUTHORIZED)
+    async with pool_of(request).connection() as conn:
+        found = await keys.active_key(conn, key)
+        if found is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key",
+                                headers=_UNAUTHORIZED)
+        yield Reader(name=found[0], role=found[1], conn=conn)
 
 
-# One dependency each (plus the header's), so FastAPI resolves as few as possible per request.
+Authenticated = Annotated[Reader, Depends(authenticate, scope="function")]
+
+
 # Order: 401 (key), then 403 (role), then 422 (unknown or repeated parameter), then the
 # parameters' own validation.
-async def authenticate(request: Request,
-                       key: Annotated[str | None, Depends(api_key_header)]) -> Caller:
+async def any_role(request: Request, reader: Authenticated) -> Reader:
     """A viewer or admin key, and only known query parameters."""
-    caller = await check_key(request, key)
     check_query_names(request)
-    return caller
+    return reader
 
 
-async def require_admin(request: Request,
-                        key: Annotated[str | None, Depends(api_key_header)]) -> Caller:
+async def admin_role(request: Request, reader: Authenticated) -> Reader:
     """An admin key (403 for a viewer key), and only known query parameters."""
-    caller = await check_key(request, key)
-    if not caller.is_admin:
+    if not reader.is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            f"the API key {caller.name!r} has role viewer; this needs admin")
+                            f"the API key {reader.name!r} has role viewer; this needs admin")
     check_query_names(request)
-    return caller
+    return reader
 
 
-ViewerDep = Annotated[Caller, Depends(authenticate)]
-AdminDep = Annotated[Caller, Depends(require_admin)]
+ViewerDep = Annotated[Reader, Depends(any_role)]
+AdminDep = Annotated[Reader, Depends(admin_role)]
 
 
 # -- strict parameter types ----------------------------------------------------------------------

@@ -9,6 +9,9 @@ Example::
 
     key = create_key(url, name="dashboards", role="viewer")   # shown once, never stored
     assert verify(key, key_hash(key))
+
+The API checks the key of every request with :func:`active_key` on its own pool; managing keys
+(`salesops api-key ...`) goes through short connections of the warehouse's owner.
 """
 
 from __future__ import annotations
@@ -21,16 +24,19 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import psycopg2.errors
 
 from salesops_pipeline.core.db.connect import connect
 from salesops_pipeline.errors import SalesOpsError
 
+if TYPE_CHECKING:
+    from salesops_pipeline.api.db import Connection
+
 __all__ = [
     "ApiKeyInfo", "DuplicateKeyName", "InvalidKeyName", "LOCAL_ADMIN", "Role", "UnknownKeyName",
-    "create_key", "ensure_local_admin_key", "generate_key", "key_hash", "key_prefix",
+    "active_key", "create_key", "ensure_local_admin_key", "generate_key", "key_hash", "key_prefix",
     "list_keys", "revoke_key", "verify",
 ]
 
@@ -82,6 +88,21 @@ def key_hash(key: str) -> str:
 def verify(key: str, stored_hash: str) -> bool:
     """Constant-time comparison of the key's hash with the stored one."""
     return hmac.compare_digest(key_hash(key).encode(), stored_hash.encode())
+
+
+async def active_key(conn: Connection, key: str) -> tuple[str, Role] | None:
+    """``(name, role)`` of the key when it is well formed, known, not revoked and its hash
+    matches; else None. Read on every request, so a revoked key is refused from the next one."""
+    prefix = key_prefix(key)
+    if prefix is None:
+        return None
+    async with conn.cursor() as cur:
+        await cur.execute("SELECT name, role, key_hash, revoked_at FROM salesops.api_key"
+                          " WHERE key_prefix = %s", (prefix,))
+        row = await cur.fetchone()
+    if row is None or row["revoked_at"] is not None or not verify(key, row["key_hash"]):
+        return None
+    return row["name"], row["role"]
 
 
 def check_name(name: str) -> str:
