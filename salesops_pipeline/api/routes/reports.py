@@ -41,7 +41,10 @@ from salesops_pipeline.api.schemas import (
     WeeklySummaryRow,
 )
 
-router = APIRouter(prefix="/reports", tags=["reports"], responses=PROTECTED)
+#: Every report answer carries an ETag; asked again with If-None-Match, unchanged → 304.
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {
+    "description": "Not modified: the If-None-Match tag is still current (no body)"}}
+router = APIRouter(prefix="/reports", tags=["reports"], responses=PROTECTED | NOT_MODIFIED)
 
 FormatQuery = Annotated[ExportFormat, Query(
     alias="format", description="json (default), or csv / xlsx: the same rows as a download")]
@@ -206,7 +209,7 @@ async def data_quality(reader: ViewerDep, request: Request, period: PeriodDep,
         if reader.is_admin and tolerance is None:
             samples = await queries.quality_samples(conn, start=period.start, end=period.end,
                                                     limit=SAMPLE_LIMIT)
-        elif reader.is_admin:
+        elif reader.is_admin and tolerance is not None:
             samples = await queries.quality_samples_at(
                 conn, start=period.start, end=period.end, tolerance=tolerance,
                 limit=SAMPLE_LIMIT)
