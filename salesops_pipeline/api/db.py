@@ -60,9 +60,8 @@ def make_pool(settings: Settings) -> Pool:
 async def fetch(conn: Connection, query: str, params: dict[str, Any] | None = None
                 ) -> list[Row]:
     """Run one statement with bound parameters; its rows as dicts."""
-    async with conn.cursor() as cur:
-        await cur.execute(query, params)
-        return await cur.fetchall()
+    cur = await conn.execute(query, params)
+    return await cur.fetchall()
 
 
 def explain(exc: psycopg.Error, pool: Pool | None, settings: Settings) -> WarehouseUnavailable:

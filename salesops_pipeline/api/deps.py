@@ -44,10 +44,12 @@ api_key_header = APIKeyHeader(
 
 @dataclass(frozen=True)
 class Reader:
-    """Who asks (the key's name and role) and the pooled connection the request reads with."""
+    """Who asks (the key's name and role), the report-refresh state when the key was checked,
+    and the pooled connection the request reads with."""
 
     name: str
     role: keys.Role
+    report_state: tuple[int, datetime] | None
     conn: Connection
 
     @property
@@ -58,47 +60,40 @@ class Reader:
 _UNAUTHORIZED = {"WWW-Authenticate": "X-API-Key"}
 
 
-async def authenticate(request: Request, key: Annotated[str | None, Depends(api_key_header)]
+class Authenticate:
+    """The one key check, as a dependency: 401 when the key is missing, malformed, unknown,
+    revoked or wrong; 403 when ``admin`` and the key is a viewer's; then 422 for an unknown or
+    repeated query parameter (in that order; the parameters' own validation comes after). Gives
+    the caller with a connection from the pool, held until the endpoint returns. A malformed
+    key is refused before any database work."""
+
+    def __init__(self, *, admin: bool) -> None:
+        self.admin = admin
+
+    async def __call__(self, request: Request,
+                       key: Annotated[str | None, Depends(api_key_header)]
                        ) -> AsyncIterator[Reader]:
-    """The one key check: 401 when missing, malformed, unknown, revoked or wrong, else the
-    caller with a connection from the pool, held until the endpoint returns. A malformed key is
-    refused before any database work."""
-    if not key:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing X-API-Key header",
-                            headers=_UNAUTHORIZED)
-    if keys.key_prefix(key) is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key",
-                            headers=_UNAUTHORIZED)
-    async with pool_of(request).connection() as conn:
-        found = await keys.active_key(conn, key)
-        if found is None:
+        if not key:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing X-API-Key header",
+                                headers=_UNAUTHORIZED)
+        if keys.key_prefix(key) is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key",
                                 headers=_UNAUTHORIZED)
-        yield Reader(name=found[0], role=found[1], conn=conn)
+        async with pool_of(request).connection() as conn:
+            found = await keys.active_key(conn, key)
+            if found is None:
+                raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key",
+                                    headers=_UNAUTHORIZED)
+            if self.admin and found.role != "admin":
+                raise HTTPException(status.HTTP_403_FORBIDDEN, f"the API key {found.name!r} "
+                                    f"has role {found.role}; this needs admin")
+            check_query_names(request)
+            yield Reader(found.name, found.role, found.report_state, conn)
 
 
-Authenticated = Annotated[Reader, Depends(authenticate, scope="function")]
-
-
-# Order: 401 (key), then 403 (role), then 422 (unknown or repeated parameter), then the
-# parameters' own validation.
-async def any_role(request: Request, reader: Authenticated) -> Reader:
-    """A viewer or admin key, and only known query parameters."""
-    check_query_names(request)
-    return reader
-
-
-async def admin_role(request: Request, reader: Authenticated) -> Reader:
-    """An admin key (403 for a viewer key), and only known query parameters."""
-    if not reader.is_admin:
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            f"the API key {reader.name!r} has role viewer; this needs admin")
-    check_query_names(request)
-    return reader
-
-
-ViewerDep = Annotated[Reader, Depends(any_role)]
-AdminDep = Annotated[Reader, Depends(admin_role)]
+#: A viewer or admin key; an admin key (403 for a viewer key).
+ViewerDep = Annotated[Reader, Depends(Authenticate(admin=False), scope="function")]
+AdminDep = Annotated[Reader, Depends(Authenticate(admin=True), scope="function")]
 
 
 # -- strict parameter types ----------------------------------------------------------------------

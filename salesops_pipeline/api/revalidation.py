@@ -9,33 +9,32 @@ period (no dates means "the last complete week", which moves on), the caller's r
 data-quality samples) and the configured tolerance (the data-quality default). Writes elsewhere
 on the server (Dagster's run storage, imports not yet refreshed) leave the tag alone.
 
-The state is read before the answer is computed, so a tag is never newer than its body: a refresh
-committing in between gives a newer body under the older tag, which the next revalidation
-replaces. Answers read from the fact table or the import log (``/reports/lines``, data-quality
-at a requested tolerance, ``/imports``) get no tag: they change with every import, and the import
+The state is read with the request's key (api/keys.py, the same statement), before the answer is
+computed, so a tag is never newer than its body: a refresh committing in between gives a newer
+body under the older tag, which the next revalidation replaces.
+
+Answers read from the fact table or the import log (``/reports/lines``, data-quality at a
+requested tolerance, ``/imports``) get no tag: they change with every import, and the import
 log has no version kept in commit order to derive one from.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from fastapi import Request
 
-from salesops_pipeline.api.db import Connection, fetch
-
-REFRESH_STATE_SQL = ("SELECT refresh_id, refreshed_at FROM salesops.report_refresh"
-                     " ORDER BY refresh_id DESC LIMIT 1")
 #: A browser or client may keep the answer but must ask again (If-None-Match) before reusing it;
 #: private: answers depend on the API key, so no shared cache stores them.
 CACHE_CONTROL = "private, max-age=0, must-revalidate"
 
 
-async def entity_tag(conn: Connection, request: Request, *parts: object) -> str:
-    """The strong ETag of this request's answer at the current report-refresh state; ``parts``:
-    what else the answer depends on (role, resolved period, settings)."""
-    rows = await fetch(conn, REFRESH_STATE_SQL)
-    state = (rows[0]["refresh_id"], rows[0]["refreshed_at"].isoformat()) if rows else None
+def entity_tag(report_state: tuple[int, datetime] | None, request: Request,
+               *parts: object) -> str:
+    """The strong ETag of this request's answer at ``report_state`` (latest refresh id and
+    time); ``parts``: what else the answer depends on (role, resolved period, settings)."""
+    state = None if report_state is None else (report_state[0], report_state[1].isoformat())
     text = repr((state, request.url.path, request.url.query, *parts))
     return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
 

@@ -103,7 +103,7 @@ def test_pool_gauges_and_data_ages(client: TestClient, sql) -> None:
 
     settings = Settings()
     pool = _gauges(families)
-    assert pool["size"] == settings.api_pool_size == 16
+    assert pool["size"] == settings.api_pool_size == 32
     # Read after the age query returned its connection: every open one is idle.
     assert pool["in_use"] == pool["waiting"] == 0
     assert pool["open"] >= 1

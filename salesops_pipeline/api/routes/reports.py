@@ -97,8 +97,8 @@ async def respond(reader: Reader, request: Request, model: type[BaseModel], comp
     headers: dict[str, str] = {}
     if revalidate:
         settings = settings_of(request)
-        tag = await revalidation.entity_tag(reader.conn, request, reader.role, period,
-                                            settings.price_tolerance)
+        tag = revalidation.entity_tag(reader.report_state, request, reader.role, period,
+                                      settings.price_tolerance)
         headers = revalidation.headers(tag)
         if revalidation.matches(request.headers.get("if-none-match"), tag):
             return Response(status_code=304, headers=headers)
