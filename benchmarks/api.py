@@ -250,7 +250,8 @@ class Bench:
         else:
             result = open_loop(port, requests, args.clients, rate, args.seconds)
         after = (cpu_seconds(pid), cpu_seconds(self.postmaster), time.process_time())
-        lat, n = result.latencies, len(result.latencies)
+        lat = result.latencies
+        n = sum(1 for x in lat if x != float("inf"))  # answered (the others: never, status 0)
         answered = n * (args.seconds + 1) / args.seconds  # CPU includes the warm-up second
         cpu = [round((a - b) / answered * 1e6) if n else 0
                for a, b in zip(after, before, strict=True)]
