@@ -32,6 +32,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -328,6 +329,8 @@ def verdicts(results: dict[str, dict[str, object]], args: argparse.Namespace) ->
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # SIGTERM ends the run through the finally below: the APIs, the daemon and the cluster go.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="salesops-bench-api-"))
     cluster = LocalCluster(home=work / "pg", port=free_port())
     procs: dict[str, subprocess.Popen[bytes] | None] = {}
