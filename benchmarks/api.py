@@ -143,8 +143,8 @@ def build_warehouse(url: str, lines: int) -> None:
             print(f"  generate {step}/{len(GENERATE)}: {cur.rowcount:,} rows in "
                   f"{time.monotonic() - started:.1f} s", flush=True)
         started = time.monotonic()
-        for definition, _ in indexes:
-            cur.execute(definition)
+        for definition, _ in indexes:  # the partitioned table's: built on every partition
+            cur.execute(definition.replace(" ON ONLY ", " ON "))
         cur.execute("ANALYZE salesops.fact_sales_line")
         print(f"  indexes + analyze: {time.monotonic() - started:.1f} s", flush=True)
         started = time.monotonic()
