@@ -23,7 +23,7 @@ test: $(VENV)/.installed-dev
 test-fast: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
-# All three checks. CI runs lint-ci until the type errors of core/ are fixed (then: lint).
+# All three checks (CI runs them); lint-ci: the two fast ones.
 lint: lint-ci
 	$(BIN)/mypy
 

@@ -1,16 +1,28 @@
-"""API latency under load: report endpoints against the same aggregates straight from the facts.
+"""API latency and throughput, before and after, in one run, beside a live Dagster daemon.
 
-    python benchmarks/api.py [--lines 10000000] [--clients 1,8,32] [--seconds 10]
-                             [--period-days 7] [--workers 1]
+    python benchmarks/api.py [--lines 10000000] [--seconds 10] [--rates 100,400] [--clients 32]
+                             [--before 050896d] [--endpoints weekly-summary,...] [--no-daemon]
 
-Starts a throwaway PostgreSQL (removed at the end), generates ``--lines`` fact lines with SQL
-(generate_series; 2 years, 50 sellers, 500 products, 6 shipping companies + 5 % without one),
-fills the daily report tables with one INSERT … SELECT each, runs the API with uvicorn in a
-subprocess and, per endpoint, lets ``--clients`` concurrent keep-alive clients send requests for
-``--seconds`` (each request a random period of ``--period-days`` days). Reported: p50/p99 latency
-and requests/s per endpoint; then, as the reference, the same aggregate computed straight from
-the fact table (same clients, same periods, same duration), and whether both give equal figures.
-Target: API p99 < 20 ms at 32 clients.
+Starts a throwaway PostgreSQL (removed at the end) and prepares it as `salesops up` does (the
+warehouse, Dagster's storage database on the same server, the schema, the read-only API role).
+Generates ``--lines`` fact lines with SQL (generate_series; 2 years, 50 sellers, 500 products,
+6 shipping companies + 5 % without one, 100 imports) and fills the daily report tables with one
+INSERT … SELECT each. Runs `dagster-daemon run` on the project's workspace for the whole run (its
+sensors, schedules, run queue and heartbeats write to Dagster's database on the same server,
+so the server-wide snapshot keeps changing as in real use), checks the ``--before`` commit out
+into a temporary folder (``git archive``) and serves both APIs with uvicorn (one worker each,
+default settings, as the read-only role) on two ports. Then, per endpoint, before and after in
+turn, the same requests (each for one of 200 random one-week periods):
+
+- open loop at each ``--rates`` (requests/s, due at a fixed rate whatever the answers do) over
+  ``--clients`` keep-alive connections, fresh answers (``Cache-Control: no-cache``: the before
+  API skips its cache; the after API has none): p50/p99 from the moment each request was due;
+- closed loop, ``--clients`` connections back to back: the saturation throughput of fresh answers;
+- repeated questions at the top rate: after, each with ``If-None-Match`` and the answer's ETag
+  (→ 304); before, which has no ETag, as asked (its snapshot cache allowed: hit share shown).
+
+Finally whether both APIs give the same answers. Targets: after p99 < 20 ms at 100 requests/s,
+saturation no lower than before, 304 p99 < 10 ms at 400 requests/s.
 """
 
 from __future__ import annotations
@@ -19,28 +31,30 @@ import argparse
 import json
 import os
 import random
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
-import psycopg2
-from api_load import measure, pct
-from psycopg2 import sql
+import psycopg
+from api_load import Result, closed_loop, cpu_seconds, open_loop, pct, requests_for
+from psycopg import sql
 
 from salesops_pipeline.api.keys import create_key
+from salesops_pipeline.cli.up import stack_environment
+from salesops_pipeline.core.db.bootstrap import init_databases
 from salesops_pipeline.core.db.pgcluster import LocalCluster, free_port
-from salesops_pipeline.core.db.schema import apply_schema, ensure_database
+from salesops_pipeline.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_DAY, DAYS = date(2024, 1, 1), 730
-TARGET_P99_MS = 20.0
+TARGET_P99_MS, TARGET_304_P99_MS = 20.0, 10.0
 
 GENERATE = [
     "INSERT INTO salesops.dim_seller (name) SELECT 'Seller ' || g FROM generate_series(1, 50) g",
@@ -93,56 +107,29 @@ FILL_REPORTS = [
          FROM salesops.fact_sales_line GROUP BY 1""",
     "INSERT INTO salesops.report_refresh (mode, days, weeks) VALUES ('full', '{}', '{}')",
 ]
-_PERIOD = "sold_at >= %(start)s AND sold_at < %(end)s::date + 1"
-# The reference: each report computed straight from the fact table (the API never does this).
-REFERENCE = {
-    "weekly-summary": f"""SELECT date_trunc('week', sold_at)::date AS week_start,
-        sum(total_price) AS revenue, sum(units) AS units, count(*) AS line_count
-        FROM salesops.fact_sales_line WHERE {_PERIOD} GROUP BY 1 ORDER BY 1""",
-    "seller-ranking": f"""SELECT rank() OVER (ORDER BY sum(total_price) DESC) AS rank,
-        s.name AS seller, sum(total_price) AS revenue, sum(units) AS units, count(*) AS line_count
-        FROM salesops.fact_sales_line JOIN salesops.dim_seller s USING (seller_id)
-        WHERE {_PERIOD} GROUP BY s.name ORDER BY rank, s.name COLLATE "C" """,
-    "top-products": f"""SELECT rank() OVER (ORDER BY sum(total_price) DESC) AS rank,
-        p.name AS product, sum(total_price) AS revenue, sum(units) AS units
-        FROM salesops.fact_sales_line JOIN salesops.dim_product p USING (product_id)
-        WHERE {_PERIOD} GROUP BY p.name ORDER BY rank, p.name COLLATE "C" LIMIT 10""",
-    "shipping-breakdown": f"""SELECT coalesce(c.name, 'UNKNOWN') AS shipping_company,
-        sum(total_price) AS revenue, count(*) AS line_count
-        FROM salesops.fact_sales_line LEFT JOIN salesops.dim_shipping_company c
-        USING (shipping_company_id) WHERE {_PERIOD}
-        GROUP BY 1 ORDER BY revenue DESC, coalesce(c.name, 'UNKNOWN') COLLATE "C" """,
-    "data-quality": f"""SELECT
-        count(*) FILTER (WHERE abs(total_price - unit_price * units) > 0.01) AS mismatched,
-        count(*) FILTER (WHERE units <= 0) AS nonpositive,
-        count(*) FILTER (WHERE shipping_company_id IS NULL) AS missing_shipping
-        FROM salesops.fact_sales_line WHERE {_PERIOD}""",
-}
-ENDPOINTS = ["weekly-summary", "seller-ranking", "top-products", "shipping-breakdown",
-             "data-quality", "lines", "imports", "health"]
+REPORTS = ["weekly-summary", "seller-ranking", "top-products", "shipping-breakdown",
+           "data-quality"]
+ENDPOINTS = [*REPORTS, "lines", "imports", "health"]
+FRESH = "Cache-Control: no-cache\r\n"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=10_000_000, help="fact lines to generate")
-    parser.add_argument("--clients", default="32",
-                        help="concurrent clients; a comma-separated list runs each level "
-                             "(the fact-table reference runs at the largest)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measuring time per endpoint")
-    parser.add_argument("--period-days", type=int, default=7, help="length of each period")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measuring time per run")
+    parser.add_argument("--rates", default="100,400", help="open-loop requests/s, comma-separated")
+    parser.add_argument("--clients", type=int, default=32, help="keep-alive connections")
+    parser.add_argument("--before", default="050896d", help="the commit measured as before")
     parser.add_argument("--endpoints", default=",".join(ENDPOINTS),
                         help="comma-separated subset of: " + ", ".join(ENDPOINTS))
-    parser.add_argument("--skip-reference", action="store_true", help="API only")
+    parser.add_argument("--no-daemon", action="store_true", help="without the Dagster daemon")
     args = parser.parse_args(argv)
-    args.levels = sorted({int(n) for n in str(args.clients).split(",")})
+    args.rates = [float(r) for r in str(args.rates).split(",")]
     return args
 
 
 def build_warehouse(url: str, lines: int) -> None:
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
+    with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
         cur.execute("SET session_replication_role = replica")  # skip FK triggers for the load
         cur.execute("SET maintenance_work_mem = '1GB'")
         cur.execute("SELECT indexdef, indexname FROM pg_indexes WHERE schemaname = 'salesops'"
@@ -156,8 +143,8 @@ def build_warehouse(url: str, lines: int) -> None:
             print(f"  generate {step}/{len(GENERATE)}: {cur.rowcount:,} rows in "
                   f"{time.monotonic() - started:.1f} s", flush=True)
         started = time.monotonic()
-        for definition, _ in indexes:
-            cur.execute(definition)
+        for definition, _ in indexes:  # the partitioned table's: built on every partition
+            cur.execute(definition.replace(" ON ONLY ", " ON "))
         cur.execute("ANALYZE salesops.fact_sales_line")
         print(f"  indexes + analyze: {time.monotonic() - started:.1f} s", flush=True)
         started = time.monotonic()
@@ -165,10 +152,9 @@ def build_warehouse(url: str, lines: int) -> None:
             cur.execute(query)
         cur.execute("VACUUM ANALYZE")
         print(f"  report tables filled: {time.monotonic() - started:.1f} s", flush=True)
-    conn.close()
 
 
-def periods(days: int, n: int = 200, seed: int = 1) -> list[tuple[date, date]]:
+def periods(days: int = 7, n: int = 200, seed: int = 1) -> list[tuple[date, date]]:
     rnd = random.Random(seed)
     starts = [FIRST_DAY + timedelta(days=rnd.randrange(DAYS - days)) for _ in range(n)]
     return [(s, s + timedelta(days=days - 1)) for s in starts]
@@ -185,130 +171,228 @@ def request_targets(name: str, spans: list[tuple[date, date]]) -> list[str]:
             for s, e in spans]
 
 
-def reference(url: str, name: str, spans: list[tuple[date, date]], clients: int,
-              seconds: float) -> list[float]:
-    """The same aggregate from the fact table: ``clients`` threads, one connection each."""
-    latencies: list[float] = []
-    until = time.perf_counter() + seconds
-
-    def work(seed: int) -> None:
-        rnd = random.Random(seed)
-        conn = psycopg2.connect(url)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            while (now := time.perf_counter()) < until:
-                start, end = rnd.choice(spans)
-                cur.execute(REFERENCE[name], {"start": start, "end": end})
-                cur.fetchall()
-                latencies.append(time.perf_counter() - now)
-        conn.close()
-
-    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies
-
-
-def same_figures(url: str, port: int, key: str, name: str, span: tuple[date, date]) -> bool:
-    """Does the API (report tables) give exactly what the fact table gives?"""
-    target = request_targets(name, [span])[0]
+def get(port: int, key: str, target: str) -> tuple[dict[str, str], bytes]:
     request = urllib.request.Request(f"http://127.0.0.1:{port}{target}",
                                      headers={"X-API-Key": key})
     with urllib.request.urlopen(request, timeout=60) as resp:
-        body = json.load(resp)
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(REFERENCE[name], {"start": span[0], "end": span[1]})
-        rows = cur.fetchall()
-    if name == "data-quality":
-        c = body["counts"]
-        return [(c["mismatched_total_count"], c["nonpositive_units_count"],
-                 c["missing_shipping_company_count"])] == rows
-    api = [tuple(Decimal(v) if k in ("revenue", "units") else v  # "12.50": compare exactly
-                 for k, v in row.items() if k not in ("week_end", "revenue_share"))
-           for row in body["data"]]
-    ref = [tuple(str(v) if isinstance(v, date) else v for v in row) for row in rows]
-    return api == ref
+        return {k.lower(): v for k, v in resp.headers.items()}, resp.read()
 
 
-def start_api(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": url}
-    api = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "salesops_pipeline.api.main:app", "--host",
-         "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log",
-         "--log-level", "warning"], env=env, cwd=ROOT)
-    for _ in range(200):
+def start_api(name: str, port: int, env: dict[str, str], cwd: Path, log: Path
+              ) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        api = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "salesops_pipeline.api.main:app", "--host",
+             "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
+            env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    for _ in range(300):
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
-                return api
+            get(port, "", "/health")
+            return api
         except OSError:
             time.sleep(0.1)
     api.terminate()
-    raise SystemExit("the API did not start")
+    raise SystemExit(f"the {name} API did not start; see {log}")
+
+
+def start_daemon(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+    """`dagster-daemon run` as `salesops up` starts it; returns once it has a heartbeat."""
+    env = stack_environment(settings)
+    with log.open("wb") as out:
+        daemon = subprocess.Popen(
+            [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w",
+             str(ROOT / "workspace.yaml")], env=env, cwd=ROOT, stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            with psycopg.connect(settings.dagster_url()) as conn:
+                if conn.execute("SELECT count(*) FROM daemon_heartbeats").fetchone()[0]:
+                    return daemon
+        except psycopg.Error:
+            pass
+        if daemon.poll() is not None:
+            break
+        time.sleep(1)
+    raise SystemExit(f"the Dagster daemon did not start; see {log}")
+
+
+def commits(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT xact_commit FROM pg_stat_database"
+                            " WHERE datname = current_database()").fetchone()[0]
+
+
+def stop(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is not None and proc.poll() is None:
+        os.killpg(proc.pid, 15)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+
+
+class Bench:
+    """One run's processes and its measurements, printed as they come."""
+
+    def __init__(self, args: argparse.Namespace, key: str, ports: dict[str, int],
+                 pids: dict[str, int], postmaster: int) -> None:
+        self.args, self.key, self.ports, self.pids = args, key, ports, pids
+        self.postmaster = postmaster
+        self.results: dict[str, dict[str, object]] = {}
+
+    def run(self, label: str, version: str, requests: list[bytes], rate: float | None,
+            expected: int) -> dict[str, object]:
+        """One load run against ``version``; ``rate`` None: closed loop."""
+        pid, port, args = self.pids[version], self.ports[version], self.args
+        before = (cpu_seconds(pid), cpu_seconds(self.postmaster), time.process_time())
+        if rate is None:
+            result: Result = closed_loop(port, requests, args.clients, args.seconds)
+        else:
+            result = open_loop(port, requests, args.clients, rate, args.seconds)
+        after = (cpu_seconds(pid), cpu_seconds(self.postmaster), time.process_time())
+        lat = result.latencies
+        n = sum(1 for x in lat if x != float("inf"))  # answered (the others: never, status 0)
+        answered = n * (args.seconds + 1) / args.seconds  # CPU includes the warm-up second
+        cpu = [round((a - b) / answered * 1e6) if n else 0
+               for a, b in zip(after, before, strict=True)]
+        other = {s: c for s, c in result.statuses.items() if s != expected}
+        figures = {"p50_ms": pct(lat, .5), "p99_ms": pct(lat, .99),
+                   "answers_per_s": n / args.seconds, "unexpected_statuses": other,
+                   "cpu_us_api_pg_client": cpu, "load_avg_1m": os.getloadavg()[0]}
+        load = "closed loop" if rate is None else f"{rate:g}/s"
+        print(f"{label:<36}{load:>12}{version:>8}{pct(lat, .5):>9.1f}{pct(lat, .99):>9.1f}"
+              f"{n / args.seconds:>9.0f}{sum(other.values()):>8}"
+              f"{'/'.join(map(str, cpu)):>18}", flush=True)
+        self.results[f"{label} @ {load} [{version}]"] = figures
+        return figures
+
+
+def measure(bench: Bench, spans: list[tuple[date, date]], names: list[str]) -> None:
+    args, key = bench.args, bench.key
+    print(f"\n{'endpoint':<36}{'load':>12}{'version':>8}{'p50 ms':>9}{'p99 ms':>9}{'ans/s':>9}"
+          f"{'errors':>8}{'CPU µs api/pg/cl':>18}")
+    for name in names:
+        targets = request_targets(name, spans)
+        fresh = requests_for(targets, key, dict.fromkeys(targets, FRESH))
+        for rate in [*args.rates, None]:
+            for version in ("before", "after"):
+                bench.run(f"{name} (fresh)", version, fresh, rate, 200)
+        if name not in REPORTS:
+            continue
+        top = max(args.rates)
+        bench.run(f"{name} (repeated, as asked)", "before", requests_for(targets, key), top, 200)
+        tags = {t: f"If-None-Match: {get(bench.ports['after'], key, t)[0]['etag']}\r\n"
+                for t in targets}
+        bench.run(f"{name} (If-None-Match → 304)", "after", requests_for(targets, key, tags),
+                  top, 304)
+
+
+def same_answers(ports: dict[str, int], key: str, names: list[str],
+                 spans: list[tuple[date, date]]) -> dict[str, bool]:
+    """Do both APIs give the same JSON for the same questions (10 periods per endpoint)?"""
+    same = {}
+    for name in names:
+        if name != "health":
+            same[name] = all(
+                json.loads(get(ports["before"], key, t)[1]) == json.loads(
+                    get(ports["after"], key, t)[1])
+                for t in request_targets(name, spans[:10]))
+    return same
+
+
+def verdicts(results: dict[str, dict[str, object]], args: argparse.Namespace) -> list[str]:
+    lines = []
+    low = f"{min(args.rates):g}/s"
+    worst = max((r["p99_ms"], k) for k, r in results.items()
+                if k.endswith(f"@ {low} [after]") and "(fresh)" in k)
+    met = "met" if worst[0] < TARGET_P99_MS else "NOT met"
+    lines.append(f"after, fresh answers at {low}: worst p99 {worst[0]:.1f} ms ({worst[1]}) — "
+                 f"target < {TARGET_P99_MS:g} ms {met}")
+    ratios = []
+    for k, r in results.items():
+        if k.endswith("@ closed loop [after]"):
+            before = results[k.replace("[after]", "[before]")]["answers_per_s"]
+            ratios.append((r["answers_per_s"] / before, k.split(" @")[0]))  # type: ignore[operator]
+    if ratios:
+        low_ratio = min(ratios)
+        lines.append(f"saturation after/before: lowest {low_ratio[0]:.2f}x ({low_ratio[1]}) — "
+                     f"target ≥ 1 {'met' if low_ratio[0] >= 1 else 'NOT met'}")
+    revalidated = [(r["p99_ms"], k) for k, r in results.items() if "304" in k]
+    if revalidated:
+        top = max(revalidated)
+        lines.append(f"after, If-None-Match → 304 at {max(args.rates):g}/s: worst p99 "
+                     f"{top[0]:.1f} ms — target < {TARGET_304_P99_MS:g} ms "
+                     f"{'met' if top[0] < TARGET_304_P99_MS else 'NOT met'}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    cluster = LocalCluster(home=Path(tempfile.mkdtemp(prefix="salesops-bench-api-")),
-                           port=free_port())
-    api = None
+    # SIGTERM ends the run through the finally below: the APIs, the daemon and the cluster go.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    work = Path(tempfile.mkdtemp(prefix="salesops-bench-api-"))
+    cluster = LocalCluster(home=work / "pg", port=free_port())
+    procs: dict[str, subprocess.Popen[bytes] | None] = {}
     try:
         cluster.init()
         cluster.start()
         cluster.wait_ready()
         url = cluster.url("salesops_bench")
-        ensure_database(url)
-        apply_schema(url)
+        settings = Settings(DATABASE_URL=url, SALESOPS_HOME=work / "salesops",
+                            SALES_DATA_DIR=work / "incoming", SALESOPS_EXPORT_DIR=work / "exports")
+        (work / "incoming").mkdir()
+        for line in init_databases(settings):
+            print(line, flush=True)
         print(f"generating {args.lines:,} fact lines over {DAYS} days …", flush=True)
         build_warehouse(url, args.lines)
         key = create_key(url, name="bench", role="admin")
-        port = free_port()
-        api = start_api(url, port, args.workers)
+        before_dir = work / "before"
+        before_dir.mkdir()
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.before],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(before_dir)], input=archive, check=True)
+        env = {**os.environ, "DATABASE_URL": url, "SALESOPS_HOME": str(work / "salesops")}
+        ports = {"before": free_port(), "after": free_port()}
+        procs["before"] = start_api("before", ports["before"],
+                                    {**env, "PYTHONPATH": str(before_dir)}, before_dir,
+                                    work / "api-before.log")
+        procs["after"] = start_api("after", ports["after"], env, ROOT, work / "api-after.log")
+        probe = request_targets("weekly-summary", periods())[0]
+        assert "x-cache" in get(ports["before"], key, probe)[0], "the before API is not before"
+        assert "etag" in get(ports["after"], key, probe)[0], "the after API is not after"
+        if not args.no_daemon:
+            procs["daemon"] = start_daemon(settings, work / "dagster-daemon.log")
         postmaster = int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
-        spans = periods(args.period_days)
-        print(f"\n{args.seconds:g} s per endpoint and level, periods of {args.period_days} days, "
-              f"{os.cpu_count()} CPUs, uvicorn workers: {args.workers}, "
-              f"{args.lines:,} fact lines")
-        print(f"{'endpoint':<29}{'clients':>8}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}"
-              f"{'errors':>8}{'cached':>7}{'CPU µs api/pg/cl':>18}"
-              f"{'  | fact table:':<15}{'p50 ms':>9}{'p99 ms':>9}{'q/s':>8}  same figures")
-        results: dict[str, dict[str, object]] = {}
-        top_level = args.levels[-1]
-        for name in args.endpoints.split(","):
-            targets = request_targets(name, spans)
-            for clients in args.levels:
-                # At the top level, also every request with Cache-Control: no-cache: the
-                # answer computed afresh (FastAPI, report query), as for a first question.
-                for fresh in (False, True) if clients == top_level else (False,):
-                    row, result = measure(api.pid, postmaster, port, key, targets, clients,
-                                          args.seconds, fresh)
-                    label = f"{name} (fresh)" if fresh else name
-                    if clients == top_level and not fresh and name in REFERENCE \
-                            and not args.skip_reference:
-                        ref = reference(url, name, spans, clients, args.seconds)
-                        same = same_figures(url, port, key, name, spans[0])
-                        row += f"{'  |':<15}{pct(ref, .5):>9.1f}{pct(ref, .99):>9.1f}" \
-                               f"{len(ref) / args.seconds:>8.1f}  {'yes' if same else 'NO'}"
-                        result.update(ref_p50_ms=pct(ref, .5), ref_p99_ms=pct(ref, .99),
-                                      ref_qps=len(ref) / args.seconds, same_figures=same)
-                    print(f"{label:<29}{clients:>8}{row}", flush=True)
-                    results[f"{label}@{clients}"] = result
-        for fresh in (False, True):
-            top = [r["p99_ms"] for k, r in results.items()
-                   if k.endswith(f"@{top_level}") and ("(fresh)" in k) == fresh]
-            worst = max(top)  # type: ignore[type-var]
-            verdict = "met" if worst < TARGET_P99_MS else "NOT met"
-            print(f"worst API p99 at {top_level} clients, "
-                  f"{'fresh answers' if fresh else 'as asked (cache allowed)'}: {worst:.1f} ms"
-                  f" — target p99 < {TARGET_P99_MS:g} ms {verdict}")
-        print(json.dumps({"args": vars(args), "results": results}))
+        pids = {v: p.pid for v, p in procs.items() if p is not None}
+        bench = Bench(args, key, ports, pids, postmaster)
+        names, spans = args.endpoints.split(","), periods()
+        dagster_commits, started = commits(settings.dagster_url()), time.monotonic()
+        print(f"\n{args.lines:,} fact lines, {os.cpu_count()} CPUs, {args.seconds:g} s per run "
+              f"(+1 s warm-up), {args.clients} connections, one-week periods, before = "
+              f"{args.before}, Dagster daemon: {'no' if args.no_daemon else 'running'}")
+        # Every connection both APIs will use opened before anything is measured.
+        warm_up = requests_for(request_targets("weekly-summary", spans), key,
+                               dict.fromkeys(request_targets("weekly-summary", spans), FRESH))
+        for version in ("before", "after"):
+            closed_loop(ports[version], warm_up, args.clients, 3)
+        measure(bench, spans, names)
+        rate = (commits(settings.dagster_url()) - dagster_commits) / (time.monotonic() - started)
+        print(f"\nDagster storage database: {rate:.1f} commits/s during the run")
+        same = same_answers(ports, key, names, spans)
+        print("same answers before and after: " + ", ".join(
+            f"{n} {'yes' if ok else 'NO'}" for n, ok in same.items()))
+        summary = verdicts(bench.results, args)
+        print("\n".join(summary))
+        print(json.dumps({"args": vars(args),
+                          "dagster_commits_per_s": rate, "same_answers": same,
+                          "verdicts": summary, "results": bench.results}))
         return 0
     finally:
-        if api is not None:
-            api.terminate()
-            api.wait(timeout=30)
+        for proc in procs.values():
+            stop(proc)
         cluster.destroy()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

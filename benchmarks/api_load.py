@@ -1,43 +1,57 @@
-"""The load generator of benchmarks/api.py: closed-loop keep-alive HTTP clients on uvloop.
+"""The load generator of benchmarks/api.py: keep-alive HTTP/1.1 clients on uvloop, open or
+closed loop.
 
-Each client sends its next request as soon as the previous answer is complete (no think time),
-like the dashboards and scripts the API serves; the clients share the machine's cores with the
-API and PostgreSQL, so they are written to spend as little CPU per request as they can.
+Open loop (:func:`open_loop`): requests are due at a fixed rate, whatever the answers do, like
+users arriving; each due request goes to an idle connection of the ``clients`` kept open, or
+waits for one. Its latency runs from the moment it was due (so a slow answer delays the next ones
+and is counted, not hidden: no coordinated omission), which includes up to 1 ms of timer
+granularity. Closed loop (:func:`closed_loop`): each connection sends its next request as soon as
+the previous answer is complete; the answers per second are the saturation throughput. The
+clients share the machine's cores with the API and PostgreSQL, so they are bare asyncio protocols
+that spend as little CPU per request as they can.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import psutil
 import uvloop
 
+WARM_UP_SECONDS = 1.0
 
-class _Client(asyncio.Protocol):
-    """One keep-alive connection sending the next request as soon as an answer is complete
-    (closed loop, no think time). A bare protocol on uvloop, so the load generator, which
-    shares the two cores with the API and PostgreSQL, spends as little CPU as it can."""
 
-    def __init__(self, run: _Run, seed: int) -> None:
-        self.run, self.rnd, self.buffer = run, random.Random(seed), b""
+@dataclass
+class Result:
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    def add(self, status: int, seconds: float) -> None:
+        self.latencies.append(seconds)
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection: one request at a time, ``done(self, status)`` per answer."""
+
+    def __init__(self, done: Callable[[_Connection, int], None]) -> None:
+        self.done, self.buffer = done, b""
         self.transport: asyncio.Transport | None = None
-        self.sent = 0.0
-        self.done = asyncio.get_running_loop().create_future()
+        self.due = 0.0  # when the request being answered was due (open loop) or sent
+        self.closed = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        self._send()
 
-    def _send(self) -> None:
+    def send(self, request: bytes, due: float) -> None:
         assert self.transport is not None
-        self.sent = time.perf_counter()
-        if self.sent >= self.run.until:
-            self.transport.close()
-            return
-        self.transport.write(self.run.requests[self.rnd.randrange(len(self.run.requests))])
+        self.due = due
+        self.transport.write(request)
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -45,78 +59,123 @@ class _Client(asyncio.Protocol):
         if head_end < 0:
             return
         head = self.buffer[:head_end].lower()
-        at = head.find(b"content-length:") + 15
-        eol = head.find(b"\r\n", at)
-        length = int(head[at:eol] if eol > 0 else head[at:])
+        status = int(head[9:12])
+        at = head.find(b"content-length:")
+        length = 0
+        if at >= 0:
+            eol = head.find(b"\r\n", at)
+            length = int(head[at + 15:eol] if eol > 0 else head[at + 15:])
         if len(self.buffer) < head_end + 4 + length:
             return
         self.buffer = self.buffer[head_end + 4 + length:]
-        if self.sent >= self.run.warm_until:
-            self.run.latencies.append(time.perf_counter() - self.sent)
-            if head[9:12] != b"200":
-                self.run.errors.append(int(head[9:12]))
-            if b"x-cache: hit" in head:
-                self.run.hits += 1
-        self._send()
+        self.done(self, status)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if not self.done.done():
-            self.done.set_result(None)
+        if not self.closed.done():
+            self.closed.set_result(None)
 
 
-class _Run:
-    def __init__(self, requests: list[bytes], until: float, warm_until: float) -> None:
-        self.requests, self.until, self.warm_until = requests, until, warm_until
-        self.latencies: list[float] = []
-        self.errors: list[int] = []
-        self.hits = 0
+def requests_for(targets: list[str], key: str, extra: dict[str, str] | None = None
+                 ) -> list[bytes]:
+    """The raw GET requests; ``extra`` maps a target to more header lines (each ending CRLF)."""
+    requests = []
+    for target in targets:
+        more = (extra or {}).get(target, "")
+        requests.append(f"GET {target} HTTP/1.1\r\nHost: bench\r\nX-API-Key: {key}\r\n"
+                        f"{more}\r\n".encode())
+    return requests
 
 
-def load(port: int, key: str, targets: list[str], clients: int, seconds: float,
-         fresh: bool = False) -> tuple[list[float], list[int], int]:
-    """``clients`` keep-alive connections sending requests back to back; 1 s warm-up first.
-    ``fresh``: each request says ``Cache-Control: no-cache``. Returns the latencies, the
-    non-200 statuses and how many answers came from the cache."""
-    extra = "Cache-Control: no-cache\r\n" if fresh else ""
-    requests = [f"GET {path} HTTP/1.1\r\nHost: bench\r\nX-API-Key: {key}\r\n{extra}\r\n"
-                .encode() for path in targets]
+async def _connect(port: int, clients: int, done: Callable[[_Connection, int], None]
+                   ) -> list[_Connection]:
+    loop = asyncio.get_running_loop()
+    conns = []
+    for _ in range(clients):
+        _, conn = await loop.create_connection(lambda: _Connection(done), "127.0.0.1", port)
+        conns.append(conn)
+    return conns
 
-    async def main() -> _Run:
-        loop = asyncio.get_running_loop()
+
+def open_loop(port: int, requests: list[bytes], clients: int, rate: float, seconds: float,
+              seed: int = 1) -> Result:
+    """``rate`` requests/s for ``seconds`` (after a warm-up second) over ``clients``
+    connections; latencies from each request's due time. Requests still unanswered 5 s after
+    the last one was due are counted with status 0 and an infinite latency."""
+    async def main() -> Result:
+        rnd, result = random.Random(seed), Result()
+        idle: deque[_Connection] = deque()
+        due: deque[tuple[float, bytes]] = deque()
+        start = time.perf_counter() + 0.1
+        measured_from = start + WARM_UP_SECONDS
+        pending = int((WARM_UP_SECONDS + seconds) * rate)
+        finished = asyncio.get_running_loop().create_future()
+
+        def dispatch() -> None:
+            while idle and due:
+                when, request = due.popleft()
+                idle.popleft().send(request, when)
+
+        def done(conn: _Connection, status: int) -> None:
+            nonlocal pending
+            if conn.due >= measured_from:
+                result.add(status, time.perf_counter() - conn.due)
+            pending -= 1
+            idle.append(conn)
+            dispatch()
+            if pending == 0 and not finished.done():
+                finished.set_result(None)
+
+        conns = await _connect(port, clients, done)
+        idle.extend(conns)
+        for i in range(pending):
+            when = start + i / rate
+            wait = when - time.perf_counter()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            due.append((when, requests[rnd.randrange(len(requests))]))
+            dispatch()
+        try:  # an overloaded server: what is still unanswered 5 s after the last due request
+            await asyncio.wait_for(finished, 5)  # counts as never answered (infinite latency)
+        except TimeoutError:
+            result.latencies += [float("inf")] * pending
+            result.statuses[0] = pending
+        for conn in conns:
+            assert conn.transport is not None
+            conn.transport.close()
+        return result
+
+    return uvloop.run(main())
+
+
+def closed_loop(port: int, requests: list[bytes], clients: int, seconds: float,
+                seed: int = 1) -> Result:
+    """``clients`` connections sending back to back for ``seconds`` (after a warm-up second)."""
+    async def main() -> Result:
+        rnd, result = random.Random(seed), Result()
         start = time.perf_counter()
-        run = _Run(requests, start + 1 + seconds, start + 1)
-        protocols = []
-        for seed in range(clients):
-            _, protocol = await loop.create_connection(lambda s=seed: _Client(run, s),
-                                                       "127.0.0.1", port)
-            protocols.append(protocol)
-        await asyncio.gather(*(p.done for p in protocols))
-        return run
+        measured_from, until = start + WARM_UP_SECONDS, start + WARM_UP_SECONDS + seconds
 
-    run = uvloop.run(main())
-    return run.latencies, run.errors, run.hits
+        def done(conn: _Connection, status: int) -> None:
+            now = time.perf_counter()
+            if conn.due >= measured_from:
+                result.add(status, now - conn.due)
+            if now < until:
+                conn.send(requests[rnd.randrange(len(requests))], now)
+            else:
+                assert conn.transport is not None
+                conn.transport.close()
 
+        conns = await _connect(port, clients, done)
+        for conn in conns:
+            conn.send(requests[rnd.randrange(len(requests))], time.perf_counter())
+        await asyncio.gather(*(conn.closed for conn in conns))
+        return result
 
-def measure(api_pid: int, postmaster: int, port: int, key: str, targets: list[str],
-            clients: int, seconds: float, fresh: bool) -> tuple[str, dict[str, object]]:
-    """One load run: its table row (after the label) and its figures."""
-    before = (cpu_seconds(api_pid), cpu_seconds(postmaster), time.process_time())
-    lat, errors, hits = load(port, key, targets, clients, seconds, fresh)
-    after = (cpu_seconds(api_pid), cpu_seconds(postmaster), time.process_time())
-    hit_share = hits / len(lat) if lat else 0.0
-    # CPU per answered request (warm-up included on both sides): API, PostgreSQL, the client.
-    answered = len(lat) * (seconds + 1) / seconds
-    cpu_us = [round((a - b) / answered * 1e6) if lat else 0
-              for a, b in zip(after, before, strict=True)]
-    row = f"{pct(lat, .5):>9.1f}{pct(lat, .99):>9.1f}{len(lat) / seconds:>9.0f}" \
-          f"{len(errors):>8}{hit_share:>7.0%}{'/'.join(map(str, cpu_us)):>18}"
-    return row, {"p50_ms": pct(lat, .5), "p99_ms": pct(lat, .99), "rps": len(lat) / seconds,
-                 "errors": len(errors), "cache_hits": hit_share, "cpu_us_api_pg_client": cpu_us,
-                 "load_avg_1m": os.getloadavg()[0]}
+    return uvloop.run(main())
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its live children (uvicorn workers, PG backends)."""
+    """User + system CPU of a process and its live children (PostgreSQL backends)."""
     try:
         procs = [psutil.Process(pid)]
         procs += procs[0].children(recursive=True)
@@ -133,5 +192,6 @@ def cpu_seconds(pid: int) -> float:
 
 
 def pct(values: list[float], q: float) -> float:
+    """The ``q`` quantile in milliseconds (nearest rank)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0

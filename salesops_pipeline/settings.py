@@ -177,7 +177,12 @@ class Settings(BaseSettings):
         return with_database(warehouse, database_name(warehouse) + "_dagster")
 
     # -- API sidecar (appended) -----------------------------------------------------------------
-    api_pool_size: int = Field(default=16, ge=1, le=100, validation_alias="SALESOPS_API_POOL_SIZE")
+    # Most connections of the API's one pool (before: two pools of 16): as many as requests in
+    # flight under load, so requests rarely queue inside the pool.
+    api_pool_size: int = Field(default=32, ge=1, le=100, validation_alias="SALESOPS_API_POOL_SIZE")
+    # Connections the API keeps open even when idle (at most api_pool_size).
+    api_pool_min_size: int = Field(default=2, ge=0, le=100,
+                                   validation_alias="SALESOPS_API_POOL_MIN_SIZE")
     api_pool_timeout_seconds: float = Field(
         default=5.0, gt=0, validation_alias="SALESOPS_API_POOL_TIMEOUT_SECONDS")
     api_statement_timeout_ms: int = Field(

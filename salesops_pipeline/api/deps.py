@@ -1,13 +1,15 @@
-"""Dependencies: API-key authentication (with strict parameters), the period; the pools.
+"""Dependencies: API-key authentication (with strict parameters) on a pooled connection; the
+period.
 
-The pool (:mod:`salesops_pipeline.api.pool`) is created in the app's lifespan, never at import.
+The pool (:mod:`salesops_pipeline.api.db`) is opened in the app's lifespan, never at import.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request, status
@@ -15,35 +17,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader
 from pydantic import BeforeValidator
 
-from salesops_pipeline.api import keys, queries
-from salesops_pipeline.api.cache import ResponseCache
-from salesops_pipeline.api.keylookup import KeyLookups
-from salesops_pipeline.api.pool import Database
+from salesops_pipeline.api import keys
+from salesops_pipeline.api.db import Connection, Pool
 from salesops_pipeline.core.db.connect import WarehouseUnavailable
 from salesops_pipeline.core.report import weeks
 from salesops_pipeline.settings import Settings
 
 
-# -- what the endpoints use ----------------------------------------------------------------------
-# Taken from the app's state in the endpoint rather than as dependencies: FastAPI resolving a
-# dependency costs tens of microseconds per request, more than a cached answer (api/cache.py).
-def pool_of(request: Request) -> Database:
-    db: Database | None = getattr(request.app.state, "db", None)
-    if db is None:
+def pool_of(request: Request) -> Pool:
+    pool: Pool | None = getattr(request.app.state, "pool", None)
+    if pool is None:
         raise WarehouseUnavailable("the API is starting or stopping; no database pool yet")
-    return db
-
-
-def key_lookups_of(request: Request) -> KeyLookups:
-    lookups: KeyLookups | None = getattr(request.app.state, "key_lookups", None)
-    if lookups is None:
-        raise WarehouseUnavailable("the API is starting or stopping; no database pool yet")
-    return lookups
-
-
-def cache_of(request: Request) -> ResponseCache:
-    cache: ResponseCache = request.app.state.cache
-    return cache
+    return pool
 
 
 def settings_of(request: Request) -> Settings:
@@ -58,67 +43,57 @@ api_key_header = APIKeyHeader(
 
 
 @dataclass(frozen=True)
-class Caller:
+class Reader:
+    """Who asks (the key's name and role), the report-refresh state when the key was checked,
+    and the pooled connection the request reads with."""
+
     name: str
     role: keys.Role
-    #: The database snapshot the key was checked in (see api/cache.py); None: do not cache.
-    snapshot: tuple[str, object] | None = None
+    report_state: tuple[int, datetime] | None
+    conn: Connection
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
 
-#: Where the fast path (api/fastpath.py) leaves a key it has checked, so that a request it
-#: passes on is not authenticated twice: ``(key, Caller)``.
-AUTH_SCOPE_KEY = "salesops.caller"
+_UNAUTHORIZED = {"WWW-Authenticate": "X-API-Key"}
 
 
-async def check_key(request: Request, key: str | None) -> Caller:
-    """Any valid, unrevoked key: 401 when missing or wrong. Checked on every request, on the
-    event loop, in one query that also returns the snapshot the response cache is keyed by."""
-    if not key:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing X-API-Key header",
-                            headers={"WWW-Authenticate": "X-API-Key"})
-    checked = request.scope.get(AUTH_SCOPE_KEY)
-    if checked is not None and checked[0] == key:
-        caller: Caller = checked[1]
-        return caller
-    prefix = keys.key_prefix(key)
-    row = await queries.api_key_by_prefix(key_lookups_of(request), prefix=prefix) \
-        if prefix else None
-    if row is None or row["revoked_at"] is not None or not keys.verify(key, row["key_hash"]):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key",
-                            headers={"WWW-Authenticate": "X-API-Key"})
-    fresh = "no-cache" in request.headers.get("cache-control", "")  # HTTP: do not reuse
-    return Caller(name=row["name"], role=row["role"],
-                  snapshot=None if fresh else (row["snapshot"], row["server_started_at"]))
+class Authenticate:
+    """The one key check, as a dependency: 401 when the key is missing, malformed, unknown,
+    revoked or wrong; 403 when ``admin`` and the key is a viewer's; then 422 for an unknown or
+    repeated query parameter (in that order; the parameters' own validation comes after). Gives
+    the caller with a connection from the pool, held until the endpoint returns. A malformed
+    key is refused before any database work."""
+
+    def __init__(self, *, admin: bool) -> None:
+        self.admin = admin
+
+    async def __call__(self, request: Request,
+                       key: Annotated[str | None, Depends(api_key_header)]
+                       ) -> AsyncIterator[Reader]:
+        if not key:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing X-API-Key header",
+                                headers=_UNAUTHORIZED)
+        if keys.key_prefix(key) is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key",
+                                headers=_UNAUTHORIZED)
+        async with pool_of(request).connection() as conn:
+            found = await keys.active_key(conn, key)
+            if found is None:
+                raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key",
+                                    headers=_UNAUTHORIZED)
+            if self.admin and found.role != "admin":
+                raise HTTPException(status.HTTP_403_FORBIDDEN, f"the API key {found.name!r} "
+                                    f"has role {found.role}; this needs admin")
+            check_query_names(request)
+            yield Reader(found.name, found.role, found.report_state, conn)
 
 
-# One dependency each (plus the header's), so FastAPI resolves as few as possible per request.
-# Order: 401 (key), then 403 (role), then 422 (unknown or repeated parameter), then the
-# parameters' own validation.
-async def authenticate(request: Request,
-                       key: Annotated[str | None, Depends(api_key_header)]) -> Caller:
-    """A viewer or admin key, and only known query parameters."""
-    caller = await check_key(request, key)
-    check_query_names(request)
-    return caller
-
-
-async def require_admin(request: Request,
-                        key: Annotated[str | None, Depends(api_key_header)]) -> Caller:
-    """An admin key (403 for a viewer key), and only known query parameters."""
-    caller = await check_key(request, key)
-    if not caller.is_admin:
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            f"the API key {caller.name!r} has role viewer; this needs admin")
-    check_query_names(request)
-    return caller
-
-
-ViewerDep = Annotated[Caller, Depends(authenticate)]
-AdminDep = Annotated[Caller, Depends(require_admin)]
+#: A viewer or admin key; an admin key (403 for a viewer key).
+ViewerDep = Annotated[Reader, Depends(Authenticate(admin=False), scope="function")]
+AdminDep = Annotated[Reader, Depends(Authenticate(admin=True), scope="function")]
 
 
 # -- strict parameter types ----------------------------------------------------------------------

@@ -9,6 +9,9 @@ Example::
 
     key = create_key(url, name="dashboards", role="viewer")   # shown once, never stored
     assert verify(key, key_hash(key))
+
+The API checks the key of every request with :func:`active_key` on its own pool; managing keys
+(`salesops api-key ...`) goes through short connections of the warehouse's owner.
 """
 
 from __future__ import annotations
@@ -21,17 +24,20 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import psycopg.errors
 
 from salesops_pipeline.core.db.connect import connect
 from salesops_pipeline.errors import SalesOpsError
 
+if TYPE_CHECKING:
+    from salesops_pipeline.api.db import Connection
+
 __all__ = [
-    "ApiKeyInfo", "DuplicateKeyName", "InvalidKeyName", "LOCAL_ADMIN", "Role", "UnknownKeyName",
-    "create_key", "ensure_local_admin_key", "generate_key", "key_hash", "key_prefix",
-    "list_keys", "revoke_key", "verify",
+    "ActiveKey", "ApiKeyInfo", "DuplicateKeyName", "InvalidKeyName", "LOCAL_ADMIN", "Role",
+    "UnknownKeyName", "active_key", "create_key", "ensure_local_admin_key", "generate_key",
+    "key_hash", "key_prefix", "list_keys", "revoke_key", "verify",
 ]
 
 Role = Literal["viewer", "admin"]
@@ -82,6 +88,39 @@ def key_hash(key: str) -> str:
 def verify(key: str, stored_hash: str) -> bool:
     """Constant-time comparison of the key's hash with the stored one."""
     return hmac.compare_digest(key_hash(key).encode(), stored_hash.encode())
+
+
+#: The key's row and, in the same statement (one round trip per request instead of two), the
+#: report-refresh state that report answers' ETags are derived from (api/revalidation.py).
+ACTIVE_KEY_SQL = """
+    SELECT k.name, k.role, k.key_hash, k.revoked_at, r.refresh_id, r.refreshed_at
+      FROM salesops.api_key AS k
+      LEFT JOIN LATERAL (SELECT refresh_id, refreshed_at FROM salesops.report_refresh
+                          ORDER BY refresh_id DESC LIMIT 1) AS r ON true
+     WHERE k.key_prefix = %s
+    """
+
+
+@dataclass(frozen=True)
+class ActiveKey:
+    name: str
+    role: Role
+    #: ``(refresh_id, refreshed_at)`` of the latest report refresh, None before the first.
+    report_state: tuple[int, datetime] | None
+
+
+async def active_key(conn: Connection, key: str) -> ActiveKey | None:
+    """The key when it is well formed, known, not revoked and its hash matches; else None.
+    Read on every request, so a revoked key is refused from the next one."""
+    prefix = key_prefix(key)
+    if prefix is None:
+        return None
+    cur = await conn.execute(ACTIVE_KEY_SQL, (prefix,))
+    row = await cur.fetchone()
+    if row is None or row["revoked_at"] is not None or not verify(key, row["key_hash"]):
+        return None
+    state = None if row["refresh_id"] is None else (row["refresh_id"], row["refreshed_at"])
+    return ActiveKey(row["name"], row["role"], state)
 
 
 def check_name(name: str) -> str:

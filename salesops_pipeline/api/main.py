@@ -10,18 +10,13 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from anyio import to_thread
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from salesops_pipeline.api import queries
-from salesops_pipeline.api.apool import AsyncDatabase
-from salesops_pipeline.api.cache import ResponseCache
+from salesops_pipeline.api import db
 from salesops_pipeline.api.docs import add_docs
-from salesops_pipeline.api.fastpath import CachedReads
-from salesops_pipeline.api.keylookup import KeyLookups, SharedQuery
 from salesops_pipeline.api.metrics import ApiMetrics, RequestMetrics
-from salesops_pipeline.api.pool import Database
 from salesops_pipeline.api.routes import dashboard, health, imports, lines, metrics, reports
 from salesops_pipeline.core.db.connect import WarehouseUnavailable
 from salesops_pipeline.core.logs import configure_logging
@@ -44,34 +39,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.db = Database.from_settings(settings)  # report queries, in worker threads
-        app.state.adb = AsyncDatabase.from_settings(settings)  # per-request auth, on the loop
-        app.state.key_lookups = KeyLookups(app.state.adb)
-        app.state.health_query = SharedQuery(app.state.adb, queries.HEALTH_SQL)
-        app.state.cache = ResponseCache()
+        pool = db.make_pool(settings)
+        await pool.open()  # without waiting: the API starts (and answers 503) without a database
+        app.state.pool = pool
         # Everything loaded so far lives as long as the process: keep it out of the garbage
         # collector's full passes, whose pauses over the whole heap showed as latency spikes.
         gc.collect()
         gc.freeze()
-        # Threads beyond the pool's connections would only wait for one, contending for the GIL.
-        to_thread.current_default_thread_limiter().total_tokens = settings.api_pool_size
         try:
             yield
         finally:
-            app.state.db.close()
-            app.state.adb.close()
-            app.state.db = app.state.adb = app.state.key_lookups = app.state.health_query = None
+            app.state.pool = None
+            await pool.close()
 
     app = FastAPI(title="SalesOps reports API", version="1.0.0", description=DESCRIPTION,
                   lifespan=lifespan, docs_url=None, redoc_url=None)
     add_docs(app)  # /docs and /redoc with their assets served from here, not a CDN
     app.state.settings = settings
-    app.state.db = app.state.adb = app.state.key_lookups = app.state.health_query = None
-    app.state.cache = ResponseCache()
+    app.state.pool = None
     app.add_exception_handler(WarehouseUnavailable, _unavailable)
-    app.add_middleware(CachedReads, state=app.state)  # repeated GETs straight from the cache
+    app.add_exception_handler(psycopg.OperationalError, _database_failed)
+    app.add_exception_handler(psycopg.InterfaceError, _database_failed)
     app.state.metrics = ApiMetrics(app.state)
-    # Outside the fast path (added later = runs first), so its cached answers are counted too.
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     app.include_router(health.router)
     app.include_router(metrics.router)  # /metrics: Prometheus, open like /health
@@ -84,6 +73,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
+
+
+async def _database_failed(request: Request, exc: Exception) -> JSONResponse:
+    """Unreachable, busy, too slow or a connection lost mid-query: 503 saying which."""
+    assert isinstance(exc, psycopg.Error)
+    state = request.app.state
+    return await _unavailable(request, db.explain(exc, state.pool, state.settings))
 
 
 app = create_app()

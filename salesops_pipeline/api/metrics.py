@@ -1,7 +1,7 @@
 """Prometheus metrics of the API: requests by route and status, latency, pool use, data age.
 
-Why an ASGI middleware outside everything else: the cache fast path (api/fastpath.py) answers
-repeated GETs before FastAPI, so only a layer in front of it sees every request. The route label
+Why a bare ASGI middleware outside everything else: it sees every request, including those
+answered by an exception handler or by no route, for a few microseconds each. The route label
 is the route's template (``/imports/{import_id}``), never the raw path, so the number of series
 stays bounded; a request no route matched is labelled ``unmatched``. Each app has its own
 registry, so several apps in one process (the tests) do not share counters.
@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from salesops_pipeline.core.load.import_log import ImportStatus
 
 UNMATCHED = "unmatched"
-#: Seconds: the cached answers take well under a millisecond, report queries up to seconds.
+#: Seconds: a revalidated answer (304) takes about a millisecond, report queries up to seconds.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
                    5.0, 10.0)
 
@@ -35,10 +35,17 @@ AGES_PARAMS = {"loaded": ImportStatus.LOADED.value}
 
 
 class ScrapeGauges(Collector):
-    """Gauges read when Prometheus scrapes: the pools' use now and the ages fetched just before.
+    """Gauges read when Prometheus scrapes: the pool's use now and the ages fetched just before.
 
     ``ages`` is set by the /metrics endpoint right before it renders (no await in between, so
     concurrent scrapes cannot mix); None for an age means there is no such row (no sample)."""
+
+    POOL_GAUGES = {
+        "size": "Most database connections the pool opens",
+        "open": "Database connections open now (or being opened)",
+        "in_use": "Open database connections not idle in the pool",
+        "waiting": "Requests waiting for a database connection",
+    }
 
     def __init__(self, state: Any) -> None:
         self.state = state
@@ -46,16 +53,18 @@ class ScrapeGauges(Collector):
         self.ages: dict[str, float | None] = {}
 
     def collect(self) -> Iterator[Metric]:
-        in_use = GaugeMetricFamily("salesops_api_db_pool_in_use",
-                                   "Database connections in use now", labels=["pool"])
-        size = GaugeMetricFamily("salesops_api_db_pool_size",
-                                 "Most database connections the pool opens", labels=["pool"])
-        for name, pool in (("threads", self.state.db), ("event_loop", self.state.adb)):
-            if pool is not None:
-                in_use.add_metric([name], pool.in_use)
-                size.add_metric([name], pool.size)
-        yield in_use
-        yield size
+        pool = self.state.pool
+        values: dict[str, int] = {}
+        if pool is not None:  # psycopg_pool's figures: connections open, idle, the bounds
+            stats = pool.get_stats()
+            values = {"size": stats["pool_max"], "open": stats["pool_size"],
+                      "in_use": stats["pool_size"] - stats["pool_available"],
+                      "waiting": stats.get("requests_waiting", 0)}
+        for key, help_text in self.POOL_GAUGES.items():
+            family = GaugeMetricFamily(f"salesops_api_db_pool_{key}", help_text)
+            if key in values:
+                family.add_metric([], values[key])
+            yield family
         if self.database_up is not None:
             yield GaugeMetricFamily("salesops_api_database_up",
                                     "1 when the age query of this scrape succeeded",
@@ -89,13 +98,10 @@ class ApiMetrics:
         return generate_latest(self.registry)
 
 
-def route_label(scope: Scope, cache_hit: bool) -> str:
-    """The matched route's template. The cache fast path (no route matched) answers only its own
-    fixed paths, each a route template without parameters, so its path is the label."""
+def route_label(scope: Scope) -> str:
+    """The matched route's template; :data:`UNMATCHED` when no route matched (a 404)."""
     path = getattr(scope.get("route"), "path", None)
-    if isinstance(path, str):
-        return path
-    return scope["path"] if cache_hit else UNMATCHED
+    return path if isinstance(path, str) else UNMATCHED
 
 
 class RequestMetrics:
@@ -111,19 +117,16 @@ class RequestMetrics:
             return
         started = time.perf_counter()
         status = 500  # an exception before the response started is answered with a 500
-        cache_hit = False
 
         async def send_counted(message: Message) -> None:
-            nonlocal status, cache_hit
+            nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                if "route" not in scope:  # not FastAPI's answer: the fast path's, or a 404
-                    cache_hit = (b"x-cache", b"hit") in message.get("headers", ())
             await send(message)
 
         try:
             await self.app(scope, receive, send_counted)
         finally:
-            route = route_label(scope, cache_hit)
+            route = route_label(scope)
             self.metrics.requests.labels(scope["method"], route, str(status)).inc()
             self.metrics.latency.labels(route).observe(time.perf_counter() - started)

@@ -1,35 +1,67 @@
-"""Every SQL statement of the API. Keyword-only arguments, every value bound, never formatted in.
+"""Every SQL statement of the API, run on a pooled asynchronous connection. Keyword-only
+arguments, every value bound, never formatted in.
 
-Reports read only the daily report tables (`report_daily_*`), summed over the period, so their
+The reports run the statements of core/report/queries.py (shared with the weekly export files):
+they read only the daily report tables (`report_daily_*`), summed over the period, so their
 cost grows with the number of days and names, not with the number of fact lines. Only
-:func:`sales_lines` (the audit trail) reads the fact table, through its indexes.
-Names are ordered with ``COLLATE "C"`` (code points) so ties come out the same on every server.
+:func:`sales_lines` (the audit trail) and the price rule at a requested tolerance read the fact
+table, through its indexes. Names are ordered with ``COLLATE "C"`` (code points) so ties come out
+the same on every server.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
-from salesops_pipeline.api.keylookup import KeyLookups, SharedQuery
-from salesops_pipeline.core.report.queries import (  # noqa: F401 - the API's query surface
-    Fetcher,
-    Row,
-    mismatched_count,
-    quality_counts,
-    quality_samples,
-    quality_samples_at,
-    seller_ranking,
-    shipping_breakdown,
-    top_products,
-    weekly_summary,
-)
+from salesops_pipeline.api.db import Connection, Row, fetch
+from salesops_pipeline.core.report import queries as report
+from salesops_pipeline.core.report.refresh import SAMPLES_PER_DAY_AND_RULE
+from salesops_pipeline.core.report.rules import MISMATCHED_TOTAL
 
 
-async def api_key_by_prefix(lookups: KeyLookups, *, prefix: str) -> Row | None:
-    """The key's row plus the statement's snapshot and the server's start time: equal pairs
-    see equal data, which is what the response cache (api/cache.py) is keyed by. Keys of
-    requests arriving together are looked up in one query (api/keylookup.py)."""
-    return await lookups.get(prefix)
+async def weekly_summary(conn: Connection, *, start: date, end: date) -> list[Row]:
+    return await fetch(conn, report.WEEKLY_SUMMARY_SQL, {"start": start, "end": end})
+
+
+async def seller_ranking(conn: Connection, *, start: date, end: date) -> list[Row]:
+    return await fetch(conn, report.SELLER_RANKING_SQL, {"start": start, "end": end})
+
+
+async def top_products(conn: Connection, *, start: date, end: date, limit: int) -> list[Row]:
+    return await fetch(conn, report.TOP_PRODUCTS_SQL,
+                       {"start": start, "end": end, "limit": limit})
+
+
+async def shipping_breakdown(conn: Connection, *, start: date, end: date) -> list[Row]:
+    return await fetch(conn, report.SHIPPING_BREAKDOWN_SQL, {"start": start, "end": end})
+
+
+async def quality_counts(conn: Connection, *, start: date, end: date,
+                         default_tolerance: Decimal) -> Row:
+    rows = await fetch(conn, report.QUALITY_COUNTS_SQL,
+                       {"start": start, "end": end, "tolerance": default_tolerance})
+    return rows[0]
+
+
+async def quality_samples(conn: Connection, *, start: date, end: date, limit: int) -> list[Row]:
+    return await fetch(conn, report.QUALITY_SAMPLES_SQL,
+                       {"start": start, "end": end, "limit": limit})
+
+
+async def mismatched_count(conn: Connection, *, start: date, end: date,
+                           tolerance: Decimal) -> int:
+    rows = await fetch(conn, report.MISMATCHED_COUNT_SQL,
+                       {"start": start, "end": end, "tolerance": tolerance})
+    return int(rows[0]["n"])
+
+
+async def quality_samples_at(conn: Connection, *, start: date, end: date, tolerance: Decimal,
+                             limit: int) -> list[Row]:
+    return await fetch(conn, report.QUALITY_SAMPLES_AT_SQL,
+                       {"start": start, "end": end, "tolerance": tolerance, "limit": limit,
+                        "per_day": SAMPLES_PER_DAY_AND_RULE,
+                        "rule": MISMATCHED_TOTAL.sample_rule})
 
 
 _LINE_FILTERS = """
@@ -45,15 +77,16 @@ _LINE_FILTERS = """
 """
 
 
-def sales_lines(db: Fetcher, *, start: date, end: date, seller: str | None,
-                product: str | None, shipping_company: str | None, limit: int, offset: int
-                ) -> list[Row]:
+async def sales_lines(conn: Connection, *, start: date, end: date, seller: str | None,
+                      product: str | None, shipping_company: str | None, limit: int,
+                      offset: int) -> list[Row]:
     """The fact lines behind a figure, oldest first, each with its file, row and import.
 
     ``shipping_company="UNKNOWN"`` also matches lines without a shipping company, as the
     shipping breakdown groups them under that name.
     """
-    return db.fetch(
+    return await fetch(
+        conn,
         """
         SELECT f.sales_line_id, f.sold_at, p.name AS product, s.name AS seller,
                c.name AS shipping_company, f.unit_price, f.units, f.total_price,
@@ -73,9 +106,10 @@ def sales_lines(db: Fetcher, *, start: date, end: date, seller: str | None,
          "shipping": shipping_company, "limit": limit, "offset": offset})
 
 
-def imports(db: Fetcher, *, limit: int, offset: int) -> list[Row]:
+async def imports(conn: Connection, *, limit: int, offset: int) -> list[Row]:
     """The import log, newest first; the internal status 'staged' is shown as 'running'."""
-    return db.fetch(
+    return await fetch(
+        conn,
         """
         SELECT import_id AS id, source_file, sha256,
                CASE status WHEN 'staged' THEN 'running' ELSE status END AS status,
@@ -87,17 +121,19 @@ def imports(db: Fetcher, *, limit: int, offset: int) -> list[Row]:
         """, {"limit": limit, "offset": offset})
 
 
-def import_count(db: Fetcher) -> int:
-    return int(db.fetch("SELECT count(*) AS n FROM salesops.import_log")[0]["n"])
+async def import_count(conn: Connection) -> int:
+    rows = await fetch(conn, "SELECT count(*) AS n FROM salesops.import_log")
+    return int(rows[0]["n"])
 
 
-def import_exists(db: Fetcher, *, import_id: int) -> bool:
-    return bool(db.fetch("SELECT 1 AS one FROM salesops.import_log WHERE import_id = %(id)s",
-                         {"id": import_id}))
+async def import_exists(conn: Connection, *, import_id: int) -> bool:
+    return bool(await fetch(conn, "SELECT 1 AS one FROM salesops.import_log"
+                                  " WHERE import_id = %(id)s", {"id": import_id}))
 
 
-def rejections(db: Fetcher, *, import_id: int, limit: int, offset: int) -> list[Row]:
-    return db.fetch(
+async def rejections(conn: Connection, *, import_id: int, limit: int, offset: int) -> list[Row]:
+    return await fetch(
+        conn,
         """
         SELECT rejected_row_id AS id, import_id, source_file,
                nullif(source_sheet, '') AS source_sheet, source_row_number, raw_values,
@@ -109,14 +145,11 @@ def rejections(db: Fetcher, *, import_id: int, limit: int, offset: int) -> list[
         """, {"id": import_id, "limit": limit, "offset": offset})
 
 
-HEALTH_SQL = """
-    SELECT now() AS checked_at,
-           (SELECT max(started_at) FROM salesops.import_log) AS latest_import_at,
-           (SELECT max(refreshed_at) FROM salesops.report_refresh) AS reports_refreshed_at
-    """
-
-
-async def health(shared: SharedQuery) -> Row:
-    """The health figures; health checks arriving together share one query."""
-    rows = await shared.get()
+async def health(conn: Connection) -> Row:
+    """The health figures: the server's clock, the latest import, the latest report refresh."""
+    rows = await fetch(conn, """
+        SELECT now() AS checked_at,
+               (SELECT max(started_at) FROM salesops.import_log) AS latest_import_at,
+               (SELECT max(refreshed_at) FROM salesops.report_refresh) AS reports_refreshed_at
+        """)
     return rows[0]

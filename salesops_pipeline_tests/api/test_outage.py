@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -40,32 +42,59 @@ def test_unreachable_database_is_503_quickly() -> None:
     assert "cannot connect" in report.json()["detail"]
 
 
-def test_query_over_the_statement_timeout_is_503(db: str) -> None:
-    from salesops_pipeline.api.pool import Database, QueryTimeout
-
-    pool = Database(db, size=1, statement_timeout_ms=200)
-    try:
-        with pytest.raises(QueryTimeout, match="longer than 200 ms"):
-            pool.fetch("SELECT pg_sleep(2)")
-        assert pool.fetch("SELECT 1 AS one") == [{"one": 1}]  # the connection is still good
-    finally:
-        pool.close()
+@contextmanager
+def _locked(url: str, table: str) -> Iterator[None]:
+    """``table`` locked against readers until the block ends: the API's query on it waits."""
+    with psycopg.connect(url) as conn:
+        conn.execute(f"LOCK TABLE salesops.{table} IN ACCESS EXCLUSIVE MODE")
+        yield
+        conn.rollback()
 
 
-def test_pool_exhaustion_is_503_not_a_hang(db: str) -> None:
-    from salesops_pipeline.api.pool import Database
-    from salesops_pipeline.core.db.connect import WarehouseUnavailable
+def test_query_over_the_statement_timeout_is_503(api_db: str, keys: dict[str, str]) -> None:
+    settings = Settings(DATABASE_URL=api_db, SALESOPS_API_STATEMENT_TIMEOUT_MS=200)
+    with TestClient(create_app(settings), headers={"X-API-Key": keys["viewer"]}) as client:
+        with _locked(api_db, "report_daily_seller"):
+            started = time.monotonic()
+            slow = client.get("/reports/seller-ranking", params=PERIOD)
+            took = time.monotonic() - started
+        assert slow.status_code == 503, slow.text
+        assert slow.headers["retry-after"] == "5"
+        assert slow.json()["detail"] == ("the query took longer than 200 ms and was cancelled; "
+                                         "narrow the period or the filters")
+        assert took < 2
+        assert client.get("/reports/seller-ranking", params=PERIOD).status_code == 200
 
-    pool = Database(db, size=1, wait_seconds=0.3)
-    busy = threading.Thread(target=pool.fetch, args=("SELECT pg_sleep(1.5)",))
-    busy.start()
-    time.sleep(0.3)
-    try:
-        with pytest.raises(WarehouseUnavailable, match="busy"):
-            pool.fetch("SELECT 1")
-    finally:
-        busy.join()
-        pool.close()
+
+def test_pool_exhaustion_is_503_not_a_hang(api_db: str, keys: dict[str, str]) -> None:
+    settings = Settings(DATABASE_URL=api_db, SALESOPS_API_POOL_SIZE=1,
+                        SALESOPS_API_POOL_TIMEOUT_SECONDS=0.5)
+    with TestClient(create_app(settings), headers={"X-API-Key": keys["viewer"]}) as client, \
+            ThreadPoolExecutor(1) as executor:
+        with _locked(api_db, "report_daily_seller"):
+            waiting = executor.submit(client.get, "/reports/seller-ranking", params=PERIOD)
+            _wait_for(lambda: _waiting_on_lock(api_db) == 1)  # holding the only connection
+            started = time.monotonic()
+            busy = client.get("/reports/shipping-breakdown", params=PERIOD)
+            took = time.monotonic() - started
+        assert waiting.result().status_code == 200  # answered once the lock was gone
+    assert busy.status_code == 503
+    assert busy.json()["detail"] == ("all 1 database connections stayed busy for 0.5 s;"
+                                     " try again shortly")
+    assert 0.5 <= took < 3
+
+
+def _waiting_on_lock(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name ="
+                            " 'salesops-api' AND wait_event_type = 'Lock'").fetchone()[0]
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
 
 
 @pytest.fixture
@@ -80,15 +109,15 @@ def test_service_recovers_by_itself_when_postgres_returns(own_cluster: LocalClus
     ensure_database(url)
     apply_schema(url)
     key = create_key(url, name="outage", role="viewer")
-    with TestClient(create_app(_settings(url)), headers={"X-API-Key": key}) as client:
-        pool = client.app.state.db
-        warm = [threading.Thread(target=pool.fetch, args=("SELECT pg_sleep(0.3)",))
-                for _ in range(4)]
-        for t in warm:
-            t.start()
-        for t in warm:
-            t.join()
-        assert len(pool._pool._pool) == 4  # four idle connections, all about to die
+    with TestClient(create_app(_settings(url)), headers={"X-API-Key": key}) as client, \
+            ThreadPoolExecutor(4) as executor:
+        with _locked(url, "report_daily_seller"):  # four requests at once: four connections
+            held = [executor.submit(client.get, "/reports/seller-ranking", params=PERIOD)
+                    for _ in range(4)]
+            _wait_for(lambda: _waiting_on_lock(url) == 4)
+        assert [r.result().status_code for r in held] == [200] * 4
+        stats = client.app.state.pool.get_stats()
+        assert stats["pool_available"] == stats["pool_size"] >= 4  # idle, all about to die
         assert client.get("/reports/seller-ranking", params=PERIOD).status_code == 200
         own_cluster.stop()
         started = time.monotonic()

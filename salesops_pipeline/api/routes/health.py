@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from salesops_pipeline.api import queries
+from salesops_pipeline.api import db, queries
+from salesops_pipeline.api.deps import pool_of, settings_of
 from salesops_pipeline.api.schemas import Health
 from salesops_pipeline.core.db.connect import WarehouseUnavailable
 
@@ -20,10 +22,12 @@ async def health(request: Request) -> Any:
     """200 when PostgreSQL answers, with the time of the latest import and the age of the
     report tables; 503 (same body, `status: "unavailable"`) when it does not."""
     try:
-        shared = request.app.state.health_query
-        if shared is None:
-            raise WarehouseUnavailable("the API is starting or stopping; no database pool yet")
-        row = await queries.health(shared)
+        pool = pool_of(request)
+        try:
+            async with pool.connection() as conn:
+                row = await queries.health(conn)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            raise db.explain(exc, pool, settings_of(request)) from None
     except WarehouseUnavailable as exc:
         body = Health(status="unavailable", database="unreachable", detail=str(exc))
         return JSONResponse(body.model_dump(mode="json"), status_code=503,

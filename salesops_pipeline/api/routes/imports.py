@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 
 from salesops_pipeline.api import queries
+from salesops_pipeline.api.db import Connection
 from salesops_pipeline.api.deps import AdminDep, WholeNumber
-from salesops_pipeline.api.pool import Database
 from salesops_pipeline.api.routes import PROTECTED
 from salesops_pipeline.api.routes.reports import respond
 from salesops_pipeline.api.schemas import Imports, Message, Rejections
@@ -20,31 +20,31 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip"), W
 
 
 @router.get("", response_model=Imports)
-async def list_imports(caller: AdminDep, request: Request,
+async def list_imports(reader: AdminDep, request: Request,
                        limit: Limit = 50, offset: Offset = 0) -> Any:
     """Every file version the importer has seen, newest first. `status` is one of loaded,
     rejected, duplicate, superseded, failed, running, withdrawn."""
-    def compute(db: Database) -> Any:
-        rows = queries.imports(db, limit=limit, offset=offset)
-        return {"data": rows, "count": len(rows), "total": queries.import_count(db),
+    async def compute(conn: Connection) -> Any:
+        rows = await queries.imports(conn, limit=limit, offset=offset)
+        return {"data": rows, "count": len(rows), "total": await queries.import_count(conn),
                 "limit": limit, "offset": offset}
-    return await respond(caller, request, "json", ("imports", limit, offset), Imports, compute)
+    # Every import changes the log (api/revalidation.py): answered afresh, no ETag.
+    return await respond(reader, request, Imports, compute, revalidate=False)
 
 
 @router.get("/{import_id}/rejections", response_model=Rejections,
             responses={404: {"model": Message, "description": "No import with this id"}})
 async def rejections(
-    caller: AdminDep, request: Request,
+    reader: AdminDep, request: Request,
     import_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="`id` from GET /imports"),
                          WholeNumber],
     limit: Limit = 100, offset: Offset = 0,
 ) -> Any:
     """The quarantined rows of one import, by Excel row number, with every reason."""
-    def compute(db: Database) -> Any:
-        if not queries.import_exists(db, import_id=import_id):
+    async def compute(conn: Connection) -> Any:
+        if not await queries.import_exists(conn, import_id=import_id):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no import with id {import_id}")
-        rows = queries.rejections(db, import_id=import_id, limit=limit, offset=offset)
+        rows = await queries.rejections(conn, import_id=import_id, limit=limit, offset=offset)
         return {"import_id": import_id, "data": rows, "count": len(rows), "limit": limit,
                 "offset": offset}
-    key = ("rejections", import_id, limit, offset)
-    return await respond(caller, request, "json", key, Rejections, compute)
+    return await respond(reader, request, Rejections, compute, revalidate=False)

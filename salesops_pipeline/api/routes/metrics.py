@@ -7,11 +7,12 @@ itself can read it unless the operator publishes the port.
 
 from __future__ import annotations
 
+import psycopg
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from salesops_pipeline.api.db import fetch
 from salesops_pipeline.api.metrics import AGES_PARAMS, AGES_SQL, ApiMetrics
-from salesops_pipeline.core.db.connect import WarehouseUnavailable
 
 router = APIRouter(tags=["health"])
 
@@ -22,14 +23,15 @@ router = APIRouter(tags=["health"])
 async def metrics(request: Request) -> Response:
     """Requests by route and status, latency histogram, database pool use, and the age in
     seconds of the latest loaded import and of the report tables (one small query)."""
-    state = request.app.state
+    pool = request.app.state.pool
     ages: dict[str, float | None] | None = None
-    if state.adb is not None:
+    if pool is not None:
         try:
-            rows = await state.adb.fetch(AGES_SQL, AGES_PARAMS)
+            async with pool.connection() as conn:
+                rows = await fetch(conn, AGES_SQL, AGES_PARAMS)
             ages = {key: None if value is None else float(value)
                     for key, value in rows[0].items()}
-        except WarehouseUnavailable:
+        except (psycopg.OperationalError, psycopg.InterfaceError):
             ages = None
-    registry: ApiMetrics = state.metrics
+    registry: ApiMetrics = request.app.state.metrics
     return Response(registry.render(ages), media_type=CONTENT_TYPE_LATEST)

@@ -7,29 +7,26 @@ and `format=json|csv|xlsx`; csv and xlsx are the same rows as a download.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, BeforeValidator, WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 
-from salesops_pipeline.api import exports, queries
-from salesops_pipeline.api.cache import cached_json
+from salesops_pipeline.api import exports, queries, revalidation
+from salesops_pipeline.api.db import Connection
 from salesops_pipeline.api.deps import (
-    Caller,
     Period,
     PeriodDep,
+    Reader,
     ViewerDep,
     WholeNumber,
-    cache_of,
-    pool_of,
     settings_of,
 )
 from salesops_pipeline.api.exports import ExportFormat
-from salesops_pipeline.api.pool import Database
 from salesops_pipeline.api.routes import PROTECTED
 from salesops_pipeline.api.schemas import (
     DataQuality,
@@ -44,7 +41,10 @@ from salesops_pipeline.api.schemas import (
     WeeklySummaryRow,
 )
 
-router = APIRouter(prefix="/reports", tags=["reports"], responses=PROTECTED)
+#: Every report answer carries an ETag; asked again with If-None-Match, unchanged → 304.
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {
+    "description": "Not modified: the If-None-Match tag is still current (no body)"}}
+router = APIRouter(prefix="/reports", tags=["reports"], responses=PROTECTED | NOT_MODIFIED)
 
 FormatQuery = Annotated[ExportFormat, Query(
     alias="format", description="json (default), or csv / xlsx: the same rows as a download")]
@@ -86,86 +86,100 @@ async def requested_tolerance(
 ToleranceDep = Annotated[Decimal | None, Depends(requested_tolerance)]
 
 
-async def respond(caller: Caller, request: Request, fmt: ExportFormat, key: Hashable,
-                  model: type[BaseModel], compute: Callable[[Database], Any]) -> Any:
-    """A JSON answer from the response cache when the snapshot allows (api/cache.py), else
-    ``compute(db)`` (blocking queries: run in a worker thread). Downloads are never cached."""
-    db = pool_of(request)
-    if fmt != "json":
-        return await run_in_threadpool(compute, db)
-    return await cached_json(cache_of(request), caller.snapshot, key, model,
-                             lambda: run_in_threadpool(compute, db))
+Compute = Callable[[Connection], Awaitable[Any]]
 
 
-def answer(rows: list[dict[str, Any]], period: Period, fmt: ExportFormat, *, name: str,
-           row_model: type[BaseModel], **extra: Any) -> Any:
-    """The JSON envelope, or the rows as a csv/xlsx download named after report and period."""
+async def respond(reader: Reader, request: Request, model: type[BaseModel], compute: Compute,
+                  *, revalidate: bool, period: Period | None = None) -> Response:
+    """``compute(conn)``: a JSON answer validated by the endpoint's response model, or a
+    download. With ``revalidate``, an ETag from the report-refresh state (api/revalidation.py),
+    and 304 without a body when the request's If-None-Match holds it."""
+    headers: dict[str, str] = {}
+    if revalidate:
+        settings = settings_of(request)
+        tag = revalidation.entity_tag(reader.report_state, request, reader.role, period,
+                                      settings.price_tolerance)
+        headers = revalidation.headers(tag)
+        if revalidation.matches(request.headers.get("if-none-match"), tag):
+            return Response(status_code=304, headers=headers)
+    answer = await compute(reader.conn)
+    if isinstance(answer, Response):  # a csv/xlsx download
+        answer.headers.update(headers)
+        return answer
+    body = model.model_validate(answer).model_dump_json()
+    return Response(body, media_type="application/json", headers=headers)
+
+
+async def answer(rows: list[dict[str, Any]], period: Period, fmt: ExportFormat, *, name: str,
+                 row_model: type[BaseModel], **extra: Any) -> Any:
+    """The JSON envelope, or the rows as a csv/xlsx download named after report and period
+    (written in a worker thread: a large workbook would hold up every other request)."""
     if fmt != "json":
         filename = f"{name}_{period.start.isoformat()}_{period.end.isoformat()}"
-        return exports.download(rows, list(row_model.model_fields), fmt=fmt, filename=filename)
+        return await run_in_threadpool(exports.download, rows, list(row_model.model_fields),
+                                       fmt=fmt, filename=filename)
     return {"start_date": period.start, "end_date": period.end, "data": rows,
             "count": len(rows), **extra}
 
 
 @router.get("/weekly-summary", response_model=WeeklySummary,
             responses=exports.export_responses("Revenue, units and lines per ISO week"))
-async def weekly_summary(caller: ViewerDep, request: Request, period: PeriodDep,
+async def weekly_summary(reader: ViewerDep, request: Request, period: PeriodDep,
                          fmt: FormatQuery = "json") -> Any:
     """Revenue, units and line count per ISO week (Monday-Sunday) touching the period.
 
     Only the days inside the period count: a week cut by `start_date` or `end_date` is partial.
     """
-    def compute(db: Database) -> Any:
-        rows = queries.weekly_summary(db, start=period.start, end=period.end)
-        return answer(rows, period, fmt, name="weekly-summary", row_model=WeeklySummaryRow)
-    return await respond(caller, request, fmt, ("weekly-summary", period), WeeklySummary, compute)
+    async def compute(conn: Connection) -> Any:
+        rows = await queries.weekly_summary(conn, start=period.start, end=period.end)
+        return await answer(rows, period, fmt, name="weekly-summary", row_model=WeeklySummaryRow)
+    return await respond(reader, request, WeeklySummary, compute, revalidate=True, period=period)
 
 
 @router.get("/seller-ranking", response_model=SellerRanking,
             responses=exports.export_responses("Every seller ranked by revenue"))
-async def seller_ranking(caller: ViewerDep, request: Request, period: PeriodDep,
+async def seller_ranking(reader: ViewerDep, request: Request, period: PeriodDep,
                          fmt: FormatQuery = "json") -> Any:
     """Every seller with sales in the period, by revenue; equal revenue shares a rank
     (1, 1, 3) and is listed in name order."""
-    def compute(db: Database) -> Any:
-        rows = queries.seller_ranking(db, start=period.start, end=period.end)
-        return answer(rows, period, fmt, name="seller-ranking", row_model=SellerRankRow)
-    return await respond(caller, request, fmt, ("seller-ranking", period), SellerRanking, compute)
+    async def compute(conn: Connection) -> Any:
+        rows = await queries.seller_ranking(conn, start=period.start, end=period.end)
+        return await answer(rows, period, fmt, name="seller-ranking", row_model=SellerRankRow)
+    return await respond(reader, request, SellerRanking, compute, revalidate=True, period=period)
 
 
 @router.get("/top-products", response_model=TopProducts,
             responses=exports.export_responses("The best-selling products"))
-async def top_products(caller: ViewerDep, request: Request, period: PeriodDep,
+async def top_products(reader: ViewerDep, request: Request, period: PeriodDep,
                        limit: Annotated[int, Query(ge=1, le=1000, description="Rows (1-1000)"),
                                         WholeNumber] = 10,
                        fmt: FormatQuery = "json") -> Any:
     """The `limit` products with the most revenue in the period; equal revenue shares a rank."""
-    def compute(db: Database) -> Any:
-        rows = queries.top_products(db, start=period.start, end=period.end, limit=limit)
-        return answer(rows, period, fmt, name="top-products", row_model=TopProductRow)
-    return await respond(caller, request, fmt, ("top-products", period, limit), TopProducts,
-                         compute)
+    async def compute(conn: Connection) -> Any:
+        rows = await queries.top_products(conn, start=period.start, end=period.end, limit=limit)
+        return await answer(rows, period, fmt, name="top-products", row_model=TopProductRow)
+    return await respond(reader, request, TopProducts, compute, revalidate=True, period=period)
 
 
 @router.get("/shipping-breakdown", response_model=ShippingBreakdown,
             responses=exports.export_responses("Revenue per shipping company"))
-async def shipping_breakdown(caller: ViewerDep, request: Request,
+async def shipping_breakdown(reader: ViewerDep, request: Request,
                              period: PeriodDep, fmt: FormatQuery = "json") -> Any:
     """Revenue, lines and share of the period's revenue per shipping company, largest first.
 
     Lines without a shipping company are grouped as "UNKNOWN". `revenue_share` is rounded half
     away from zero to 6 decimal places (0 when the period's revenue is 0).
     """
-    def compute(db: Database) -> Any:
-        rows = queries.shipping_breakdown(db, start=period.start, end=period.end)
-        return answer(rows, period, fmt, name="shipping-breakdown", row_model=ShippingRow)
-    return await respond(caller, request, fmt, ("shipping-breakdown", period), ShippingBreakdown,
-                         compute)
+    async def compute(conn: Connection) -> Any:
+        rows = await queries.shipping_breakdown(conn, start=period.start, end=period.end)
+        return await answer(rows, period, fmt, name="shipping-breakdown", row_model=ShippingRow)
+    return await respond(reader, request, ShippingBreakdown, compute, revalidate=True,
+                         period=period)
 
 
 @router.get("/data-quality", response_model=DataQuality,
             responses=exports.export_responses("Data-quality counts of the period"))
-async def data_quality(caller: ViewerDep, request: Request, period: PeriodDep,
+async def data_quality(reader: ViewerDep, request: Request, period: PeriodDep,
                        tolerance: ToleranceDep, fmt: FormatQuery = "json") -> Any:
     """Data-quality counts summed over the period: "ok" when all are 0, else "warn".
 
@@ -176,27 +190,31 @@ async def data_quality(caller: ViewerDep, request: Request, period: PeriodDep,
     for admin keys, null for viewer keys. The csv / xlsx export is one row: the period,
     status, tolerance and the counts.
     """
-    def compute(db: Database) -> Any:
-        counts = queries.quality_counts(db, start=period.start, end=period.end,
-                                        default_tolerance=settings_of(request).price_tolerance)
+    async def compute(conn: Connection) -> Any:
+        counts = await queries.quality_counts(
+            conn, start=period.start, end=period.end,
+            default_tolerance=settings_of(request).price_tolerance)
         applied = counts.pop("tolerance")
         if tolerance is not None:
             applied = tolerance
-            counts["mismatched_total_count"] = queries.mismatched_count(
-                db, start=period.start, end=period.end, tolerance=tolerance)
+            counts["mismatched_total_count"] = await queries.mismatched_count(
+                conn, start=period.start, end=period.end, tolerance=tolerance)
         status = "ok" if not any(counts.values()) else "warn"
         if fmt != "json":
             row = {"start_date": period.start, "end_date": period.end, "status": status,
                    "tolerance": applied, **counts}
-            return answer([row], period, fmt, name="data-quality", row_model=DataQualityRow)
+            return await answer([row], period, fmt, name="data-quality",
+                                row_model=DataQualityRow)
         samples = None
-        if caller.is_admin and tolerance is None:
-            samples = queries.quality_samples(db, start=period.start, end=period.end,
-                                              limit=SAMPLE_LIMIT)
-        elif caller.is_admin:
-            samples = queries.quality_samples_at(db, start=period.start, end=period.end,
-                                                 tolerance=tolerance, limit=SAMPLE_LIMIT)
+        if reader.is_admin and tolerance is None:
+            samples = await queries.quality_samples(conn, start=period.start, end=period.end,
+                                                    limit=SAMPLE_LIMIT)
+        elif reader.is_admin and tolerance is not None:
+            samples = await queries.quality_samples_at(
+                conn, start=period.start, end=period.end, tolerance=tolerance,
+                limit=SAMPLE_LIMIT)
         return {"start_date": period.start, "end_date": period.end, "status": status,
                 "counts": counts, "tolerance": applied, "samples": samples}
-    key = ("data-quality", period, caller.is_admin, tolerance)
-    return await respond(caller, request, fmt, key, DataQuality, compute)
+    # At a requested tolerance the count is read from the fact lines: no tag (revalidation.py).
+    return await respond(reader, request, DataQuality, compute, revalidate=tolerance is None,
+                         period=period)

@@ -3,7 +3,8 @@
 Reports read only `report_daily_*`, summed over the period, so their cost grows with the number
 of days and names, not with the number of fact lines; the one exception is the price-mismatch
 rule at a tolerance other than the refreshed one, read from the period's fact lines (index on
-sold_at). Keyword-only arguments, every value bound.
+sold_at). Keyword-only arguments, every value bound. Each statement is also a module constant
+(``*_SQL``): the API runs the same statements on its asynchronous pool (api/queries.py).
 Names are ordered with ``COLLATE "C"`` (code points) so ties come out the same on every server.
 """
 
@@ -23,92 +24,102 @@ class Fetcher(Protocol):
     def fetch(self, query: str, params: dict[str, Any] | None = None) -> list[Row]: ...
 
 
+WEEKLY_SUMMARY_SQL = """
+    SELECT date_trunc('week', day)::date AS week_start,
+           date_trunc('week', day)::date + 6 AS week_end,
+           sum(revenue) AS revenue, sum(units) AS units, sum(line_count)::bigint AS line_count
+      FROM salesops.report_daily_sales
+     WHERE day BETWEEN %(start)s AND %(end)s
+     GROUP BY 1 ORDER BY 1
+    """
+
+
 def weekly_summary(db: Fetcher, *, start: date, end: date) -> list[Row]:
     """One row per ISO week (Monday start) touching the period; only days inside it count."""
-    return db.fetch(
-        """
-        SELECT date_trunc('week', day)::date AS week_start,
-               date_trunc('week', day)::date + 6 AS week_end,
-               sum(revenue) AS revenue, sum(units) AS units, sum(line_count)::bigint AS line_count
-          FROM salesops.report_daily_sales
-         WHERE day BETWEEN %(start)s AND %(end)s
-         GROUP BY 1 ORDER BY 1
-        """, {"start": start, "end": end})
+    return db.fetch(WEEKLY_SUMMARY_SQL, {"start": start, "end": end})
+
+
+SELLER_RANKING_SQL = """
+    SELECT rank() OVER (ORDER BY sum(revenue) DESC) AS rank, seller,
+           sum(revenue) AS revenue, sum(units) AS units, sum(line_count)::bigint AS line_count
+      FROM salesops.report_daily_seller
+     WHERE day BETWEEN %(start)s AND %(end)s
+     GROUP BY seller
+     ORDER BY rank, seller COLLATE "C"
+    """
 
 
 def seller_ranking(db: Fetcher, *, start: date, end: date) -> list[Row]:
     """Sellers by revenue over the period; equal revenue shares a rank, then name order."""
-    return db.fetch(
-        """
-        SELECT rank() OVER (ORDER BY sum(revenue) DESC) AS rank, seller,
-               sum(revenue) AS revenue, sum(units) AS units, sum(line_count)::bigint AS line_count
-          FROM salesops.report_daily_seller
-         WHERE day BETWEEN %(start)s AND %(end)s
-         GROUP BY seller
-         ORDER BY rank, seller COLLATE "C"
-        """, {"start": start, "end": end})
+    return db.fetch(SELLER_RANKING_SQL, {"start": start, "end": end})
+
+
+TOP_PRODUCTS_SQL = """
+    SELECT rank() OVER (ORDER BY sum(revenue) DESC) AS rank, product,
+           sum(revenue) AS revenue, sum(units) AS units
+      FROM salesops.report_daily_product
+     WHERE day BETWEEN %(start)s AND %(end)s
+     GROUP BY product
+     ORDER BY rank, product COLLATE "C"
+     LIMIT %(limit)s
+    """
 
 
 def top_products(db: Fetcher, *, start: date, end: date, limit: int) -> list[Row]:
     """The ``limit`` products with the most revenue; equal revenue shares a rank."""
-    return db.fetch(
-        """
-        SELECT rank() OVER (ORDER BY sum(revenue) DESC) AS rank, product,
-               sum(revenue) AS revenue, sum(units) AS units
-          FROM salesops.report_daily_product
+    return db.fetch(TOP_PRODUCTS_SQL, {"start": start, "end": end, "limit": limit})
+
+
+SHIPPING_BREAKDOWN_SQL = """
+    WITH per_company AS (
+        SELECT shipping_company, sum(revenue) AS revenue,
+               sum(line_count)::bigint AS line_count
+          FROM salesops.report_daily_shipping
          WHERE day BETWEEN %(start)s AND %(end)s
-         GROUP BY product
-         ORDER BY rank, product COLLATE "C"
-         LIMIT %(limit)s
-        """, {"start": start, "end": end, "limit": limit})
+         GROUP BY shipping_company)
+    SELECT shipping_company, revenue, line_count,
+           round(CASE WHEN total_revenue = 0 THEN 0
+                      ELSE revenue / total_revenue END, 6) AS revenue_share
+      FROM per_company, (SELECT sum(revenue) AS total_revenue FROM per_company) AS total
+     ORDER BY revenue DESC, shipping_company COLLATE "C"
+    """
 
 
 def shipping_breakdown(db: Fetcher, *, start: date, end: date) -> list[Row]:
     """Revenue per shipping company; revenue_share = revenue / period total, rounded half away
     from zero to 6 decimal places (0.000000 when the total is 0)."""
-    return db.fetch(
-        """
-        WITH per_company AS (
-            SELECT shipping_company, sum(revenue) AS revenue,
-                   sum(line_count)::bigint AS line_count
-              FROM salesops.report_daily_shipping
-             WHERE day BETWEEN %(start)s AND %(end)s
-             GROUP BY shipping_company)
-        SELECT shipping_company, revenue, line_count,
-               round(CASE WHEN total_revenue = 0 THEN 0
-                          ELSE revenue / total_revenue END, 6) AS revenue_share
-          FROM per_company, (SELECT sum(revenue) AS total_revenue FROM per_company) AS total
-         ORDER BY revenue DESC, shipping_company COLLATE "C"
-        """, {"start": start, "end": end})
+    return db.fetch(SHIPPING_BREAKDOWN_SQL, {"start": start, "end": end})
 
 
 # One sum per rule count column of core/report/rules.py (fixed names from code, never input).
 _COUNT_SUMS = ",\n".join(f"coalesce(sum({c}), 0)::bigint AS {c}" for c in COUNT_COLUMNS)
+QUALITY_COUNTS_SQL = f"""
+    SELECT {_COUNT_SUMS},
+           coalesce((array_agg(tolerance ORDER BY day DESC))[1], %(tolerance)s::numeric)
+               AS tolerance
+      FROM salesops.report_daily_quality
+     WHERE day BETWEEN %(start)s AND %(end)s
+    """
 
 
 def quality_counts(db: Fetcher, *, start: date, end: date, default_tolerance: Decimal) -> Row:
-    """Data-quality counts summed over the period (one per rule, in registry order); the
-    tolerance of the latest day with counts."""
-    return db.fetch(
-        f"""
-        SELECT {_COUNT_SUMS},
-               coalesce((array_agg(tolerance ORDER BY day DESC))[1], %(tolerance)s::numeric)
-                   AS tolerance
-          FROM salesops.report_daily_quality
-         WHERE day BETWEEN %(start)s AND %(end)s
-        """, {"start": start, "end": end, "tolerance": default_tolerance})[0]
+    """Data-quality counts summed over the period; tolerance of the latest day with counts."""
+    return db.fetch(QUALITY_COUNTS_SQL,
+                    {"start": start, "end": end, "tolerance": default_tolerance})[0]
+
+
+QUALITY_SAMPLES_SQL = """
+    SELECT day, rule, source_file, nullif(source_sheet, '') AS source_sheet,
+           source_row_number, row_values
+      FROM salesops.report_quality_sample
+     WHERE day BETWEEN %(start)s AND %(end)s
+     ORDER BY day, rule, source_file COLLATE "C", source_sheet COLLATE "C", source_row_number
+     LIMIT %(limit)s
+    """
 
 
 def quality_samples(db: Fetcher, *, start: date, end: date, limit: int) -> list[Row]:
-    return db.fetch(
-        """
-        SELECT day, rule, source_file, nullif(source_sheet, '') AS source_sheet,
-               source_row_number, row_values
-          FROM salesops.report_quality_sample
-         WHERE day BETWEEN %(start)s AND %(end)s
-         ORDER BY day, rule, source_file COLLATE "C", source_sheet COLLATE "C", source_row_number
-         LIMIT %(limit)s
-        """, {"start": start, "end": end, "limit": limit})
+    return db.fetch(QUALITY_SAMPLES_SQL, {"start": start, "end": end, "limit": limit})
 
 
 # The period's fact lines (index on sold_at) breaking the price rule of core/report/rules.py at
@@ -118,13 +129,38 @@ _MISMATCHED = f"""
    WHERE f.sold_at >= %(start)s AND f.sold_at < %(end)s::date + 1
      AND {MISMATCHED_TOTAL.sql}
 """
+MISMATCHED_COUNT_SQL = f"SELECT count(*) AS n {_MISMATCHED}"
 
 
 def mismatched_count(db: Fetcher, *, start: date, end: date, tolerance: Decimal) -> int:
     """Lines sold in the period whose total differs from price × units by more than
     ``tolerance``: the data-quality count at a tolerance of the caller's choosing."""
-    return int(db.fetch(f"SELECT count(*) AS n {_MISMATCHED}",
+    return int(db.fetch(MISMATCHED_COUNT_SQL,
                         {"start": start, "end": end, "tolerance": tolerance})[0]["n"])
+
+
+QUALITY_SAMPLES_AT_SQL = f"""
+    SELECT day, rule, source_file, nullif(source_sheet, '') AS source_sheet,
+           source_row_number, row_values FROM (
+        SELECT day, %(rule)s::text AS rule, source_file, source_sheet,
+               source_row_number, row_values FROM (
+            SELECT f.sold_at::date AS day, f.source_file, f.source_sheet,
+                   f.source_row_number,
+                   jsonb_build_object('sold_at', f.sold_at, 'unit_price', f.unit_price,
+                                      'units', f.units, 'total_price', f.total_price,
+                                      'shipping_company_id', f.shipping_company_id)
+                       AS row_values,
+                   row_number() OVER (PARTITION BY f.sold_at::date ORDER BY f.source_file,
+                                      f.source_sheet, f.source_row_number) AS n
+            {_MISMATCHED}) AS hit
+         WHERE n <= %(per_day)s
+        UNION ALL
+        SELECT day, rule, source_file, source_sheet, source_row_number, row_values
+          FROM salesops.report_quality_sample
+         WHERE day BETWEEN %(start)s AND %(end)s AND rule <> %(rule)s) AS s
+     ORDER BY day, rule, source_file COLLATE "C", source_sheet COLLATE "C", source_row_number
+     LIMIT %(limit)s
+    """
 
 
 def quality_samples_at(db: Fetcher, *, start: date, end: date, tolerance: Decimal,
@@ -132,27 +168,6 @@ def quality_samples_at(db: Fetcher, *, start: date, end: date, tolerance: Decima
     """:func:`quality_samples` with the price-mismatch samples taken from the fact lines at
     ``tolerance`` (as many per day as the refresh keeps, the same values); the other rules'
     samples from the report table."""
-    return db.fetch(
-        f"""
-        SELECT day, rule, source_file, nullif(source_sheet, '') AS source_sheet,
-               source_row_number, row_values FROM (
-            SELECT day, %(rule)s::text AS rule, source_file, source_sheet,
-                   source_row_number, row_values FROM (
-                SELECT f.sold_at::date AS day, f.source_file, f.source_sheet,
-                       f.source_row_number,
-                       jsonb_build_object('sold_at', f.sold_at, 'unit_price', f.unit_price,
-                                          'units', f.units, 'total_price', f.total_price,
-                                          'shipping_company_id', f.shipping_company_id)
-                           AS row_values,
-                       row_number() OVER (PARTITION BY f.sold_at::date ORDER BY f.source_file,
-                                          f.source_sheet, f.source_row_number) AS n
-                {_MISMATCHED}) AS hit
-             WHERE n <= %(per_day)s
-            UNION ALL
-            SELECT day, rule, source_file, source_sheet, source_row_number, row_values
-              FROM salesops.report_quality_sample
-             WHERE day BETWEEN %(start)s AND %(end)s AND rule <> %(rule)s) AS s
-         ORDER BY day, rule, source_file COLLATE "C", source_sheet COLLATE "C", source_row_number
-         LIMIT %(limit)s
-        """, {"start": start, "end": end, "tolerance": tolerance, "limit": limit,
-              "per_day": SAMPLES_PER_DAY_AND_RULE, "rule": MISMATCHED_TOTAL.sample_rule})
+    return db.fetch(QUALITY_SAMPLES_AT_SQL, {"start": start, "end": end, "tolerance": tolerance,
+                                             "limit": limit, "per_day": SAMPLES_PER_DAY_AND_RULE,
+                                             "rule": MISMATCHED_TOTAL.sample_rule})
