@@ -18,20 +18,19 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from salesops_pipeline.core.load.import_log import ImportStatus
+from salesops_pipeline.core.report import quality
 
 UNMATCHED = "unmatched"
 #: Seconds: a revalidated answer (304) takes about a millisecond, report queries up to seconds.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
                    5.0, 10.0)
 
-AGES_SQL = """
-    SELECT extract(epoch FROM now() - (SELECT max(started_at) FROM salesops.import_log
-                                        WHERE status = %(loaded)s)) AS import_age,
+AGES_SQL = f"""
+    SELECT extract(epoch FROM now() - {quality.LATEST_PUBLISHED_AT}) AS import_age,
            extract(epoch FROM now() - (SELECT max(refreshed_at) FROM salesops.report_refresh))
                AS report_age
     """
-AGES_PARAMS = {"loaded": ImportStatus.LOADED.value}
+AGES_PARAMS = quality.PUBLISHED_PARAMS
 
 
 class ScrapeGauges(Collector):

@@ -186,6 +186,8 @@ PUBLISHED = ("(i.status = %(loaded)s"
              " OR (i.status = %(superseded)s AND i.superseded_by IS NOT NULL))")
 PUBLISHED_PARAMS = {"loaded": ImportStatus.LOADED.value,
                     "superseded": ImportStatus.SUPERSEDED.value}
+# When the latest published version was published (NULL: never), for the API's import-age gauge.
+LATEST_PUBLISHED_AT = f"(SELECT max(i.finished_at) FROM salesops.import_log i WHERE {PUBLISHED})"
 # When a version got its present status: withdrawn, finished (published, rejected, …), started.
 STATUS_TIME = "coalesce(i.withdrawn_at, i.finished_at, i.started_at)"
 
