@@ -13,17 +13,16 @@ from dagster import (
     Definitions,
     ExecuteInProcessResult,
     build_schedule_context,
-    build_sensor_context,
 )
 
 from salesops_pipeline.core.load import withdraw
 from salesops_pipeline.core.report import quality
-from salesops_pipeline.defs.alerts import check_failure_alerts
 from salesops_pipeline.defs.freshness import freshness_job, freshness_schedule, import_freshness
 from salesops_pipeline.defs.ingest import ingest_assets
 from salesops_pipeline.defs.resources import QualityResource, WarehouseResource
 from salesops_pipeline.settings import Settings
 from salesops_pipeline_tests.core.notify.webhook_receiver import webhook_receiver
+from salesops_pipeline_tests.defs.test_alerts import tick
 from salesops_pipeline_tests.workbooks import write_clean_workbook
 
 LIMIT_H = QualityResource().max_import_age_hours  # the ingest runs' checks use it too
@@ -169,15 +168,6 @@ def alerting(monkeypatch):
         monkeypatch.setenv("SALESOPS_DAGSTER_URL", UI)
         monkeypatch.setenv("SALESOPS_ALERT_RETRY_SECONDS", "0")
         yield receiver
-
-
-def tick(instance, cursor: str | None) -> tuple[str, list[str]]:
-    """One evaluation of check_failure_alerts: (new cursor, what it logged)."""
-    context = build_sensor_context(instance=instance, cursor=cursor)
-    logged: list[str] = []
-    context.log.info = logged.append  # type: ignore[method-assign]
-    check_failure_alerts(context)
-    return context.cursor, logged
 
 
 def freshness_alerts(receiver) -> list[dict]:
