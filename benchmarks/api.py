@@ -49,8 +49,9 @@ from psycopg import sql
 from salesops_pipeline.api.keys import create_key
 from salesops_pipeline.cli.up import stack_environment
 from salesops_pipeline.core.db.bootstrap import init_databases
-from salesops_pipeline.core.db.pgcluster import LocalCluster, free_port
+from salesops_pipeline.core.db.pgcluster import LocalCluster
 from salesops_pipeline.settings import Settings
+from salesops_pipeline_tests.pg import destroy, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_DAY, DAYS = date(2024, 1, 1), 730
@@ -391,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for proc in procs.values():
             stop(proc)
-        cluster.destroy()
+        destroy(cluster)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -33,8 +33,9 @@ from decimal import Decimal
 import psycopg
 from ingest_data import sales_lines
 
-from salesops_pipeline.core.db.pgcluster import throwaway_cluster
-from salesops_pipeline.core.db.schema import apply_schema, ensure_database
+from salesops_pipeline.core.db.migrations import upgrade
+from salesops_pipeline.core.db.schema import ensure_database
+from salesops_pipeline_tests.pg import throwaway_cluster
 
 TABLE = "bench.copy_stage"
 COLUMNS = ("import_id, source_sheet, source_row_number, sold_at, product, seller,"
@@ -112,7 +113,7 @@ def main() -> int:
     with throwaway_cluster("salesops-copybench-pg-") as cluster:
         url = cluster.url("salesops_bench")
         ensure_database(url)
-        apply_schema(url)
+        upgrade(url)
         with psycopg.connect(url) as conn:
             conn.execute("CREATE SCHEMA IF NOT EXISTS bench")
             conn.execute(f"CREATE UNLOGGED TABLE {TABLE}"

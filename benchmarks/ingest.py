@@ -39,8 +39,9 @@ from pathlib import Path
 from ingest_data import TABLES_SQL, write_csv, write_workbook
 
 from salesops_pipeline.core.db.connect import connect
-from salesops_pipeline.core.db.pgcluster import throwaway_cluster
-from salesops_pipeline.core.db.schema import apply_schema, ensure_database, reset
+from salesops_pipeline.core.db.migrations import upgrade
+from salesops_pipeline.core.db.schema import ensure_database, reset
+from salesops_pipeline_tests.pg import throwaway_cluster
 
 HERE = Path(__file__).resolve().parent
 CLASSIC_MAX_ROWS = 100_000  # above this the classic script is extrapolated, not run
@@ -226,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         with throwaway_cluster("salesops-bench-pg-") as cluster:
             url = cluster.url("salesops_bench")
             ensure_database(url)
-            apply_schema(url)
+            upgrade(url)
             with connect(url) as conn, conn.cursor() as cur:
                 cur.execute(TABLES_SQL.read_text())
             print(f"throwaway PostgreSQL on port {cluster.port}; {os.cpu_count()} CPUs; "

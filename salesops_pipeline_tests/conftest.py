@@ -13,9 +13,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from salesops_pipeline.core.db.pgcluster import LocalCluster, throwaway_cluster
-from salesops_pipeline.core.db.schema import apply_schema, ensure_database, reset
+from salesops_pipeline.core.db.migrations import upgrade
+from salesops_pipeline.core.db.pgcluster import LocalCluster
+from salesops_pipeline.core.db.schema import ensure_database, reset
 from salesops_pipeline.settings import sqlalchemy_url, with_database
+from salesops_pipeline_tests.pg import throwaway_cluster
 
 # Tests left out of the fast lane (`make test-fast` runs `pytest -m "not slow"`; `make test` runs
 # them all): a folder ("reliability/"), a file, or one test ("file.py::name"), relative to this
@@ -57,7 +59,7 @@ def database_url(pg_cluster: LocalCluster) -> Iterator[str]:
     dagster_url = with_database(url, "salesops_test_dagster")
     for u in (url, dagster_url):
         ensure_database(u)
-    apply_schema(url)
+    upgrade(url)
     saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "DAGSTER_PG_URL")}
     os.environ["DATABASE_URL"] = url
     os.environ["DAGSTER_PG_URL"] = sqlalchemy_url(dagster_url)

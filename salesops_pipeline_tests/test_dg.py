@@ -12,8 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from salesops_pipeline.core.db.pgcluster import free_port
 from salesops_pipeline.settings import PROJECT_ROOT
+from salesops_pipeline_tests.pg import free_port
 
 DG = str(Path(sys.executable).parent / "dg")
 INGEST_ASSETS = {"raw_sales_rows", "dim_product", "dim_seller", "dim_shipping_company",

@@ -17,9 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from salesops_pipeline.core.db.pgcluster import free_port
 from salesops_pipeline.core.db.schema import ensure_database
 from salesops_pipeline.settings import PROJECT_ROOT, with_database
+from salesops_pipeline_tests.pg import free_port
 from salesops_pipeline_tests.workbooks import write_clean_workbook
 
 WAIT_SECONDS = 150

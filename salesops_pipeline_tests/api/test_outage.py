@@ -13,9 +13,11 @@ from fastapi.testclient import TestClient
 
 from salesops_pipeline.api.keys import create_key
 from salesops_pipeline.api.main import create_app
-from salesops_pipeline.core.db.pgcluster import LocalCluster, free_port, throwaway_cluster
-from salesops_pipeline.core.db.schema import apply_schema, ensure_database
+from salesops_pipeline.core.db.migrations import upgrade
+from salesops_pipeline.core.db.pgcluster import LocalCluster
+from salesops_pipeline.core.db.schema import ensure_database
 from salesops_pipeline.settings import Settings
+from salesops_pipeline_tests.pg import free_port, throwaway_cluster
 
 PERIOD = {"start_date": "2026-01-01", "end_date": "2026-01-31"}
 
@@ -107,7 +109,7 @@ def own_cluster() -> Iterator[LocalCluster]:
 def test_service_recovers_by_itself_when_postgres_returns(own_cluster: LocalCluster) -> None:
     url = own_cluster.url("salesops_outage")
     ensure_database(url)
-    apply_schema(url)
+    upgrade(url)
     key = create_key(url, name="outage", role="viewer")
     with TestClient(create_app(_settings(url)), headers={"X-API-Key": key}) as client, \
             ThreadPoolExecutor(4) as executor:

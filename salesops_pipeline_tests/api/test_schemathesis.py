@@ -19,7 +19,6 @@ from schemathesis.core.parameters import ParameterLocation
 
 from salesops_pipeline.api.keys import create_key
 from salesops_pipeline.api.main import create_app
-from salesops_pipeline.core.db.pgcluster import free_port
 from salesops_pipeline.core.db.schema import reset
 from salesops_pipeline_tests.api.builders import (
     random_lines,
@@ -31,6 +30,7 @@ from salesops_pipeline_tests.api.builders import (
     write_rejection,
     write_reports,
 )
+from salesops_pipeline_tests.pg import free_port
 
 # Per operation and mode; keeps the API suite around a minute. Raise it for a deeper search.
 MAX_EXAMPLES = int(os.environ.get("SALESOPS_SCHEMATHESIS_EXAMPLES", "25"))

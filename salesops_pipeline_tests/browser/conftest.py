@@ -25,9 +25,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
 
-from salesops_pipeline.core.db.pgcluster import free_port
 from salesops_pipeline.settings import PROJECT_ROOT
 from salesops_pipeline_tests.api.conftest import api_db, keys  # noqa: F401 - fixtures used here
+from salesops_pipeline_tests.pg import free_port
 from salesops_pipeline_tests.reliability.stack import base_env, kill_tree, wait_until
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -13,8 +13,8 @@ import psycopg
 import pytest
 
 from salesops_pipeline.core.db.migrations import BASELINE, head_revision, schema_status
-from salesops_pipeline.core.db.pgcluster import free_port
 from salesops_pipeline_tests.core.db.migration_support import fresh_database
+from salesops_pipeline_tests.pg import free_port
 
 
 def salesops(*args: str, env: dict[str, str],

@@ -11,9 +11,9 @@ import urllib.request
 from pathlib import Path
 
 from salesops_pipeline.cli.dev import dev_command
-from salesops_pipeline.core.db.pgcluster import free_port
 from salesops_pipeline.settings import PROJECT_ROOT, Settings
 from salesops_pipeline_tests.cli.support import cli_env, salesops
+from salesops_pipeline_tests.pg import free_port
 
 
 def test_dev_help() -> None:

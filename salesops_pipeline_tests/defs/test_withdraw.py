@@ -15,7 +15,7 @@ from dagster import DagsterInstance, RunRequest, build_sensor_context
 
 from salesops_pipeline.cli.main import main
 from salesops_pipeline.core.db.connect import connect
-from salesops_pipeline.core.db.schema import apply_schema
+from salesops_pipeline.core.db.migrations import upgrade
 from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.core.load.withdraw import withdraw_file
 from salesops_pipeline.defs.ingest import FILE_TAG, REIMPORT_TAG, ingest_job
@@ -208,10 +208,10 @@ def test_status_check_is_upgraded_in_place_and_lists_every_status(db, sql) -> No
         " 'loaded', 'rejected', 'duplicate', 'superseded', 'failed'))")  # the old schema
     sql("ALTER TABLE salesops.import_log DROP COLUMN withdrawn_at")
     sql("DROP TABLE salesops.alembic_version")  # a database from before Alembic: upgraded in place
-    apply_schema(db)
+    upgrade(db)
     oid, definition = check()
     assert set(re.findall(r"'(\w+)'::text", definition)) == {s.value for s in ImportStatus}
-    apply_schema(db)
+    upgrade(db)
     assert check()[0] == oid  # nothing to do: not replaced again
     assert sql("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'salesops'"
                " AND table_name = 'import_log' AND column_name = 'withdrawn_at'") == [(1,)]

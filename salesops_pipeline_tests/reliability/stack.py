@@ -1,7 +1,7 @@
 """The real processes for the fault and load tests, and the figures they must end with.
 
-* A throwaway PostgreSQL of the module's own comes from ``core.pgcluster.throwaway_cluster`` (it
-  may be stopped hard; the session cluster never is).
+* A throwaway PostgreSQL of the module's own comes from ``pg.throwaway_cluster`` (it may be
+  stopped hard; the session cluster never is).
 * :class:`Stack` — ``salesops up`` (Dagster daemon + webserver + API) as a subprocess, started,
   killed and started again on the same Dagster storage, so the sensor's cursor survives.
 * :func:`salesops` / :func:`spawn_salesops` — the ``salesops`` command in a subprocess.
@@ -33,10 +33,12 @@ import httpx
 import psutil
 import xlsxwriter
 
-from salesops_pipeline.core.db.pgcluster import LocalCluster, free_port
-from salesops_pipeline.core.db.schema import apply_schema, ensure_database
+from salesops_pipeline.core.db.migrations import upgrade
+from salesops_pipeline.core.db.pgcluster import LocalCluster
+from salesops_pipeline.core.db.schema import ensure_database
 from salesops_pipeline.core.report.refresh import REPORT_TABLES
 from salesops_pipeline.settings import PROJECT_ROOT, with_database
+from salesops_pipeline_tests.pg import free_port
 
 __all__ = [
     "FIRST_DAY",
@@ -99,7 +101,7 @@ def warehouse(cluster: LocalCluster, name: str) -> tuple[str, str]:
     dagster = with_database(url, f"{name}_dagster")
     ensure_database(url)
     ensure_database(dagster)
-    apply_schema(url)
+    upgrade(url)
     return url, dagster
 
 

@@ -25,10 +25,11 @@ import pytest
 from dagster import DagsterInstance
 
 from salesops_pipeline.api.keys import create_key
-from salesops_pipeline.core.db.pgcluster import LocalCluster, free_port, throwaway_cluster
+from salesops_pipeline.core.db.pgcluster import LocalCluster
 from salesops_pipeline.core.report.refresh import refresh
 from salesops_pipeline.settings import PROJECT_ROOT, sqlalchemy_url
 from salesops_pipeline_tests.ingest_support import Ingestor
+from salesops_pipeline_tests.pg import free_port, throwaway_cluster
 from salesops_pipeline_tests.reliability.harness import open_sql
 from salesops_pipeline_tests.reliability.stack import (
     Expected,

@@ -13,12 +13,12 @@ import pytest
 from dagster import DagsterInstance, build_sensor_context
 from dagster._serdes import serialize_value
 
-from salesops_pipeline.core.db.pgcluster import free_port
 from salesops_pipeline.core.load import import_log
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
 from salesops_pipeline.defs.sensors import sales_folder_sensor
 from salesops_pipeline_tests.cli.support import cli_env, salesops
 from salesops_pipeline_tests.ingest_support import Ingestor, fact_rows
+from salesops_pipeline_tests.pg import free_port
 from salesops_pipeline_tests.reliability import corpus
 from salesops_pipeline_tests.reliability.harness import (
     GOOD_FILE,

@@ -27,10 +27,11 @@ import httpx
 import pytest
 from dagster import DagsterInstance
 
-from salesops_pipeline.core.db.pgcluster import LocalCluster, throwaway_cluster
+from salesops_pipeline.core.db.pgcluster import LocalCluster
 from salesops_pipeline.defs.checks import reports_reconcile
 from salesops_pipeline.defs.resources import WarehouseResource
 from salesops_pipeline_tests.ingest_support import Ingestor
+from salesops_pipeline_tests.pg import throwaway_cluster
 from salesops_pipeline_tests.reliability.harness import open_sql
 from salesops_pipeline_tests.reliability.stack import (
     FIRST_DAY,

@@ -13,10 +13,7 @@ import secrets
 import shutil
 import socket
 import subprocess
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,13 +57,6 @@ def _installed_bins() -> list[Path]:
 
 def _version_key(name: str) -> tuple[int, ...]:
     return tuple(int(part) for part in name.split(".") if part.isdigit()) or (0,)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -168,13 +158,6 @@ class LocalCluster:
         raise ClusterError(f"PostgreSQL did not accept connections on port {self.port}; "
                            f"see {self.log_file}")
 
-    def destroy(self) -> None:
-        """Stop immediately and remove every file of the cluster (tests only)."""
-        try:
-            self.stop(mode="immediate")
-        finally:
-            shutil.rmtree(self.home, ignore_errors=True)
-
     # -- helpers ---------------------------------------------------------------------------
     def _as_server_user(self) -> bool:
         return os.geteuid() == 0
@@ -212,16 +195,3 @@ class LocalCluster:
 def embedded_cluster(settings: Settings) -> LocalCluster:
     """The project-local cluster the settings describe (SALESOPS_HOME, SALESOPS_PG_PORT)."""
     return LocalCluster(home=settings.home.resolve(), port=settings.pg_port)
-
-
-@contextmanager
-def throwaway_cluster(prefix: str = "salesops-pg-") -> Iterator[LocalCluster]:
-    """A started cluster in a new temp folder on a free port, removed afterwards."""
-    cluster = LocalCluster(home=Path(tempfile.mkdtemp(prefix=prefix)), port=free_port())
-    try:
-        cluster.init()
-        cluster.start()
-        cluster.wait_ready()
-        yield cluster
-    finally:
-        cluster.destroy()

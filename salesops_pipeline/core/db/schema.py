@@ -6,7 +6,6 @@ import psycopg
 from psycopg import sql
 
 from salesops_pipeline.core.db.connect import connect
-from salesops_pipeline.core.db.migrations import upgrade
 from salesops_pipeline.settings import database_name, sql_dir, with_database
 
 RESET_FILE = "02_clean_tables.sql"  # not a migration: empties the tables, keeps the revision
@@ -24,11 +23,6 @@ def ensure_database(url: str) -> bool:
         except psycopg.errors.DuplicateDatabase:
             return False
     return True
-
-
-def apply_schema(url: str) -> list[str]:
-    """Apply the pending schema revisions (`migrations.upgrade`); return the ones applied."""
-    return upgrade(url)
 
 
 def reset(url: str) -> None:

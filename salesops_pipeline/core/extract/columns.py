@@ -32,7 +32,6 @@ __all__ = [
     "find_header",
     "header_key",
     "load_column_map",
-    "match_header",
     "user_name",
 ]
 
@@ -204,11 +203,6 @@ def describe_needed_columns(column_map: ColumnMap | None = None) -> str:
 def canonical_for(cell: object) -> str | None:
     """The canonical column a header cell names with the built-in spellings."""
     return _DEFAULT.canonical_for(cell)
-
-
-def match_header(cells: Iterable[object]) -> dict[str, list[int]]:
-    """ColumnMap.match with the built-in spellings."""
-    return _DEFAULT.match(cells)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ import re
 import psycopg
 import pytest
 
-from salesops_pipeline.core.db.migrations import head_revision
-from salesops_pipeline.core.db.schema import apply_schema, reset
+from salesops_pipeline.core.db.migrations import head_revision, upgrade
+from salesops_pipeline.core.db.schema import reset
 from salesops_pipeline.core.load.import_log import ImportStatus
 
 SHA = "a" * 64
@@ -107,7 +107,7 @@ def test_rejected_row_needs_a_reason(sql) -> None:
 
 def test_applying_schema_twice_is_harmless(db, sql) -> None:
     import_id = _import(sql)
-    assert apply_schema(db) == []  # the session's database is at head already
+    assert upgrade(db) == []  # the session's database is at head already
     assert sql("SELECT import_id FROM salesops.import_log") == [(import_id,)]
 
 

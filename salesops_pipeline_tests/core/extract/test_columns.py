@@ -11,9 +11,13 @@ from salesops_pipeline.core.extract.columns import (
     _build_lookup,
     canonical_for,
     column_letter,
+    default_column_map,
     header_key,
-    match_header,
 )
+
+
+def match_header(cells: list[object]) -> dict[str, list[int]]:
+    return default_column_map().match(cells)
 
 
 @pytest.mark.parametrize(
