@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import psycopg2
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -15,12 +15,8 @@ from salesops_pipeline.api.main import create_app
 @pytest.fixture
 def api_db(db: str) -> str:
     """The empty warehouse, and no API keys (a reset keeps them, so delete them here)."""
-    conn = psycopg2.connect(db)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute("DELETE FROM salesops.api_key")
-    finally:
-        conn.close()
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("DELETE FROM salesops.api_key")
     return db
 
 

@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from datetime import date
 
-import psycopg2
+import psycopg
 import pytest
 import schemathesis
 import uvicorn
@@ -39,8 +39,7 @@ MAX_EXAMPLES = int(os.environ.get("SALESOPS_SCHEMATHESIS_EXAMPLES", "25"))
 def _seed(url: str) -> str:
     """Some data in every table the API reads; returns an admin key."""
     reset(url)
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
+    conn = psycopg.connect(url, autocommit=True)
 
     def sql(query: str, params=None) -> list[tuple]:
         with conn.cursor() as cur:
