@@ -7,6 +7,7 @@ free port and removed afterwards. When run as root the server runs as the `postg
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,10 @@ from salesops_pipeline.core.db.pgcluster import LocalCluster
 from salesops_pipeline.core.db.schema import ensure_database, reset
 from salesops_pipeline.settings import sqlalchemy_url, with_database
 from salesops_pipeline_tests.pg import throwaway_cluster
+
+# The suite never reads the checkout's own state: after `make up`, .salesops/ holds the embedded
+# cluster's passwords (the read-only role's among them), which would not match the test cluster.
+os.environ["SALESOPS_HOME"] = tempfile.mkdtemp(prefix="salesops-test-home-")
 
 # Tests left out of the fast lane (`make test-fast` runs `pytest -m "not slow"`; `make test` runs
 # them all): a folder ("reliability/"), a file, or one test ("file.py::name"), relative to this
