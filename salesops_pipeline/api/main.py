@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from salesops_pipeline.api import db
 from salesops_pipeline.api.docs import add_docs
+from salesops_pipeline.api.methods import HeadAndOptions
 from salesops_pipeline.api.metrics import ApiMetrics, RequestMetrics
 from salesops_pipeline.api.routes import dashboard, health, imports, lines, metrics, reports
 from salesops_pipeline.core.db.connect import WarehouseUnavailable
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(WarehouseUnavailable, _unavailable)
     app.add_exception_handler(psycopg.OperationalError, _database_failed)
     app.add_exception_handler(psycopg.InterfaceError, _database_failed)
+    # Middleware: the last added is the outermost (metrics sees every answer as sent).
+    app.add_middleware(HeadAndOptions)  # HEAD as GET, OPTIONS, the Allow of a 405
     app.state.metrics = ApiMetrics(app.state)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     app.include_router(health.router)
