@@ -174,3 +174,40 @@ class AlertDeliveryFailed(SalesOpsError):
     def __init__(self, message: str, *, attempts: int) -> None:
         self.attempts = attempts
         super().__init__(message)
+
+
+def excerpt(text: str, limit: int = 20) -> str:
+    """``text`` quoted and escaped (``repr``), cut to its first ``limit`` characters with its
+    length when longer: safe to print whatever a user typed (newlines, NUL, 100,000 characters).
+
+    Example: ``excerpt("ops\\n")`` is ``'ops\\n'``; ``excerpt("x" * 500, 3)`` is
+    ``'xxx'... (500 characters)``.
+    """
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text)} characters)"
+
+
+class ApiKeyError(SalesOpsError):
+    """Managing an API key failed; no key was printed and nothing was stored or changed."""
+
+
+class InvalidKeyName(ApiKeyError):
+    """An API key name breaks the naming rule (api/keys.py ``check_name``); the message quotes
+    only a short escaped excerpt of it."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        self.name, self.problem = name, problem
+        super().__init__(f"invalid key name {excerpt(name)}: {problem}")
+
+
+class DuplicateKeyName(ApiKeyError):
+    """An API key with that name exists already (names are never reused)."""
+
+
+class UnknownKeyName(ApiKeyError):
+    """No active API key has that name."""
+
+
+class KeyNotStored(ApiKeyError):
+    """The database refused or lost a new key; it was never shown and does not work."""

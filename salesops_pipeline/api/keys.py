@@ -29,34 +29,34 @@ from typing import TYPE_CHECKING, Literal
 import psycopg.errors
 
 from salesops_pipeline.core.db.connect import connect
-from salesops_pipeline.errors import SalesOpsError
+from salesops_pipeline.errors import (
+    DuplicateKeyName,
+    InvalidKeyName,
+    KeyNotStored,
+    SalesOpsError,
+    UnknownKeyName,
+)
 
 if TYPE_CHECKING:
     from salesops_pipeline.api.db import Connection
 
 __all__ = [
-    "ActiveKey", "ApiKeyInfo", "DuplicateKeyName", "InvalidKeyName", "LOCAL_ADMIN", "Role",
-    "UnknownKeyName", "active_key", "create_key", "ensure_local_admin_key", "generate_key",
-    "key_hash", "key_prefix", "list_keys", "revoke_key", "verify",
+    "ActiveKey", "ApiKeyInfo", "DuplicateKeyName", "InvalidKeyName", "KeyNotStored",
+    "LOCAL_ADMIN", "MAX_NAME_LENGTH", "Role", "UnknownKeyName", "active_key", "check_name",
+    "create_key", "ensure_local_admin_key", "generate_key", "key_hash", "key_prefix",
+    "list_keys", "revoke_key", "verify",
 ]
 
 Role = Literal["viewer", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "admin")
 LOCAL_ADMIN = "local-admin"
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+MAX_NAME_LENGTH = 64
+#: A key name, matched whole (``fullmatch``: a ``$`` would also accept a trailing newline). The
+#: same rule is the CHECK constraint of ``salesops.api_key.name`` (sql/04_api_keys.sql).
+NAME_RE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._@-]{{0,{MAX_NAME_LENGTH - 1}}}")
+NAME_RULE = (f"use 1-{MAX_NAME_LENGTH} characters from A-Z a-z 0-9 . _ @ - "
+             "(starting with a letter or digit)")
 KEY_RE = re.compile(r"^(sok_[0-9a-f]{12})_[A-Za-z0-9_-]{43}$")
-
-
-class InvalidKeyName(SalesOpsError):
-    """The key name is empty, too long or has characters outside [A-Za-z0-9._@-]."""
-
-
-class DuplicateKeyName(SalesOpsError):
-    """An API key with that name exists already (names are never reused)."""
-
-
-class UnknownKeyName(SalesOpsError):
-    """No active API key has that name."""
 
 
 @dataclass(frozen=True)
@@ -124,11 +124,35 @@ async def active_key(conn: Connection, key: str) -> ActiveKey | None:
 
 
 def check_name(name: str) -> str:
-    if not NAME_RE.match(name):
-        raise InvalidKeyName(
-            f"invalid key name {name!r}: use 1-64 characters from A-Z a-z 0-9 . _ @ - "
-            "(starting with a letter or digit)")
-    return name
+    """``name`` when it is a valid key name, else :class:`InvalidKeyName` saying what is wrong.
+
+    Checked before a key is generated or a statement runs. Surrounding whitespace is refused,
+    not stripped: a name is stored and looked up exactly as typed.
+
+    Example: ``check_name("dashboards")`` returns it; ``check_name("ops\\n")`` raises.
+    """
+    if NAME_RE.fullmatch(name):
+        return name
+    raise InvalidKeyName(name, f"{_name_problem(name)}; {NAME_RULE}")
+
+
+def _name_problem(name: str) -> str:
+    """What is wrong with a name :data:`NAME_RE` refused, the most telling fault first."""
+    if not name:
+        return "it is empty"
+    if not name.strip():
+        return "it is only whitespace"
+    unprintable = next((c for c in name if not c.isprintable()), None)
+    if unprintable is not None:
+        return f"it contains the control or unprintable character {unprintable!r}"
+    if name != name.strip():
+        return "it begins or ends with a space (names are not trimmed)"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"it is {len(name)} characters long"
+    other = next((c for c in name if not NAME_RE.fullmatch("a" + c)), None)
+    if other is not None:
+        return f"it contains {other!r}"
+    return "it does not start with a letter or digit"
 
 
 def create_key(url: str, *, name: str, role: Role) -> str:
@@ -153,6 +177,7 @@ def list_keys(url: str) -> list[ApiKeyInfo]:
 
 def revoke_key(url: str, name: str) -> datetime:
     """Revoke the active key ``name``; it stops working at once. Returns the revocation time."""
+    check_name(name)  # no key can have another name: say so without asking the database
     with connect(url) as conn, conn.cursor() as cur:
         cur.execute("UPDATE salesops.api_key SET revoked_at = now()"
                     " WHERE name = %s AND revoked_at IS NULL RETURNING revoked_at", (name,))
@@ -207,4 +232,12 @@ def _insert(url: str, *, name: str, role: Role) -> str | None:
             return key
         except psycopg.errors.UniqueViolation:
             continue
-    raise SalesOpsError("could not generate a unique API key prefix; try again")
+        except psycopg.Error as exc:
+            # Only the primary message: the DETAIL of a refused row quotes the prefix and hash.
+            raise KeyNotStored(_not_stored(exc.diag.message_primary or type(exc).__name__)
+                               ) from None
+    raise KeyNotStored(_not_stored("no unique key prefix in 3 tries; try again"))
+
+
+def _not_stored(reason: str) -> str:
+    return f"the API key was not stored and was not shown: {reason}"

@@ -16,8 +16,10 @@ from fastapi.responses import JSONResponse
 
 from salesops_pipeline.api import db
 from salesops_pipeline.api.docs import add_docs
+from salesops_pipeline.api.methods import HeadAndOptions
 from salesops_pipeline.api.metrics import ApiMetrics, RequestMetrics
 from salesops_pipeline.api.routes import dashboard, health, imports, lines, metrics, reports
+from salesops_pipeline.api.security_headers import SecurityHeaders, internal_error
 from salesops_pipeline.core.db.connect import WarehouseUnavailable
 from salesops_pipeline.core.logs import configure_logging
 from salesops_pipeline.settings import Settings
@@ -60,6 +62,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(WarehouseUnavailable, _unavailable)
     app.add_exception_handler(psycopg.OperationalError, _database_failed)
     app.add_exception_handler(psycopg.InterfaceError, _database_failed)
+    app.add_exception_handler(Exception, internal_error)  # a 500 with the security headers
+    # Middleware: the last added is the outermost (metrics sees every answer as sent).
+    app.add_middleware(HeadAndOptions)  # HEAD as GET, OPTIONS, the Allow of a 405
+    app.add_middleware(SecurityHeaders)  # nosniff on every answer
     app.state.metrics = ApiMetrics(app.state)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     app.include_router(health.router)

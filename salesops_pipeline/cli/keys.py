@@ -50,7 +50,8 @@ def register(verbs: argparse._SubParsersAction) -> None:
         "create", help="create a key and print it (last line of stdout)",
         description="Create a key with the given role and print it as the last line of stdout. "
         "viewer reads reports; admin also reads imports, quarantined rows, quality samples and "
-        "fact lines. Names are unique and never reused; exit 1 when the name is taken.")
+        "fact lines. Names are unique and never reused; exit 1 when the name is taken or invalid "
+        "(checked before a key is generated; never trimmed).")
     create.add_argument("--role", required=True, choices=keys.ROLES, help="what the key may read")
     create.add_argument("--name", required=True,
                         help="unique name (1-64 of A-Z a-z 0-9 . _ @ -), e.g. the consumer")
