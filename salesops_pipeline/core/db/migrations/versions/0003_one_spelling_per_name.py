@@ -39,6 +39,9 @@ Change = tuple[str, int, int, str]  # dimension, id, survivor id, stored spellin
 def upgrade() -> None:
     conn = cast(Connection, op.get_bind().connection.driver_connection)
     cur = conn.cursor()
+    # No import adds a name or a line meanwhile (their key checks wait); reports still read.
+    cur.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(sql.SQL(", ").join(
+        sql.Identifier("salesops", table) for table in DIMENSIONS)))
     changes: list[Change] = []
     for table, column in DIMENSIONS.items():
         changes += _dimension(cur, table, column)
