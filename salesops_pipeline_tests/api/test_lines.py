@@ -70,3 +70,16 @@ def test_unknown_names_give_no_lines(admin: TestClient, sql) -> None:
     for params in ({"seller": "Nobody"}, {"product": "'; DROP TABLE x; --"}):
         body = admin.get("/reports/lines", params={**PERIOD, **params}).json()
         assert (body["data"], body["next_offset"]) == ([], None)
+
+
+def test_a_name_asked_in_another_spelling_finds_its_lines(admin: TestClient, sql) -> None:
+    """Names are stored in one spelling (NFC, trimmed): asked as a Mac pastes it (NFD) or with
+    a no-break space around it, the same lines come back; another case is another name."""
+    write_facts(sql, LINES)
+    stored = _all(admin, seller="\u00c9lodie")
+    assert stored and {r["seller"] for r in stored} == {"\u00c9lodie"}
+    for asked in ("E\u0301lodie", "\u00a0\u00c9lodie\u202f", " E\u0301lodie\t"):
+        assert _all(admin, seller=asked) == stored, repr(asked)
+    assert _all(admin, seller="\u00e9lodie") == []
+    assert _all(admin, shipping_company="\u00a0DHL", product="Mouse\u00a0") == \
+        _all(admin, shipping_company="DHL", product="Mouse")

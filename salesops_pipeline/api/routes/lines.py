@@ -20,6 +20,8 @@ from salesops_pipeline.api.deps import (
 from salesops_pipeline.api.routes import PROTECTED
 from salesops_pipeline.api.routes.reports import FormatQuery, answer, respond
 from salesops_pipeline.api.schemas import SalesLine, SalesLines
+from salesops_pipeline.core.extract.cells import InvalidCell
+from salesops_pipeline.core.extract.names import to_name
 
 router = APIRouter(prefix="/reports", tags=["audit"], responses=PROTECTED)
 
@@ -30,7 +32,19 @@ NAME = r"^[^\x00]+$"  # any text but NUL (PostgreSQL text cannot hold it)
 
 def _name(what: str) -> Any:
     return Query(min_length=1, max_length=200, pattern=NAME,
-                 description=f"Only lines of this {what} (exact name)")
+                 description=f"Only lines of this {what} (exact name; case counts, "
+                             "Unicode form and spaces around it do not)")
+
+
+def _spelled(name: str | None) -> str | None:
+    """A name asked for, in the one spelling names are stored in (core/extract/names.py): a
+    name pasted from a Mac (NFD) or with a no-break space around it finds its lines."""
+    if name is None:
+        return None
+    try:
+        return to_name(name)
+    except InvalidCell:  # nothing but spaces: no name has that spelling, so no line matches
+        return name
 
 
 @router.get("/lines", response_model=SalesLines,
@@ -52,8 +66,8 @@ async def sales_lines(
     Excel row (`source_row_number`) and import: sums of these lines are the report figures."""
     async def compute(conn: Connection) -> Any:
         rows = await queries.sales_lines(conn, start=period.start, end=period.end,
-                                         seller=seller, product=product,
-                                         shipping_company=shipping_company,
+                                         seller=_spelled(seller), product=_spelled(product),
+                                         shipping_company=_spelled(shipping_company),
                                          limit=limit + 1, offset=offset)
         more = len(rows) > limit
         rows = rows[:limit]

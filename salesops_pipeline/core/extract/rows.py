@@ -4,7 +4,8 @@ Rows that are wrong for the business but readable (total ≠ price × units, zer
 units, negative amounts, no shipping company) become SalesLines; data-quality checks flag them.
 parse_row never raises, whatever the cells hold.
 
-How dates and numbers are read (the conventions users are told about): see core/extract/cells.py.
+How dates and numbers are read (the conventions users are told about): see core/extract/cells.py;
+how names are spelled (NFC, whitespace and invisible characters): core/extract/names.py.
 """
 
 from __future__ import annotations
@@ -22,13 +23,12 @@ from salesops_pipeline.core.extract.cells import (
     MONEY_LIMIT,
     UNITS_LIMIT,
     InvalidCell,
-    kind,
-    show,
     to_datetime,
     to_decimal,
     to_decimal_comma,
 )
 from salesops_pipeline.core.extract.columns import CANONICAL_ORDER
+from salesops_pipeline.core.extract.names import MAX_NAME_LENGTH, to_name
 
 __all__ = [
     "MAX_DECIMAL_PLACES",
@@ -42,9 +42,7 @@ __all__ = [
     "parse_row",
 ]
 
-MAX_NAME_LENGTH = 1000
 _RAW_TEXT_LIMIT = 1000  # longer raw text is cut in RejectedRow.raw
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200e\u200f\u2060\ufeff"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +70,7 @@ class RejectedRow:
 
 def parse_row(row_number: int, cells: tuple[Any, ...]) -> SalesLine | RejectedRow:
     """Parse the cells of one row, given in CANONICAL_ORDER, into a SalesLine or a RejectedRow."""
-    return _guarded(row_number, cells, to_decimal, _to_name)
+    return _guarded(row_number, cells, to_decimal, to_name)
 
 
 class RowParser:
@@ -118,10 +116,10 @@ class RowParser:
 
     def _name(self, value: object) -> str:
         if type(value) is not str:
-            return _to_name(value)
+            return to_name(value)
         name = self._names.get(value)
         if name is None:
-            name = _to_name(value)
+            name = to_name(value)
             if len(self._names) >= self.max_entries:
                 self._names.clear()
             self._names[value] = name
@@ -189,40 +187,6 @@ def _parse(row_number: int, cells: tuple[Any, ...], number: Number, name: Name
     if reasons:
         return RejectedRow(row_number, _raw(cells), tuple(reasons))
     return SalesLine(row_number, sold_at, product, seller, ship, price, units, total)  # type: ignore[arg-type]
-
-
-# ---- names ------------------------------------------------------------------------------------
-
-
-def _to_name(value: object) -> str:
-    """Trim and collapse whitespace; numbers become their text (123.0 → "123")."""
-    if type(value) is str:
-        text = " ".join(value.split())
-        if text.isprintable() and 0 < len(text) <= MAX_NAME_LENGTH:
-            return text
-        return _clean_name(text)
-    if value is None:
-        raise InvalidCell("missing")
-    if type(value) is float or type(value) is int:
-        if value != value or value in (INF, -INF):
-            raise InvalidCell(f"not a name {show(value)}")
-        return format(value, ".15g") if type(value) is float else str(value)
-    raise InvalidCell(f"{kind(value)} is not a name {show(value)}")
-
-
-def _clean_name(text: str) -> str:
-    """Slow path: drop control, surrogate and invisible characters; re-check what is left."""
-    kept = "".join(
-        ch
-        for ch in text.translate(_INVISIBLE)
-        if ch >= " " and not ("\x7f" <= ch <= "\x9f" or "\ud800" <= ch <= "\udfff")
-    )
-    kept = " ".join(kept.split())
-    if not kept:
-        raise InvalidCell("missing")
-    if len(kept) > MAX_NAME_LENGTH:
-        raise InvalidCell(f"longer than {MAX_NAME_LENGTH} characters")
-    return kept
 
 
 def _raw(cells: object) -> dict[str, object]:

@@ -8,16 +8,17 @@ the marks for the next refresh. A full rebuild rewrites every day.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 import psycopg
-from psycopg import IsolationLevel
+from psycopg import IsolationLevel, sql
 from psycopg.pq import TransactionStatus
 
-from salesops_pipeline.core.db.connect import Connection
+from salesops_pipeline.core.db.connect import Connection, Cursor
 from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.core.report.rules import FACT_RULES
 from salesops_pipeline.core.report.weeks import week_start
@@ -25,6 +26,7 @@ from salesops_pipeline.settings import sql_dir
 
 LOCK_REPORTS = "SELECT pg_advisory_xact_lock(hashtext('salesops.reports'))"
 SAMPLES_PER_DAY_AND_RULE = 20
+CREATE_REFRESH_DAY = "CREATE TEMP TABLE refresh_day (day date PRIMARY KEY) ON COMMIT DROP"
 REPORT_TABLES = ("report_daily_sales", "report_daily_seller", "report_daily_product",
                  "report_daily_shipping", "report_daily_quality", "report_quality_sample")
 
@@ -82,7 +84,7 @@ def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool, weeks: li
     try:
         cur = conn.cursor()
         cur.execute(LOCK_REPORTS)
-        cur.execute("CREATE TEMP TABLE refresh_day (day date PRIMARY KEY) ON COMMIT DROP")
+        cur.execute(CREATE_REFRESH_DAY)
         cur.execute("WITH taken AS (DELETE FROM salesops.report_dirty_day RETURNING day)"
                     " INSERT INTO refresh_day SELECT day FROM taken")
         forced = [week_start(w) + timedelta(days=i) for w in weeks for i in range(7)]
@@ -102,19 +104,10 @@ def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool, weeks: li
         days = [r[0] for r in cur.fetchall()]
         refresh_id = None
         if days:
-            # A script of many statements: bound on the client (the server binds one at a time).
-            psycopg.ClientCursor(conn).execute(refresh_sql(), {
-                "tolerance": tolerance, "samples": SAMPLES_PER_DAY_AND_RULE,
-                "loaded": ImportStatus.LOADED})
+            _run_script(conn, tolerance)
         touched = sorted({week_start(d) for d in days})
         if days or full:
-            cur.execute(
-                "INSERT INTO salesops.report_refresh (mode, days, weeks, run_id)"
-                " VALUES (%s, %s::date[], %s::date[], %s) RETURNING refresh_id",
-                ("full" if full else "incremental", days, touched, run_id))
-            row = cur.fetchone()
-            assert row is not None, "INSERT ... RETURNING returns the row it inserted"
-            refresh_id = row[0]
+            refresh_id = _record(cur, "full" if full else "incremental", days, run_id)
         conn.commit()
     finally:
         if conn.info.transaction_status != TransactionStatus.IDLE:
@@ -122,3 +115,43 @@ def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool, weeks: li
         conn.isolation_level = IsolationLevel.READ_COMMITTED
     return RefreshResult("full" if full else "incremental", days, touched,
                          time.perf_counter() - started, refresh_id)
+
+
+def rewrite_days(conn: Connection, days: list[date], *, tolerance: Decimal,
+                 run_id: str | None = None) -> int:
+    """Rewrite the report rows of ``days`` in the caller's transaction (the caller commits) and
+    record it in report_refresh like any refresh; return its refresh_id.
+
+    For a change to the warehouse made outside an import, in the same transaction (schema
+    revision 0003 merging dimension rows). The dirty-day marks are left alone. Its temporary
+    tables are dropped at the end, so it may run again in the same transaction.
+    """
+    cur = conn.cursor()
+    cur.execute(LOCK_REPORTS)
+    cur.execute(CREATE_REFRESH_DAY)
+    cur.execute("INSERT INTO refresh_day SELECT DISTINCT unnest(%s::date[])", (days,))
+    _run_script(conn, tolerance)
+    refresh_id = _record(cur, "incremental", sorted(set(days)), run_id)
+    temporary = ["refresh_day", *re.findall(r"CREATE TEMP TABLE (\w+)", refresh_sql())]
+    cur.execute(sql.SQL("DROP TABLE {}").format(sql.SQL(", ").join(map(sql.Identifier,
+                                                                         temporary))))
+    return refresh_id
+
+
+def _run_script(conn: Connection, tolerance: Decimal) -> None:
+    """The refresh script over the days in temp table refresh_day."""
+    # A script of many statements: bound on the client (the server binds one at a time).
+    psycopg.ClientCursor(conn).execute(refresh_sql(), {
+        "tolerance": tolerance, "samples": SAMPLES_PER_DAY_AND_RULE,
+        "loaded": ImportStatus.LOADED})
+
+
+def _record(cur: Cursor, mode: str, days: list[date], run_id: str | None) -> int:
+    """One report_refresh row: what the report tables now hold (the API's ETags follow it)."""
+    cur.execute(
+        "INSERT INTO salesops.report_refresh (mode, days, weeks, run_id)"
+        " VALUES (%s, %s::date[], %s::date[], %s) RETURNING refresh_id",
+        (mode, days, sorted({week_start(d) for d in days}), run_id))
+    row = cur.fetchone()
+    assert row is not None, "INSERT ... RETURNING returns the row it inserted"
+    return int(row[0])

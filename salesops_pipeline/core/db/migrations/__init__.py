@@ -8,7 +8,8 @@ Why Alembic: the schema used to be re-applied on every start, each file carrying
   each runs SQL files of ``sql/`` through `run_sql_file`. To change the schema, add the next
   revision (copy 0002: ``revision``/``down_revision``, a docstring saying why, ``upgrade()``) and
   put its SQL in ``sql/migrations/NNNN_<what>.sql``; never edit a revision that has shipped.
-  There are no downgrades: restore a backup instead.
+  There are no downgrades: restore a backup instead. A revision that changes data says what it
+  changed with `say` (one line each, printed by `salesops db upgrade`).
 - 0001 is the baseline, the schema a fresh database gets (``sql/01``, ``03``, ``04``).
 - A database made before Alembic (tables in schema salesops, no version table) is detected under
   the same lock, stamped at the baseline, then upgraded like any other: revision 0002 holds the
@@ -83,6 +84,15 @@ def run_sql_file(name: str) -> None:
     op.execute((sql_dir() / name).read_text())
 
 
+def say(line: str) -> None:
+    """Report one line from inside the current revision (what it changed) to the ``progress``
+    of `upgrade`; it comes before the revision's own "applied" line."""
+    config = op.get_context().config
+    progress = config.attributes.get("progress") if config is not None else None
+    if progress is not None:
+        progress(line)
+
+
 def upgrade(url: str, *, revision: str = "head", progress: Progress | None = None) -> list[str]:
     """Bring the warehouse at ``url`` to ``revision``; return the revisions applied, in order.
 
@@ -95,7 +105,7 @@ def upgrade(url: str, *, revision: str = "head", progress: Progress | None = Non
         # Session lock: survives each revision's commit; released when the connection closes.
         conn.execute(text("SELECT pg_advisory_lock(hashtext(:key))"), {"key": LOCK_KEY})
         conn.commit()
-        config = _config(conn, _reporter(say, applied))
+        config = _config(conn, _reporter(say, applied), say)
         before = _status(conn, config)
         conn.execute(text("CREATE SCHEMA IF NOT EXISTS salesops"))  # holds the version table
         conn.commit()
@@ -138,12 +148,13 @@ def head_revision() -> str:
     return head
 
 
-def _config(conn: Connection | None = None, on_step: Callable[..., None] | None = None
-            ) -> Config:
+def _config(conn: Connection | None = None, on_step: Callable[..., None] | None = None,
+            progress: Progress | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).resolve().parent))
     config.attributes["connection"] = conn
     config.attributes["on_version_apply"] = on_step
+    config.attributes["progress"] = progress  # what revisions `say`
     return config
 
 
