@@ -82,7 +82,11 @@ def test_failed_warn_check_alerts_once_with_file_figures_and_link(ingest, alert_
     assert f"Run {result.run_id}: {link}" in sent["text"] and "count: 1" in sent["text"]
     [mail] = server.handler.received
     assert mail.message["Subject"] == sent["text"].splitlines()[0]
-    assert body(mail.message) == "\n".join(sent["text"].splitlines()[1:]) + "\n"
+    # The webhook's lines after the summary, as plain text (the webhook escapes ">", "_", …).
+    mailed = body(mail.message).splitlines()
+    assert mailed[:2] == ["warn: 1 > 0 in may.xlsx (1 of 2 lines)", "count: 1"]
+    assert mailed[-1] == f"Run {result.run_id}: {link}"
+    assert len(mailed) == len(sent["text"].splitlines()) - 1
     assert not [m for m in logged_again if m.startswith("alert:")]
 
 
