@@ -105,11 +105,8 @@ def figures_of(metadata: Mapping[str, object]) -> dict[str, str]:
     return out
 
 
-@run_failure_sensor(name="run_failure_alerts", default_status=DefaultSensorStatus.RUNNING,
-                    monitor_all_code_locations=True,  # runs of `salesops ingest` have no location
-                    description="Alert (webhook / e-mail / log) once for each failed run, "
-                                "whoever launched it.")
-def run_failure_alerts(context: RunFailureSensorContext) -> None:
+def alert_run_failure(context: RunFailureSensorContext) -> None:
+    """Send the alert of one failed run: job, file or week, each failed step's error, link."""
     run = context.dagster_run
     settings = Settings()
     error = "; ".join([context.failure_event.message or "the run failed",
@@ -119,6 +116,14 @@ def run_failure_alerts(context: RunFailureSensorContext) -> None:
                   link=run_link(settings.dagster_ui_base(), run.run_id),
                   detail=error, figures={"job": run.job_name}, kind="run")
     deliver(alert, alert_config(settings), context.log.info)
+
+
+@run_failure_sensor(name="run_failure_alerts", default_status=DefaultSensorStatus.RUNNING,
+                    monitor_all_code_locations=True,  # runs of `salesops ingest` have no location
+                    description="Alert (webhook / e-mail / log) once for each failed run, "
+                                "whoever launched it.")
+def run_failure_alerts(context: RunFailureSensorContext) -> None:
+    alert_run_failure(context)
 
 
 def _step_errors(context: RunFailureSensorContext) -> list[str]:
