@@ -87,9 +87,9 @@ def webhook_body(alert: Alert) -> dict[str, object]:
     """``{"text": ...}`` for Slack/Teams (names escaped by :func:`webhook_text`), and the same
     facts as fields for anything else: those are JSON data and keep the names as they are."""
     return {"text": "\n".join(alert.lines(webhook_text)), "kind": alert.kind,
-            "title": alert.title,
-            "severity": alert.severity, "subject": alert.subject, "detail": alert.detail,
-            "figures": dict(alert.figures), "run_id": alert.run_id, "link": alert.link}
+            "title": alert.title, "severity": alert.severity, "subject": alert.subject,
+            "detail": alert.detail, "figures": dict(alert.figures), "run_id": alert.run_id,
+            "link": alert.link}
 
 
 def email_text(alert: Alert) -> tuple[str, str]:
