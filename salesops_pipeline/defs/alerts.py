@@ -1,17 +1,27 @@
 """Alert sensors: a failed run, and each failed asset-check evaluation, send one alert.
 
 Both are on by default. ``run_failure_alerts`` is Dagster's run-failure sensor (its cursor over
-run-status events sends each failure once). ``check_failure_alerts`` reads the instance's event
-log for asset-check evaluations after its cursor (a storage id), so each failed evaluation,
+run-status events sends each failure once); it watches every run on the instance
+(``monitor_all_code_locations``), so runs that ``salesops ingest`` executes in its own process,
+which carry no code location, alert like the daemon's. ``check_failure_alerts`` reads the
+instance's event log for asset-check evaluations after its cursor, so each failed evaluation,
 ERROR or WARN, is alerted once however many ticks see it. Destinations come from Settings
 (SALESOPS_ALERT_WEBHOOK_URL, SALESOPS_ALERT_EMAIL_TO with SALESOPS_SMTP_*), read on each tick;
 a destination that keeps failing is logged by core/notify/alerts.py and never fails a run or a tick.
+An evaluation whose alert cannot be built or sent is logged with its storage id and skipped: the
+cursor always moves past it, so it can neither block later alerts nor be sent twice.
 
 Checks on a clock (``ALERT_ON_TRANSITION``: import_freshness, evaluated every hour) alert on the
 transition to failing only: a failed evaluation alerts when the check's previous outcome passed
 (or it has none); while it keeps failing, each further evaluation is logged, not alerted; after
-it has passed again, the next failure alerts again. Every other check alerts on each failure (one
-evaluation is about one run's files).
+it has passed again, the next failure alerts again.
+
+A check that looked at the whole warehouse (report refreshes, weekly runs: scope "whole
+warehouse", or a run about no file) finds the same problems on every refresh, so its failure is
+alerted when its finding is new: the first time, when its severity or count changes, or after a
+warehouse-wide evaluation of it has passed in between (core/notify/check_cursor.py keeps the
+finding last alerted per check in the sensor's cursor). A check about a file or a week alerts on
+each failure.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from dagster import (
     DagsterEventType,
     DagsterInstance,
     DefaultSensorStatus,
+    EventLogRecord,
     EventRecordsFilter,
     RunFailureSensorContext,
     SensorEvaluationContext,
@@ -33,7 +44,10 @@ from dagster import (
 )
 
 from salesops_pipeline.core.notify.alerts import Alert, AlertConfig, deliver, run_link
+from salesops_pipeline.core.notify.check_cursor import BadCursor, CheckCursor, finding
 from salesops_pipeline.core.notify.mail import SmtpConfig, split_addresses
+from salesops_pipeline.core.report.weeks import week_of_key
+from salesops_pipeline.defs.checks import WHOLE_WAREHOUSE
 from salesops_pipeline.defs.freshness import import_freshness
 from salesops_pipeline.defs.ingest import FILE_TAG
 from salesops_pipeline.settings import Settings
@@ -65,16 +79,21 @@ def alert_config(settings: Settings) -> AlertConfig:
 
 
 def subject_of(tags: Mapping[str, str], partition: str | None = None) -> str:
-    """Which file (or files, or week) a run or check was about, from its partition and tags."""
-    if tags.get(WEEK_TAG):  # a weekly run: its partition is the week, not a file
+    """Which file (or files, or week) a run or check was about, from its partition and tags.
+
+    A week's key (its Monday) names the week however the run was launched: the weekly schedule
+    (which also tags WEEK_TAG), the job or asset launched for a partition, or a backfill."""
+    if tags.get(WEEK_TAG):
         return f"week of {tags[WEEK_TAG]}"
-    file = partition or tags.get(FILE_TAG) or tags.get(PARTITION_TAG)
-    if file:
-        return f"file {file}"
+    key = partition or tags.get(FILE_TAG) or tags.get(PARTITION_TAG)
+    if key:
+        return f"week of {key}" if week_of_key(key) else f"file {key}"
     first, last = (tags.get(t) for t in RANGE_TAGS)
     if first and last:
+        if week_of_key(first) and week_of_key(last):
+            return f"week of {first}" if first == last else f"weeks of {first} … {last}"
         return f"file {first}" if first == last else f"files {first} … {last}"
-    return "whole warehouse"
+    return WHOLE_WAREHOUSE
 
 
 def figures_of(metadata: Mapping[str, object]) -> dict[str, str]:
@@ -86,9 +105,8 @@ def figures_of(metadata: Mapping[str, object]) -> dict[str, str]:
     return out
 
 
-@run_failure_sensor(name="run_failure_alerts", default_status=DefaultSensorStatus.RUNNING,
-                    description="Alert (webhook / e-mail / log) once for each failed run.")
-def run_failure_alerts(context: RunFailureSensorContext) -> None:
+def alert_run_failure(context: RunFailureSensorContext) -> None:
+    """Send the alert of one failed run: job, file or week, each failed step's error, link."""
     run = context.dagster_run
     settings = Settings()
     error = "; ".join([context.failure_event.message or "the run failed",
@@ -98,6 +116,14 @@ def run_failure_alerts(context: RunFailureSensorContext) -> None:
                   link=run_link(settings.dagster_ui_base(), run.run_id),
                   detail=error, figures={"job": run.job_name}, kind="run")
     deliver(alert, alert_config(settings), context.log.info)
+
+
+@run_failure_sensor(name="run_failure_alerts", default_status=DefaultSensorStatus.RUNNING,
+                    monitor_all_code_locations=True,  # runs of `salesops ingest` have no location
+                    description="Alert (webhook / e-mail / log) once for each failed run, "
+                                "whoever launched it.")
+def run_failure_alerts(context: RunFailureSensorContext) -> None:
+    alert_run_failure(context)
 
 
 def _step_errors(context: RunFailureSensorContext) -> list[str]:
@@ -157,34 +183,79 @@ def _repeated_failure(context: SensorEvaluationContext, evaluation: AssetCheckEv
     return True
 
 
+def warehouse_wide(alert: Alert) -> bool:
+    """Whether a check alert is about the whole warehouse rather than a file or a week."""
+    return WHOLE_WAREHOUSE in (alert.subject, alert.figures.get("scope"))
+
+
+def _check_alert_of(context: SensorEvaluationContext, record: EventLogRecord,
+                    state: CheckCursor, base_url: str) -> Alert | None:
+    """The alert one event-log record calls for (None: a pass, or a failure not to alert);
+    keeps ``state``'s warehouse-wide findings up to date."""
+    event = record.event_log_entry.dagster_event
+    evaluation = event.event_specific_data if event else None
+    if not isinstance(evaluation, AssetCheckEvaluation):
+        return None
+    key = evaluation.asset_check_key.to_user_string()
+    if evaluation.passed and key not in state.alerted:
+        return None  # the common case: no run to look up
+    if not evaluation.passed and _repeated_failure(context, evaluation, record.run_id):
+        return None
+    run = context.instance.get_run_by_id(record.run_id)
+    alert = check_alert(evaluation, record.run_id, run.tags if run else {}, base_url)
+    if not warehouse_wide(alert):
+        return None if evaluation.passed else alert
+    if evaluation.passed:
+        state.passed(key)
+        return None
+    found = finding(alert.severity, alert.figures)
+    if state.is_new(key, found):
+        return alert
+    context.log.info(f"{key} still finds {found} in the whole warehouse (run {record.run_id}): "
+                     "alerted before, not again until it changes or passes")
+    return None
+
+
+def _start(context: SensorEvaluationContext) -> CheckCursor | SkipReason:
+    """The cursor to read on from; on the first tick (or after an unreadable cursor) the sensor
+    starts from now, not the whole history."""
+    if context.cursor is not None:
+        try:
+            return CheckCursor.parse(context.cursor)
+        except BadCursor as exc:
+            context.log.error(f"{exc}: starting again from the latest check evaluation")
+    start = CheckCursor(_latest_check_record_id(context))
+    context.update_cursor(start.dump())
+    return SkipReason(f"starting after check evaluation record {start.after}")
+
+
 @sensor(name="check_failure_alerts", minimum_interval_seconds=30,
         default_status=DefaultSensorStatus.RUNNING,
         description="Alert (webhook / e-mail / log) once for each failed asset check, ERROR or "
-                    "WARN (import_freshness: when it starts failing, not every hour).")
+                    "WARN (import_freshness: when it starts failing, not every hour; a "
+                    "warehouse-wide finding: when it is new or changed).")
 def check_failure_alerts(context: SensorEvaluationContext) -> SkipReason:
-    if context.cursor is None:  # first tick: start from now, not the whole history
-        start = _latest_check_record_id(context)
-        context.update_cursor(str(start))
-        return SkipReason(f"starting after check evaluation record {start}")
+    state = _start(context)
+    if isinstance(state, SkipReason):
+        return state
     records = context.instance.event_log_storage.get_event_records(
-        EventRecordsFilter(DagsterEventType.ASSET_CHECK_EVALUATION,
-                           after_cursor=int(context.cursor)),
+        EventRecordsFilter(DagsterEventType.ASSET_CHECK_EVALUATION, after_cursor=state.after),
         limit=CHECKS_PER_TICK, ascending=True)
     settings = Settings()
     config = alert_config(settings)
     failed_destinations: set[str] = set()
     sent = 0
     for record in records:
-        event = record.event_log_entry.dagster_event
-        evaluation = event.event_specific_data if event else None
-        if (isinstance(evaluation, AssetCheckEvaluation) and not evaluation.passed
-                and not _repeated_failure(context, evaluation, record.run_id)):
-            run = context.instance.get_run_by_id(record.run_id)
-            alert = check_alert(evaluation, record.run_id, run.tags if run else {},
-                                settings.dagster_ui_base())
-            deliver(alert, config, context.log.info, skip=failed_destinations)
-            sent += 1
-        context.update_cursor(str(record.storage_id))
+        try:
+            alert = _check_alert_of(context, record, state, settings.dagster_ui_base())
+            if alert is not None:
+                deliver(alert, config, context.log.info, skip=failed_destinations)
+                sent += 1
+        except Exception as exc:  # noqa: BLE001 - one bad record must not block the rest
+            context.log.error(f"check evaluation record {record.storage_id} (run "
+                              f"{record.run_id}) not alerted: {type(exc).__name__}: {exc}")
+        state.after = record.storage_id
+        context.update_cursor(state.dump())
     return SkipReason(f"{sent} failed check(s) alerted out of {len(records)} evaluation(s)")
 
 

@@ -30,6 +30,8 @@ from salesops_pipeline.defs.ingest import fact_sales_line
 from salesops_pipeline.defs.metadata import MetadataItem, control_totals_table
 from salesops_pipeline.defs.resources import QualityResource, WarehouseResource
 
+WHOLE_WAREHOUSE = "whole warehouse"
+"""The ``scope`` of a check that looked at every file (report and weekly jobs)."""
 INTEGRITY_DESCRIPTIONS = {
     "no_duplicate_source_rows":
         "each (source_file, source_sheet, source_row_number) is loaded once",
@@ -58,7 +60,7 @@ def _result(name: str, finding: quality.Finding, severity: AssetCheckSeverity,
 
 def _describe(scope: list[str] | None) -> str:
     if scope is None:
-        return "whole warehouse"
+        return WHOLE_WAREHOUSE
     return scope[0] if len(scope) == 1 else f"{len(scope)} files: {', '.join(scope[:5])}" + (
         " …" if len(scope) > 5 else "")
 

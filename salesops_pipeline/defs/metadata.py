@@ -17,6 +17,7 @@ from salesops_pipeline.core.extract.rows import RejectedRow
 from salesops_pipeline.core.extract.tables import SkippedSheet
 from salesops_pipeline.core.load.control_totals import ControlTotal
 from salesops_pipeline.core.load.staging import StageResult
+from salesops_pipeline.core.report.render import markdown_text
 from salesops_pipeline.errors import ImportConflict
 
 # A value of our metadata dicts: the kinds Dagster's `metadata=` takes as they are (part of its
@@ -25,8 +26,9 @@ MetadataItem: TypeAlias = MetadataValue | str | int | float | None
 
 
 def _cell(value: object) -> str:
+    """A Markdown table cell: at most 80 characters of the value, as inert Markdown."""
     text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
-    return text.replace("|", "\\|").replace("\n", " ")[:80]
+    return markdown_text(text[:80])
 
 
 def rejections_markdown(rows: Sequence[RejectedRow]) -> str:

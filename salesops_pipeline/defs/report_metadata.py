@@ -10,6 +10,7 @@ from dagster import MetadataValue
 
 from salesops_pipeline.core.db.connect import Cursor
 from salesops_pipeline.core.report.figures import money_text
+from salesops_pipeline.core.report.render import markdown_text
 
 CHART_WEEKS = 12
 BAR_WIDTH = 30
@@ -51,7 +52,8 @@ def latest_week_preview(cur: Cursor, week: date, revenue: Decimal) -> str:
         (week, week))
     lines = [f"**Week of {week.isoformat()}** — revenue {money_text(revenue)} — top sellers", "",
              "| seller | revenue | units | lines |", "|---|---:|---:|---:|"]
-    lines += [f"| {s} | {r:,.2f} | {u:,} | {n:,} |" for s, r, u, n in cur.fetchall()]
+    lines += [f"| {markdown_text(s)} | {r:,.2f} | {u:,} | {n:,} |"
+              for s, r, u, n in cur.fetchall()]
     return "\n".join(lines)
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dagster import CodeReferencesMetadataValue, TableSchema
 
+from salesops_pipeline.core.extract.rows import RejectedRow
 from salesops_pipeline.definitions import defs
+from salesops_pipeline.defs.metadata import rejections_markdown
 
 TABLE_OF = {  # asset → its table, from the SQL each asset's code writes
     "raw_sales_rows": "stage_sales_line", "dim_product": "dim_product",
@@ -59,3 +61,11 @@ def test_table_assets_name_their_table_and_columns_that_exist(sql) -> None:
             assert column.description, (table, column.name)
     for name in FILE_ASSETS:
         assert "dagster/table_name" not in nodes[name].metadata
+
+
+def test_rejected_rows_table_shows_names_as_text_not_markup() -> None:
+    row = RejectedRow(7, {"product": "[Reset password](https://evil.example)|x\n# y"},
+                      ("units: <b>none</b>",))
+    assert rejections_markdown([row]).splitlines()[2] == (
+        r"| 7 | units: \<b\>none\</b\> | "
+        r'{"product": "\[Reset password\](https://evil.example)\|x\\n# y"} |')

@@ -22,7 +22,7 @@ from salesops_pipeline.defs.ingest import ingest_assets
 from salesops_pipeline.defs.resources import QualityResource, WarehouseResource
 from salesops_pipeline.settings import Settings
 from salesops_pipeline_tests.core.notify.webhook_receiver import webhook_receiver
-from salesops_pipeline_tests.defs.test_alerts import tick
+from salesops_pipeline_tests.defs.alert_support import tick
 from salesops_pipeline_tests.workbooks import write_clean_workbook
 
 LIMIT_H = QualityResource().max_import_age_hours  # the ingest runs' checks use it too

@@ -133,6 +133,27 @@ def test_weekly_job_emails_summary_with_the_workbook(ingest, tmp_path: Path) -> 
     assert _check(result).passed
 
 
+def test_names_written_like_markdown_are_inert_in_the_summary_and_the_ui(ingest) -> None:
+    link = "[Reset password](https://evil.example)"
+    write_clean_workbook(ingest.folder / "w.xlsx", [
+        {"sold_at": datetime(2026, 3, 10, 9), "product": "<b>Dock</b>", "seller": link,
+         "unit_price": Decimal("5.00"), "units": 1, "total_price": Decimal("5.00"),
+         "shipping_company": "DHL"}])
+    ingest.run("w.xlsx")
+    refreshed = ingest.refresh()
+    [weekly] = [m.metadata for m in refreshed.asset_materializations_for_node("sales_reports")
+                if m.asset_key.to_user_string() == "report_weekly_summary"]
+    assert r"| \[Reset password\](https://evil.example) | 5.00 |" in weekly["latest_week"].value
+    with smtp_server() as server:
+        ingest.mail = _mail(server.port)
+        result = run_weekly(ingest, datetime(2026, 3, 16, 6, 0, tzinfo=UTC))
+    [got] = server.handler.received
+    lines = body(got.message).splitlines()
+    assert r"- Top seller: \[Reset password\](https://evil.example), revenue 5.00" in lines
+    assert r"- Top product: \<b\>Dock\</b\>, revenue 5.00" in lines
+    assert _meta(result)["summary"] == body(got.message)  # the UI's Markdown: the same text
+
+
 def test_temporary_smtp_failures_are_retried_then_delivered(ingest, tmp_path: Path) -> None:
     with smtp_server(fail_first=2) as server:
         ingest.mail = _mail(server.port, attempts=3)

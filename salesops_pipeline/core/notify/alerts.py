@@ -6,6 +6,15 @@ incoming webhooks both show, plus the same facts as structured fields for other 
 A destination that fails is retried with exponential backoff; after the last attempt
 :class:`AlertDeliveryFailed` is raised, and :func:`deliver` turns it into a logged outcome so
 an alert never fails the import it reports on. With no destination, alerts are only logged.
+
+Names in an alert (the file or week in ``subject``, error texts in ``detail``, figure values such
+as samples) come from dropped files, so each is written for where it is read: in the webhook
+``text`` by :func:`webhook_text` (Slack's ``&``, ``<``, ``>`` as entities, so ``<!channel>`` or
+``<url|label>`` is shown, not acted on; the rest of Markdown escaped for Teams), in the e-mail on
+one line each (the body is plain text; the subject header is put on one line by
+core/notify/mail.py). The structured JSON fields (``subject``, ``detail``, ``figures``, …) are
+data, JSON-encoded: they keep the names exactly as they are, for receivers that parse them.
+Any error while sending one alert to one destination is logged and returned, never raised.
 """
 
 from __future__ import annotations
@@ -18,13 +27,26 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from salesops_pipeline.core.notify.mail import SmtpConfig, build_message, describe, send_message
+from salesops_pipeline.core.report.render import markdown_text, one_line
 from salesops_pipeline.errors import AlertDeliveryFailed, MailDeliveryFailed
 
 __all__ = ["Alert", "AlertConfig", "Outcome", "deliver", "email_text", "post_webhook",
-           "run_link", "webhook_body"]
+           "run_link", "webhook_body", "webhook_text"]
 
 BACKOFF_FACTOR = 2.0
 Log = Callable[[str], None]
+SLACK_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def webhook_text(name: str) -> str:
+    r"""``name`` as inert text in a Slack or Teams message: ``&``, ``<`` and ``>`` as entities
+    (Slack's control sequences: mentions such as ``<!channel>``, links ``<url|label>``), then
+    Markdown escaped (Teams renders ``[label](url)``), on one line.
+
+    >>> webhook_text("<!channel> [Reset password](https://evil.example)")
+    '&lt;!channel&gt; \\[Reset password\\](https://evil.example)'
+    """
+    return markdown_text("".join(SLACK_ENTITIES.get(c, c) for c in name))
 
 
 def run_link(base_url: str, run_id: str) -> str:
@@ -46,29 +68,34 @@ class Alert:
     figures: Mapping[str, str] = field(default_factory=dict)
     kind: str = "run"  # "run" or "check"
 
-    def summary(self) -> str:
-        """One line: the e-mail subject and the first line of the webhook text."""
-        return f"[SalesOps {self.severity}] {self.title} — {self.subject}"
+    def summary(self, name: Callable[[str], str] = one_line) -> str:
+        """One line: the e-mail subject (and log line), and the first line of the webhook text."""
+        return f"[SalesOps {self.severity}] {self.title} — {name(self.subject)}"
 
-    def lines(self) -> list[str]:
-        out = [self.summary()]
+    def lines(self, name: Callable[[str], str] = one_line) -> list[str]:
+        """The summary, detail, figures and run link, a line each; every name from outside
+        (subject, detail, figure values) written by ``name`` for the target format."""
+        out = [self.summary(name)]
         if self.detail:
-            out.append(self.detail)
-        out += [f"{name}: {value}" for name, value in self.figures.items()]
+            out.append(name(self.detail))
+        out += [f"{key}: {name(value)}" for key, value in self.figures.items()]
         out.append(f"Run {self.run_id}: {self.link}")
         return out
 
 
 def webhook_body(alert: Alert) -> dict[str, object]:
-    """``{"text": ...}`` for Slack/Teams, and the same facts as fields for anything else."""
-    return {"text": "\n".join(alert.lines()), "kind": alert.kind, "title": alert.title,
-            "severity": alert.severity, "subject": alert.subject, "detail": alert.detail,
-            "figures": dict(alert.figures), "run_id": alert.run_id, "link": alert.link}
+    """``{"text": ...}`` for Slack/Teams (names escaped by :func:`webhook_text`), and the same
+    facts as fields for anything else: those are JSON data and keep the names as they are."""
+    return {"text": "\n".join(alert.lines(webhook_text)), "kind": alert.kind,
+            "title": alert.title, "severity": alert.severity, "subject": alert.subject,
+            "detail": alert.detail, "figures": dict(alert.figures), "run_id": alert.run_id,
+            "link": alert.link}
 
 
 def email_text(alert: Alert) -> tuple[str, str]:
-    """(subject, plain-text body) of the alert e-mail."""
-    return alert.summary(), "\n".join(alert.lines()[1:]) + "\n"
+    """(subject, plain-text body) of the alert e-mail; each name on one line (plain text is not
+    rendered, so nothing else needs escaping)."""
+    return alert.summary(), "\n".join(alert.lines(one_line)[1:]) + "\n"
 
 
 def post_webhook(url: str, body: Mapping[str, object], *, attempts: int = 3,
@@ -143,9 +170,10 @@ class Outcome:
 def deliver(alert: Alert, config: AlertConfig, log: Log, *,
             skip: set[str] | None = None,
             sleep: Callable[[float], None] = time.sleep) -> list[Outcome]:
-    """Send ``alert`` to every configured destination not in ``skip``; never raises a delivery
-    failure (it is logged and returned). A destination that failed is added to ``skip`` so the
-    rest of a tick does not wait on it again."""
+    """Send ``alert`` to every configured destination not in ``skip``, once each; never raises
+    (a failure is logged and returned). A destination that failed to answer is added to ``skip``
+    so the rest of a tick does not wait on it again; an error of this alert alone (a message that
+    cannot be built) leaves the destination open for the next alert."""
     skip = skip if skip is not None else set()
     log(f"alert: {alert.summary()} ({alert.link})")
     if not config.destinations:
@@ -163,6 +191,10 @@ def deliver(alert: Alert, config: AlertConfig, log: Log, *,
             skip.add(destination)
             log(f"alert delivery failed: {exc}")
             outcomes.append(Outcome(destination, exc.attempts, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - one bad alert must not stop the others
+            reason = f"{type(exc).__name__}: {exc}"
+            log(f"alert not sent to {destination}: {reason}")
+            outcomes.append(Outcome(destination, 0, reason))
         else:
             outcomes.append(Outcome(destination, attempts))
     return outcomes

@@ -6,6 +6,10 @@ exponential backoff; a permanent one (a 5xx reply such as a refused recipient or
 server without STARTTLS when it is required) stops at once, since retrying cannot help. Either
 way the last error is raised as :class:`MailDeliveryFailed`, whose message never holds the
 password.
+
+Every header :func:`build_message` writes (From, To, Subject, the attachment's name) is put on one
+line first (core/report/render.py ``one_line``): a subject carrying a file name with a line break
+can neither add a header nor make the stdlib refuse the message.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Literal
 
+from salesops_pipeline.core.report.render import one_line
 from salesops_pipeline.errors import ConfigError, MailDeliveryFailed
 
 __all__ = ["SECURITY_MODES", "Delivery", "SmtpConfig", "build_message", "send_message",
@@ -74,21 +79,22 @@ class Delivery:
 
 def build_message(config: SmtpConfig, *, to: Sequence[str], subject: str, body: str,
                   attachment: Path | None = None) -> EmailMessage:
-    """A plain-text message, with ``attachment`` (its exact bytes) when given."""
+    """A plain-text message, with ``attachment`` (its exact bytes) when given. Header values are
+    put on one line (control characters become spaces); the body is left as it is."""
     if not to:
         raise ConfigError("no recipients: set SALESOPS_REPORT_EMAIL_TO (comma-separated)")
     message = EmailMessage()
-    message["From"] = config.sender
-    message["To"] = ", ".join(to)
-    message["Subject"] = subject
+    message["From"] = one_line(config.sender)
+    message["To"] = one_line(", ".join(to))
+    message["Subject"] = one_line(subject)
     message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain=config.sender.rpartition("@")[2] or None)
+    message["Message-ID"] = make_msgid(domain=one_line(config.sender).rpartition("@")[2] or None)
     message.set_content(body)
     if attachment is not None:
         maintype, subtype = XLSX_TYPE if attachment.suffix == ".xlsx" else (
             "application", "octet-stream")
         message.add_attachment(attachment.read_bytes(), maintype=maintype, subtype=subtype,
-                               filename=attachment.name)
+                               filename=one_line(attachment.name))
     return message
 
 

@@ -1,4 +1,5 @@
-"""CSV and XLSX bytes from report rows (pure: rows in, bytes out), for the API and weekly exports.
+"""CSV and XLSX bytes from report rows (pure: rows in, bytes out), for the API and weekly exports,
+and the text rules of the formats names are written into (one line, Markdown).
 
 Money and units read as people write them (core/report/figures.py): CSV holds the same text as the
 JSON answer (``2142715.53``, ``3``), XLSX the exact number under a number format per column
@@ -9,6 +10,12 @@ Safe to open: names come from dropped files, so a text cell may start like a for
 (``=HYPERLINK(...)``). XLSX writes every string as a string; CSV has no types, so a text cell
 starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading ``'`` (OWASP's
 rule against CSV injection). Numbers, dates and JSON are never touched.
+
+Names (files, sheets, products, sellers, error texts) come from outside, so a name put into a
+line of text goes through :func:`one_line` (control characters, line breaks included, become a
+space: a name cannot start a line of its own) and into Markdown through :func:`markdown_text`
+(its link, emphasis, code, table and HTML characters escaped: it reads as the name, never as
+markup). Structured data (JSON fields, table cells, CSV/XLSX) keeps names as they are.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -37,6 +45,11 @@ FIGURE_KINDS: Mapping[str, FigureKind] = {
     "revenue": "money", "unit_price": "money", "total_price": "money", "units": "units"}
 #: What a spreadsheet takes as the start of a formula (OWASP, CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Control characters (C0, DEL, C1) and Unicode's line and paragraph separators.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+#: What Markdown (CommonMark / GitHub) reads as markup inside a line: escapes, code, emphasis,
+#: strike-through, links and images (``[``/``]``), table cells, HTML and autolinks (``<``/``>``).
+MARKDOWN_SPECIAL = frozenset("\\`*_~[]|<>")
 _TEXT = {"money": money_text, "units": units_text}
 _XLSX_FORMAT = {"money": MONEY_XLSX_FORMAT, "units": UNITS_XLSX_FORMAT}
 
@@ -52,6 +65,25 @@ def cell_text(value: Any, kind: FigureKind | None = None) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
+
+
+def one_line(text: str) -> str:
+    r"""``text`` on one line: each run of control characters (CR, LF, tab, NUL, …) is one space.
+
+    >>> one_line("may\r\nBcc: x@evil.example")
+    'may Bcc: x@evil.example'
+    """
+    return _CONTROL.sub(" ", text)
+
+
+def markdown_text(text: str) -> str:
+    r"""``text`` as inert Markdown on one line: what it shows is the text itself, never a link,
+    an image, HTML, emphasis or a new table cell (CommonMark backslash escapes).
+
+    >>> markdown_text("[Reset password](https://evil.example)")
+    '\\[Reset password\\](https://evil.example)'
+    """
+    return "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in one_line(text))
 
 
 def csv_cell(value: Any, kind: FigureKind | None = None) -> str:

@@ -6,6 +6,8 @@ other exports do), shown through the one set of number formats (core/report/figu
 rounded figures are percentages of change, which are ratios, not amounts: the workbook keeps the
 ratio to 6 decimal places (like ``revenue_share``) and the summary shows it to 0.1 %, both
 rounded half away from zero, and "n/a" when the previous week had nothing to compare with.
+Product and seller names are Markdown-escaped in the summary (core/report/render.py
+``markdown_text``): a name written like a link reads as that text, in the e-mail and in the UI.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from salesops_pipeline.core.report.figures import (
     money_text,
     units_text,
 )
-from salesops_pipeline.core.report.render import cell_text, exact_float
+from salesops_pipeline.core.report.render import cell_text, exact_float, markdown_text
 from salesops_pipeline.core.report.rules import RULES
 from salesops_pipeline.core.report.weeks import previous_week, week_end
 
@@ -104,11 +106,12 @@ def signed(value: Decimal | int, text: Callable[[Any], str]) -> str:
 
 
 def leaders(rows: Sequence[Row], name: str) -> str:
-    """Every rank-1 name (ties share the rank) with its revenue; 'none' for an empty week."""
+    """Every rank-1 name (ties share the rank, names as inert Markdown) with its revenue; 'none'
+    for an empty week."""
     top = [r for r in rows if r["rank"] == 1]
     if not top:
         return "none (no sales this week)"
-    names = ", ".join(str(r[name]) for r in top)
+    names = ", ".join(markdown_text(str(r[name])) for r in top)
     tied = " (tied)" if len(top) > 1 else ""
     return f"{names}{tied}, revenue {money_text(Decimal(top[0]['revenue']))}"
 

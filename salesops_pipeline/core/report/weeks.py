@@ -41,6 +41,20 @@ def previous_week(day: date) -> date:
     return week_start(day) - WEEK
 
 
+def week_of_key(key: str | None) -> date | None:
+    """The Monday a week's key names (``2026-11-23``: the weekly partitions' keys), else None.
+    A file's key is never one: a dropped file is only read with its suffix (``.xlsx``, …).
+
+    >>> week_of_key("2026-11-23"), week_of_key("2026-11-24"), week_of_key("may.xlsx")
+    (datetime.date(2026, 11, 23), None, None)
+    """
+    try:
+        day = date.fromisoformat(key or "")
+    except ValueError:
+        return None
+    return day if len(key or "") == 10 and day.weekday() == 0 else None
+
+
 def iso_week(day: date) -> str:
     """The ISO week label of ``day``: ``2026-W10``; around New Year the ISO year may differ from
     the calendar year (2024-12-30 is in ``2025-W01``)."""

@@ -88,3 +88,60 @@ def test_email_and_webhook_both_receive_the_alert() -> None:
                                        "fact_sales_line failed — file may.xlsx")
     assert body(mail.message) == ("count: 2\ntolerance: 0.01\n"
                                   "Run abc-123: http://dagster.example:3000/runs/abc-123\n")
+
+
+HOSTILE = Alert(title="WARN check mismatched_total on fact_sales_line failed", severity="WARN",
+                subject="file <!channel>\r\n[Reset password](https://evil.example).xlsx",
+                run_id="abc-123", link=run_link("http://dagster.example:3000", "abc-123"),
+                detail="sheet <http://evil.example|Q1 & Q2>\nis *bad*",
+                figures={"count": "1", "samples": '[{"product": "a_b|c"}]'}, kind="check")
+
+
+def test_webhook_text_escapes_slack_sequences_and_markdown_but_fields_stay_raw() -> None:
+    sent = webhook_body(HOSTILE)
+    assert sent["text"] == (
+        "[SalesOps WARN] WARN check mismatched_total on fact_sales_line failed — "
+        r"file &lt;!channel&gt; \[Reset password\](https://evil.example).xlsx" "\n"
+        r"sheet &lt;http://evil.example\|Q1 &amp; Q2&gt; is \*bad\*" "\n"
+        "count: 1\n"
+        r'samples: \[{"product": "a\_b\|c"}\]' "\n"
+        "Run abc-123: http://dagster.example:3000/runs/abc-123")
+    assert sent["subject"] == HOSTILE.subject and sent["detail"] == HOSTILE.detail
+    assert sent["figures"] == dict(HOSTILE.figures)
+
+
+def test_hostile_names_reach_both_destinations_once_with_one_line_headers() -> None:
+    with smtp_server() as server, webhook_receiver() as receiver:
+        smtp = SmtpConfig(host="127.0.0.1", port=server.port, security="none",
+                          sender="salesops@example.org", retry_seconds=0)
+        config = AlertConfig(webhook_url=receiver.url, email_to=("ops@example.org",),
+                             smtp=smtp)
+        outcomes = deliver(HOSTILE, config, lambda m: None, sleep=lambda s: None)
+    assert [(o.destination, o.error) for o in outcomes] == [("webhook", None), ("email", None)]
+    assert receiver.bodies == [webhook_body(HOSTILE)]
+    [mail] = server.handler.received
+    assert mail.message["Subject"] == (
+        "[SalesOps WARN] WARN check mismatched_total on fact_sales_line failed — "
+        "file <!channel> [Reset password](https://evil.example).xlsx")
+    assert mail.message.get_all("Bcc") is None and mail.rcpt_tos == ["ops@example.org"]
+    assert body(mail.message) == (
+        "sheet <http://evil.example|Q1 & Q2> is *bad*\ncount: 1\n"
+        'samples: [{"product": "a_b|c"}]\n'
+        "Run abc-123: http://dagster.example:3000/runs/abc-123\n")
+
+
+def test_an_alert_that_cannot_be_sent_is_logged_and_the_next_one_still_goes() -> None:
+    logged: list[str] = []
+    skip: set[str] = set()
+    with webhook_receiver() as receiver:
+        # A figure that is not text: building either message fails, for this alert only.
+        smtp = SmtpConfig(host="127.0.0.1", port=free_port(), security="none",
+                          sender="salesops@example.org", retry_seconds=0)
+        config = AlertConfig(webhook_url=receiver.url, email_to=("ops@example.org",), smtp=smtp)
+        broken = Alert(**{**HOSTILE.__dict__, "figures": {"count": object()}})  # type: ignore[dict-item]
+        first = deliver(broken, config, logged.append, skip=skip, sleep=lambda s: None)
+        second = deliver(ALERT, AlertConfig(webhook_url=receiver.url), logged.append, skip=skip)
+    assert [o.destination for o in first if o.error] == ["webhook", "email"]
+    assert any(m.startswith("alert not sent to webhook: TypeError") for m in logged)
+    assert skip == set() and [(o.destination, o.error) for o in second] == [("webhook", None)]
+    assert receiver.bodies == [webhook_body(ALERT)]

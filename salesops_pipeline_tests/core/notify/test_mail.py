@@ -122,3 +122,13 @@ def test_no_recipients_is_a_config_error() -> None:
 
 def test_split_addresses() -> None:
     assert split_addresses(" a@x.org, b@y.org ,,") == ["a@x.org", "b@y.org"]
+
+
+def test_a_line_break_in_the_subject_adds_no_header(workbook: Path) -> None:
+    with smtp_server() as server:
+        send_report(config(server.port), to=["a@example.org"],
+                    subject="Report for may\r\nBcc: thief@evil.example\n.xlsx", body=BODY,
+                    attachment=workbook)
+    [got] = server.handler.received
+    assert got.message["Subject"] == "Report for may Bcc: thief@evil.example .xlsx"
+    assert got.message.get_all("Bcc") is None and got.rcpt_tos == ["a@example.org"]

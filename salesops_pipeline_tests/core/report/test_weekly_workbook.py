@@ -93,6 +93,16 @@ def test_an_empty_week_says_so() -> None:
     assert lines[7].startswith("- Data quality: ok (mismatched totals 2")
 
 
+def test_names_written_like_markdown_are_inert_in_the_summary() -> None:
+    hostile = report()
+    hostile.rows["seller_ranking"][0]["seller"] = "[Reset password](https://evil.example)"
+    hostile.rows["top_products"][0]["product"] = "<b>Dock</b>\n# Pwned"
+    lines = summary_markdown(hostile).splitlines()
+    assert lines[5] == r"- Top seller: \[Reset password\](https://evil.example), revenue 700.25"
+    assert lines[6] == r"- Top product: \<b\>Dock\</b\> # Pwned, Laptop (tied), revenue 600.00"
+    assert len(lines) == 8  # the line break in the name started no line of its own
+
+
 def _book(data: bytes) -> openpyxl.Workbook:
     return openpyxl.load_workbook(io.BytesIO(data))
 
