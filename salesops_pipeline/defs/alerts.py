@@ -26,6 +26,7 @@ each failure.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 from dagster import (
@@ -56,6 +57,9 @@ WEEK_TAG = "salesops/week"  # the weekly job's tag (defs/schedules.py)
 PARTITION_TAG = "dagster/partition"
 RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 CHECKS_PER_TICK = 100
+# Dagster drops a tick (and its cursor) past 60 s; a slow destination's retries must not make
+# the sensor re-send what it already sent, so a tick stops taking records after this long.
+TICK_BUDGET_SECONDS = 30.0
 MAX_FIGURE_CHARS = 200
 ALERT_ON_TRANSITION = frozenset({import_freshness.check_key})
 HISTORY = 50  # executions of such a check looked at for its previous outcome
@@ -245,7 +249,12 @@ def check_failure_alerts(context: SensorEvaluationContext) -> SkipReason:
     config = alert_config(settings)
     failed_destinations: set[str] = set()
     sent = 0
-    for record in records:
+    started = time.monotonic()
+    for done, record in enumerate(records):
+        if done and time.monotonic() - started > TICK_BUDGET_SECONDS:
+            context.log.info(f"{len(records) - done} evaluation(s) left for the next tick: this "
+                             f"one has run {TICK_BUDGET_SECONDS} s")
+            break
         try:
             alert = _check_alert_of(context, record, state, settings.dagster_ui_base())
             if alert is not None:

@@ -197,3 +197,26 @@ def test_a_failed_run_of_salesops_ingest_alerts_once(ingest, alert_env) -> None:
     [sent] = receiver.bodies  # from run_failure_alerts; Dagster's default would skip the run
     assert sent["run_id"] == result.run_id and sent["subject"] == "file june.xlsx"
     assert sent["title"] == "run of broken_job failed"
+
+
+def test_a_tick_past_its_time_budget_leaves_the_rest_for_the_next_tick(
+        ingest, alert_env, monkeypatch) -> None:
+    """A slow destination must not push a tick past Dagster's 60 s (the cursor would be lost and
+    the alerts re-sent): past the budget the tick stops, and the next one goes on from there."""
+    cursor, _ = tick(ingest.instance, None)
+    for name in ("a.xlsx", "b.xlsx", "c.xlsx"):
+        import_mismatch(ingest, name)
+    monkeypatch.setattr(alerts, "TICK_BUDGET_SECONDS", 0.0)  # one record per tick
+    with webhook_receiver() as receiver:
+        alert_env(webhook=receiver.url)
+        ticks, cut = 0, 0
+        while True:
+            before = cursor
+            cursor, logged = tick(ingest.instance, cursor)
+            ticks += 1
+            cut += any("left for the next tick" in m for m in logged)
+            if cursor == before or ticks > 200:
+                break
+    assert [b["subject"] for b in receiver.bodies] == [
+        "file a.xlsx", "file b.xlsx", "file c.xlsx"]  # each once, in order, over many ticks
+    assert cut == ticks - 2 > 3  # every tick but the last two stopped after one record
