@@ -162,13 +162,15 @@ def test_the_reported_names_are_bounded(tick, folder, monkeypatch) -> None:
     first = tick()
     assert [w.split(":")[0] for w in tick.warnings] == [
         "scan-0.pdf", "scan-1.pdf", "scan-2.pdf",
-        "2 more file(s) in the folder that are not sales exports (not listed one by one)"]
+        "2 more file(s) in the folder not imported (not sales exports, or not readable; "
+        "not listed one by one)"]
     assert json.loads(first.cursor)["reported"] == ["scan-0.pdf", "scan-1.pdf", "scan-2.pdf"]
     (folder / "scan-1.pdf").unlink()  # room for one more
     tick()
     assert tick.warnings[4:] == [
         f"scan-3.pdf: not imported: .pdf files are not sales exports {ACCEPTED}",
-        "1 more file(s) in the folder that are not sales exports (not listed one by one)"]
+        "1 more file(s) in the folder not imported (not sales exports, or not readable; "
+        "not listed one by one)"]
 
 
 def test_a_cursor_of_the_first_format_still_reads(tick, folder) -> None:
