@@ -22,16 +22,25 @@ from salesops_pipeline.cli.ingest_progress import BarProgress, LineProgress
 from salesops_pipeline.core.db.connect import connect
 from salesops_pipeline.core.extract.drops import classify
 from salesops_pipeline.core.extract.file_keys import (
+    LINK_REASON,
     check_copy,
     copy_into,
+    is_permission_reason,
     key_for,
     link_refused,
+    open_inside,
     sha256_inside,
 )
-from salesops_pipeline.core.extract.folder_scan import plan_runs
+from salesops_pipeline.core.extract.folder_scan import plan_runs, walk
 from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.core.load.progress import listening
-from salesops_pipeline.errors import NameTaken, SalesOpsError, UnsafePath
+from salesops_pipeline.errors import (
+    NameTaken,
+    NotReadable,
+    PermissionDenied,
+    SalesOpsError,
+    UnsafePath,
+)
 from salesops_pipeline.settings import Settings, redact
 
 SETTLE_SECONDS = 60
@@ -163,31 +172,45 @@ def _summary(o: FileOutcome) -> str:
         f"{text} (but Dagster run {o.run_id} failed; see its logs)")
 
 
-def resolve_keys(paths: list[Path], settings: Settings, echo=print) -> list[str]:
-    """Keys of the given files (folders are walked); files that are not sales exports are
-    skipped with the reason. A file outside SALES_DATA_DIR is copied into its top level first
-    (nothing is copied unless every file given can be)."""
+@dataclass(frozen=True)
+class Skipped:
+    """A file that is not imported, and why; ``unreadable``: a sales export this user may not
+    read (it counts as not ok: exit 1), rather than a file that is no export at all."""
+
+    path: Path
+    reason: str
+    unreadable: bool = False
+
+
+def resolve_keys(paths: list[Path], settings: Settings, echo=print
+                 ) -> tuple[list[str], list[Skipped]]:
+    """Keys of the given files (folders are walked), and what was skipped with the reason.
+
+    In a folder, what the sensor would not import is skipped and listed (a name that is no sales
+    export, a symbolic link, a FIFO, socket or device, a file or folder this user may not read);
+    the rest is imported. A file given by name that cannot be read is refused at once (raised).
+    A file outside SALES_DATA_DIR is copied into its top level first (nothing is copied unless
+    every file given can be)."""
     found: list[tuple[Path, str | None]] = []  # file, its key if it is in the folder already
+    skipped: list[Skipped] = []
     for path in paths:
         if not path.exists() and not path.is_absolute() and (settings.data_dir / path).exists():
             path = settings.data_dir / path  # a name as the import log shows it
         if not path.exists():
             raise SalesOpsError(f"{path}: no such file or folder")
         if path.is_dir():
-            if _key_in_folder(path, settings.data_dir) is None:
-                raise UnsafePath(
-                    f"{path} is a folder outside the data folder {settings.data_dir.resolve()};"
-                    " give its files (each is copied into the data folder) or move the folder"
-                    " into it")
-            files = sorted(p for p in path.rglob("*") if p.is_file())
-        else:
-            files = [path]
-        for file in files:
-            drop = classify(file)
-            if not drop.imported:
-                echo(f"skipping {file}: {drop.reason or 'a lock, hidden or temporary file'}")
-                continue
-            found.append((file, _key_in_folder(file, settings.data_dir)))
+            found += [(file, key) for file, key in _folder_files(path, settings, skipped)]
+            continue
+        drop = classify(path)
+        if not drop.imported:
+            echo(f"skipping {path}: {drop.reason or 'a lock, hidden or temporary file'}")
+            continue
+        key = _key_in_folder(path, settings.data_dir)
+        if key is not None:
+            open_inside(key, settings.data_dir).close()  # a FIFO, device, chmod 000: refused
+        found.append((path, key))
+    for item in skipped:
+        echo(f"skipping {item.path}: {item.reason}")
     _check_copies([file for file, key in found if key is None], settings.data_dir)
     keys: list[str] = []
     for file, key in found:
@@ -197,7 +220,35 @@ def resolve_keys(paths: list[Path], settings: Settings, echo=print) -> list[str]
                  f"{file}: already in the data folder as {key} (same bytes)")
         if key not in keys:
             keys.append(key)
-    return keys
+    return keys, skipped
+
+
+def _folder_files(folder: Path, settings: Settings, skipped: list[Skipped]
+                  ) -> list[tuple[Path, str]]:
+    """The sales exports in a folder of the data folder as the sensor sees them, each opened
+    once (never waited on) to find those this user may not read."""
+    top = _key_in_folder(folder, settings.data_dir)
+    if top is None:
+        raise UnsafePath(
+            f"{folder} is a folder outside the data folder {settings.data_dir.resolve()};"
+            " give its files (each is copied into the data folder) or move the folder into it")
+    notes: dict[str, str] = {}
+    files = walk(folder, exclude=(settings.export_dir,), skipped=notes)
+    skipped += [Skipped(folder / name, reason, is_permission_reason(reason))
+                for name, reason in sorted(notes.items())]
+    found: list[tuple[Path, str]] = []
+    for name in sorted(files):
+        key = name if top == "." else f"{top}/{name}"
+        try:
+            open_inside(key, settings.data_dir).close()
+        except NotReadable as exc:
+            skipped.append(Skipped(folder / name, exc.reason, isinstance(exc, PermissionDenied)))
+            continue
+        except UnsafePath:  # swapped for a link since the walk
+            skipped.append(Skipped(folder / name, LINK_REASON))
+            continue
+        found.append((folder / name, key))
+    return found
 
 
 def _key_in_folder(path: Path, data_dir: Path) -> str | None:
@@ -235,20 +286,26 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         raise SalesOpsError("nothing to ingest: give PATH arguments or set SALES_DATA_FILE")
     for name, value in stack_environment(settings).items():
         os.environ.setdefault(name, value)
-    keys = resolve_keys(paths, settings)
+    keys, skipped = resolve_keys(paths, settings)
+    unreadable = [item for item in skipped if item.unreadable]
     if not keys:
         print("no workbook to import")
-        return 0
+        return 1 if unreadable else 0
     view = (BarProgress(keys) if sys.stdout.isatty() and not args.verbose else
             LineProgress(keys))  # --verbose: Dagster's lines would break the bars
     outcomes = ingest_files(keys, settings, reimport=args.reimport, progress=view,
                             verbose=args.verbose)
     bad = [o for o in outcomes if not o.ok]
-    print(f"\n{len(outcomes)} file(s): {len(outcomes) - len(bad)} ok, {len(bad)} not ok")
+    print(f"\n{len(outcomes)} file(s): {len(outcomes) - len(bad)} ok, {len(bad)} not ok"
+          + (f"; {len(skipped)} skipped (not imported)" if skipped else ""))
     for o in outcomes:
         print(f"  {o.status:<10} {o.rows_loaded:>10,} loaded {o.rows_rejected:>8,} quarantined  "
               f"{o.key}")
-    return 1 if bad else 0
+    for item in skipped:
+        print(f"  {'skipped':<10} {item.path}: {item.reason}")
+    # Exit 1: a file rejected or failed, or a sales export this user may not read. Links, FIFOs,
+    # sockets, devices and other names in a folder are listed but never imported: exit unchanged.
+    return 1 if bad or unreadable else 0
 
 
 def register(verbs: argparse._SubParsersAction) -> None:
@@ -257,8 +314,11 @@ def register(verbs: argparse._SubParsersAction) -> None:
         description="Import the given sales exports (files or folders inside SALES_DATA_DIR; a "
         "file outside it is copied into it first) through the same Dagster job the sensor "
         "launches. Without PATH, imports SALES_DATA_FILE. Shows each file's rows parsed, "
-        "staged and published (bars on a terminal, lines otherwise). Exits 1 "
-        "when any file was rejected or failed.")
+        "staged and published (bars on a terminal, lines otherwise). In a folder, files that "
+        "are not imported (other formats, symbolic links, FIFOs, sockets, devices, files this "
+        "user may not read) are listed with the reason. Exits 1 when any file was rejected or "
+        "failed, or a sales export could not be read (permission); a file given by name that "
+        "cannot be read is refused at once.")
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     parser.add_argument("--reimport", action="store_true",
                         help="import a withdrawn file version again (`salesops withdraw` keeps "
