@@ -199,7 +199,7 @@ def resolve_keys(paths: list[Path], settings: Settings, echo=print
         if not path.exists():
             raise SalesOpsError(f"{path}: no such file or folder")
         if path.is_dir():
-            found += [(file, key) for file, key in _folder_files(path, settings, skipped)]
+            found.extend(_folder_files(path, settings, skipped))
             continue
         drop = classify(path)
         if not drop.imported:
