@@ -155,6 +155,23 @@ def test_an_unsupported_file_is_logged_once_and_locks_stay_silent(tick, folder) 
         "north/letter.docx", "report.pdf", "notes.txt", "report.pdf"]
 
 
+def test_links_and_special_files_are_logged_once_and_never_opened(tick, folder) -> None:
+    """A FIFO would block whoever opens it: the sensor names it from the listing alone."""
+    good = write_clean_workbook(folder / "jan.xlsx", ROWS)
+    age(good)
+    os.mkfifo(folder / "x.csv")
+    os.symlink("/dev/null", folder / "null.xlsx")
+    os.symlink(good, folder / "alias.xlsx")
+    first = tick()
+    assert [r.partition_key for r in first.run_requests] == ["jan.xlsx"]
+    link = ("a symbolic link (links are not followed: only regular files inside the data folder "
+            "are read)")
+    assert tick.warnings == [f"alias.xlsx: not imported: {link}",
+                             f"null.xlsx: not imported: {link}",
+                             "x.csv: not imported: a FIFO (named pipe), not a regular file"]
+    assert tick().run_requests == [] and len(tick.warnings) == 3
+
+
 def test_the_reported_names_are_bounded(tick, folder, monkeypatch) -> None:
     monkeypatch.setattr(folder_scan, "MAX_REPORTED", 3)
     for n in range(5):
