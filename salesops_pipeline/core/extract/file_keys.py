@@ -8,31 +8,25 @@ into the folder (`copy_into`).
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
-import pwd
-import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from salesops_pipeline.errors import (
-    NameTaken,
-    NotARegularFile,
-    PermissionDenied,
-    UnsafePath,
+from salesops_pipeline.core.extract.regular_file import (
+    LINK_ERRORS,
+    O_DIRECTORY,
+    OPEN_FLAGS,
+    open_regular,
+    permission_reason,
 )
+from salesops_pipeline.errors import NameTaken, PermissionDenied, UnsafePath
 
 CHUNK = 1 << 20
-_LINK_ERRORS = (errno.ELOOP, errno.ENOTDIR)
-_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
-# Never follow a link, never block (a FIFO opened for reading waits for a writer otherwise).
-_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-               | getattr(os, "O_NONBLOCK", 0))
 
 
 @dataclass(frozen=True)
@@ -76,15 +70,16 @@ def open_inside(key: str, data_dir: Path) -> BinaryIO:
 
     Each component is opened relative to its parent's descriptor with O_NOFOLLOW, so a link
     swapped in at any moment (before or after a check) is refused instead of followed; the file
-    itself is opened by :func:`open_regular` (a FIFO or device is refused, never waited on).
+    itself is opened by `regular_file.open_regular` (a FIFO or device is refused, never waited
+    on).
     """
     path_for(key, data_dir)  # same validation and message for '..', absolute keys, …
     parts = PurePosixPath(key).parts
-    fd = os.open(data_dir.resolve(), os.O_RDONLY | _DIRECTORY)
+    fd = os.open(data_dir.resolve(), os.O_RDONLY | O_DIRECTORY)
     try:
         for part in parts[:-1]:
             try:
-                child = os.open(part, _OPEN_FLAGS | _DIRECTORY, dir_fd=fd)
+                child = os.open(part, OPEN_FLAGS | O_DIRECTORY, dir_fd=fd)
             except PermissionError:
                 raise PermissionDenied(repr(key),
                                        permission_reason(f"its folder {part!r}")) from None
@@ -93,80 +88,11 @@ def open_inside(key: str, data_dir: Path) -> BinaryIO:
         return open_regular(parts[-1], repr(key), dir_fd=fd, on_link=lambda: UnsafePath(
             f"{key!r} is a symbolic link; only regular files inside the data folder are read"))
     except OSError as exc:
-        if exc.errno in _LINK_ERRORS:
+        if exc.errno in LINK_ERRORS:
             raise UnsafePath(f"{key!r} passes through a symbolic link; not read") from None
         raise
     finally:
         os.close(fd)
-
-
-def open_regular(name: str | Path, subject: str, *, dir_fd: int | None = None,
-                 on_link: Callable[[], Exception]) -> BinaryIO:
-    """The one way a file of the folder (or named by a user) is opened for reading.
-
-    The name is looked at first (lstat) and the open file again (fstat): a symlink raises
-    ``on_link()``, anything but a regular file NotARegularFile naming its type, a file this user
-    may not read PermissionDenied. The open itself never follows a link and never blocks
-    (O_NONBLOCK), so a FIFO swapped in between the two looks cannot hang the reader.
-    """
-    try:
-        before = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-    except PermissionError:
-        raise PermissionDenied(subject, permission_reason("its folder")) from None
-    if stat.S_ISLNK(before.st_mode):
-        raise on_link()
-    if not stat.S_ISREG(before.st_mode):
-        raise NotARegularFile(subject, not_a_file(before.st_mode))
-    try:
-        fd = os.open(name, _OPEN_FLAGS, dir_fd=dir_fd)
-    except OSError as exc:
-        if exc.errno in _LINK_ERRORS:
-            raise on_link() from None
-        if exc.errno in (errno.EACCES, errno.EPERM):
-            raise PermissionDenied(subject, permission_reason()) from None
-        if exc.errno == errno.ENXIO:  # a socket (or a FIFO's writer end) swapped in
-            raise NotARegularFile(subject, "not a regular file (a socket?)") from None
-        raise
-    try:
-        after = os.fstat(fd)
-        if not stat.S_ISREG(after.st_mode):
-            raise NotARegularFile(subject, not_a_file(after.st_mode))
-        os.set_blocking(fd, True)  # reads of a regular file: the usual semantics
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
-
-
-_DENIED = "not readable by user "
-_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a Unix socket"),
-          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"))
-LINK_REASON = ("a symbolic link (links are not followed: only regular files inside the data "
-               "folder are read)")
-
-
-def not_a_file(mode: int) -> str:
-    """Why a file of this mode is never read, naming its type (``a FIFO (named pipe), not a
-    regular file``)."""
-    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
-    return f"{kind}, not a regular file"
-
-
-def permission_reason(where: str = "") -> str:
-    """The reason for EACCES (``not readable by user nobody: permission denied``): it names the
-    user, since a daemon may run as another user than the one who dropped the file."""
-    try:
-        user = pwd.getpwuid(os.geteuid()).pw_name
-    except KeyError:
-        user = f"uid {os.geteuid()}"
-    return f"{_DENIED}{user}: permission denied" + (f" on {where}" if where else "")
-
-
-def is_permission_reason(reason: str) -> bool:
-    """Whether a skip reason is :func:`permission_reason`'s (a file or folder this user may not
-    read, which a user fixes, unlike a link or a FIFO)."""
-    return reason.startswith(_DENIED)
 
 
 def sha256_inside(key: str, data_dir: Path) -> tuple[str, int]:

@@ -13,18 +13,20 @@ from pathlib import Path
 
 import pytest
 
-from salesops_pipeline.core.extract import file_keys
+from salesops_pipeline.core.extract import regular_file
 from salesops_pipeline.core.extract.file_keys import (
-    LINK_REASON,
     copy_into,
-    is_permission_reason,
-    not_a_file,
     open_inside,
-    permission_reason,
     private_copy,
     sha256_inside,
 )
 from salesops_pipeline.core.extract.folder_scan import FolderState, scan, walk
+from salesops_pipeline.core.extract.regular_file import (
+    LINK_REASON,
+    is_permission_reason,
+    not_a_file,
+    permission_reason,
+)
 from salesops_pipeline.errors import NotARegularFile, UnsafePath
 
 
@@ -92,7 +94,7 @@ def test_a_fifo_swapped_in_after_the_lstat_is_caught_by_fstat(tmp_path: Path,
     def stale_stat(name, *args, **kwargs):  # what the name was an instant before the swap
         return real_stat(regular) if str(name) == "x.csv" else real_stat(name, *args, **kwargs)
 
-    monkeypatch.setattr(file_keys.os, "stat", stale_stat)
+    monkeypatch.setattr(regular_file.os, "stat", stale_stat)
     with pytest.raises(NotARegularFile, match="is a FIFO"):
         open_inside("x.csv", tmp_path)
 
