@@ -137,6 +137,27 @@ class UnsafePath(SalesOpsError):
     """A path resolves outside the data folder (crafted name or symlink)."""
 
 
+class NotReadable(SalesOpsError):
+    """A file was not opened or not read; ``reason`` says why in a few words (the sensor logs it
+    and `salesops ingest` lists it per file)."""
+
+    def __init__(self, subject: str, reason: str) -> None:
+        self.subject, self.reason = subject, reason
+        super().__init__(f"{subject} is {reason}; not read")
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.subject, self.reason))
+
+
+class NotARegularFile(NotReadable):
+    """A FIFO, socket, device or folder where a file was expected: never read (a FIFO would
+    block the reader for good)."""
+
+
+class PermissionDenied(NotReadable):
+    """The file (or a folder on its way) may not be read by this process's user."""
+
+
 class ImportConflict(SalesOpsError):
     """The warehouse changed under an import in a way that makes it unsafe to continue."""
 

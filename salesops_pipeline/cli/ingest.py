@@ -18,20 +18,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from salesops_pipeline.cli.ingest_paths import resolve_keys
 from salesops_pipeline.cli.ingest_progress import BarProgress, LineProgress
 from salesops_pipeline.core.db.connect import connect
-from salesops_pipeline.core.extract.drops import classify
-from salesops_pipeline.core.extract.file_keys import (
-    check_copy,
-    copy_into,
-    key_for,
-    link_refused,
-    sha256_inside,
-)
+from salesops_pipeline.core.extract.file_keys import sha256_inside
 from salesops_pipeline.core.extract.folder_scan import plan_runs
 from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.core.load.progress import listening
-from salesops_pipeline.errors import NameTaken, SalesOpsError, UnsafePath
+from salesops_pipeline.errors import SalesOpsError
 from salesops_pipeline.settings import Settings, redact
 
 SETTLE_SECONDS = 60
@@ -163,70 +157,6 @@ def _summary(o: FileOutcome) -> str:
         f"{text} (but Dagster run {o.run_id} failed; see its logs)")
 
 
-def resolve_keys(paths: list[Path], settings: Settings, echo=print) -> list[str]:
-    """Keys of the given files (folders are walked); files that are not sales exports are
-    skipped with the reason. A file outside SALES_DATA_DIR is copied into its top level first
-    (nothing is copied unless every file given can be)."""
-    found: list[tuple[Path, str | None]] = []  # file, its key if it is in the folder already
-    for path in paths:
-        if not path.exists() and not path.is_absolute() and (settings.data_dir / path).exists():
-            path = settings.data_dir / path  # a name as the import log shows it
-        if not path.exists():
-            raise SalesOpsError(f"{path}: no such file or folder")
-        if path.is_dir():
-            if _key_in_folder(path, settings.data_dir) is None:
-                raise UnsafePath(
-                    f"{path} is a folder outside the data folder {settings.data_dir.resolve()};"
-                    " give its files (each is copied into the data folder) or move the folder"
-                    " into it")
-            files = sorted(p for p in path.rglob("*") if p.is_file())
-        else:
-            files = [path]
-        for file in files:
-            drop = classify(file)
-            if not drop.imported:
-                echo(f"skipping {file}: {drop.reason or 'a lock, hidden or temporary file'}")
-                continue
-            found.append((file, _key_in_folder(file, settings.data_dir)))
-    _check_copies([file for file, key in found if key is None], settings.data_dir)
-    keys: list[str] = []
-    for file, key in found:
-        if key is None:
-            key, copied = copy_into(file, settings.data_dir)
-            echo(f"copied {file} into the data folder as {key}" if copied else
-                 f"{file}: already in the data folder as {key} (same bytes)")
-        if key not in keys:
-            keys.append(key)
-    return keys
-
-
-def _key_in_folder(path: Path, data_dir: Path) -> str | None:
-    """The key of a file in the folder, None for a file elsewhere (to copy); UnsafePath for a
-    path in the folder that leads out through a symlink (refused, never copied)."""
-    root = data_dir.resolve()
-    if _within(path.resolve(), root):
-        return key_for(path, data_dir)
-    named = Path(os.path.abspath(path))  # where the name says it is, links not followed
-    if _within(named, root) or _within(named, Path(os.path.abspath(data_dir))):
-        raise link_refused(path, root)
-    return None
-
-
-def _within(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
-
-def _check_copies(files: list[Path], data_dir: Path) -> None:
-    """Refuse before copying anything: two different files of one name, or a name taken."""
-    by_name: dict[str, Path] = {}
-    for file in files:
-        other = by_name.setdefault(file.name, file)
-        if other != file and not other.samefile(file):
-            raise NameTaken(f"{other} and {file} would both be copied into the data folder as "
-                            f"{file.name}; rename one of them and ingest again")
-        check_copy(file, data_dir)
-
-
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from salesops_pipeline.cli.up import stack_environment
 
@@ -235,20 +165,26 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         raise SalesOpsError("nothing to ingest: give PATH arguments or set SALES_DATA_FILE")
     for name, value in stack_environment(settings).items():
         os.environ.setdefault(name, value)
-    keys = resolve_keys(paths, settings)
+    keys, skipped = resolve_keys(paths, settings)
+    unreadable = [item for item in skipped if item.unreadable]
     if not keys:
         print("no workbook to import")
-        return 0
+        return 1 if unreadable else 0
     view = (BarProgress(keys) if sys.stdout.isatty() and not args.verbose else
             LineProgress(keys))  # --verbose: Dagster's lines would break the bars
     outcomes = ingest_files(keys, settings, reimport=args.reimport, progress=view,
                             verbose=args.verbose)
     bad = [o for o in outcomes if not o.ok]
-    print(f"\n{len(outcomes)} file(s): {len(outcomes) - len(bad)} ok, {len(bad)} not ok")
+    print(f"\n{len(outcomes)} file(s): {len(outcomes) - len(bad)} ok, {len(bad)} not ok"
+          + (f"; {len(skipped)} skipped (not imported)" if skipped else ""))
     for o in outcomes:
         print(f"  {o.status:<10} {o.rows_loaded:>10,} loaded {o.rows_rejected:>8,} quarantined  "
               f"{o.key}")
-    return 1 if bad else 0
+    for item in skipped:
+        print(f"  {'skipped':<10} {item.path}: {item.reason}")
+    # Exit 1: a file rejected or failed, or a sales export this user may not read. Links, FIFOs,
+    # sockets, devices and other names in a folder are listed but never imported: exit unchanged.
+    return 1 if bad or unreadable else 0
 
 
 def register(verbs: argparse._SubParsersAction) -> None:
@@ -257,8 +193,11 @@ def register(verbs: argparse._SubParsersAction) -> None:
         description="Import the given sales exports (files or folders inside SALES_DATA_DIR; a "
         "file outside it is copied into it first) through the same Dagster job the sensor "
         "launches. Without PATH, imports SALES_DATA_FILE. Shows each file's rows parsed, "
-        "staged and published (bars on a terminal, lines otherwise). Exits 1 "
-        "when any file was rejected or failed.")
+        "staged and published (bars on a terminal, lines otherwise). In a folder, files that "
+        "are not imported (other formats, symbolic links, FIFOs, sockets, devices, files this "
+        "user may not read) are listed with the reason. Exits 1 when any file was rejected or "
+        "failed, or a sales export could not be read (permission); a file given by name that "
+        "cannot be read is refused at once.")
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     parser.add_argument("--reimport", action="store_true",
                         help="import a withdrawn file version again (`salesops withdraw` keeps "

@@ -14,7 +14,7 @@ import psycopg
 
 from salesops_pipeline.core.db.connect import connect
 from salesops_pipeline.core.extract.file_keys import key_for
-from salesops_pipeline.core.load import partitions
+from salesops_pipeline.core.load import import_log, partitions
 from salesops_pipeline.core.load.withdraw import Withdrawable, withdraw_file, withdrawable
 from salesops_pipeline.errors import NothingToWithdraw, UnsafePath
 from salesops_pipeline.settings import Settings
@@ -53,7 +53,7 @@ def _withdraw(args: argparse.Namespace, settings: Settings) -> int:
             print(f"note: its emptied fact partition is dropped by the nightly maintenance "
                   f"({type(exc).__name__})")
     print(f"the file's bytes in the folder do not bring it back; "
-          f"`salesops ingest --reimport {key}` does")
+          f"`{import_log.reimport_command(key)}` does")
     return 0
 
 

@@ -47,7 +47,12 @@ from salesops_pipeline.defs.table_schemas import OWNERS, table_metadata
 from salesops_pipeline.defs.tags import BATCH_TAG as BATCH_TAG
 from salesops_pipeline.defs.tags import FILE_TAG as FILE_TAG
 from salesops_pipeline.defs.tags import KIND_TAG, REIMPORT_TAG
-from salesops_pipeline.errors import ImportStateConflict, UnsafePath, WorkbookError
+from salesops_pipeline.errors import (
+    ImportStateConflict,
+    NotReadable,
+    UnsafePath,
+    WorkbookError,
+)
 from salesops_pipeline.settings import Settings
 
 SALES_FILES = "sales_files"  # the name of the dynamic partitions, one per file
@@ -136,7 +141,7 @@ def _extract(context: AssetExecutionContext, warehouse: WarehouseResource,
     except FileNotFoundError:
         raise Failure(f"{key}: the file is no longer in {sales_folder.root}; nothing imported",
                       allow_retries=False) from None
-    except UnsafePath as exc:
+    except (UnsafePath, NotReadable) as exc:  # a link, FIFO, device, or no permission
         raise Failure(str(exc), allow_retries=False) from None
 
 
@@ -344,7 +349,7 @@ def _retire_partitions(context: AssetExecutionContext | OpExecutionContext,
 def _current_sha(sales_folder: SalesFolderResource, key: str) -> str | None:
     try:
         return sha256_inside(key, sales_folder.root)[0]
-    except (OSError, UnsafePath):
+    except (OSError, UnsafePath, NotReadable):
         return None  # gone or replaced by a link: publish what was staged (read safely)
 
 

@@ -6,7 +6,9 @@ re-export under the same name imports again, and a file still being written wait
 the folder that one tick sees together are imported in batches (one run per
 SALESOPS_INGEST_BATCH_FILES files, a range of their partitions; run key = hash of the batch's
 versions): a drop of hundreds of files pays a run's start-up cost a few times, not per file.
-A file that will never be imported (a `.pdf` dropped by mistake) is logged once with the reason.
+A file that is not imported is logged once with the reason (until it changes): a `.pdf` dropped
+by mistake, a symbolic link, a FIFO, socket or device (never opened), a file or folder this
+process may not read (core/extract/folder_scan.py).
 """
 
 import hashlib
@@ -76,11 +78,11 @@ def sales_folder_sensor(context: SensorEvaluationContext, sales_folder: SalesFol
                    tags={FILE_TAG: key, KIND_TAG: "ingest"})
         for key, sha, version in lone
     ] + [_batch_request(batch) for batch in batches]
-    for key, reason in found.unsupported:
+    for key, reason in found.skipped:
         context.log.warning(f"{key}: not imported: {reason}")
     if found.unreported:
-        context.log.warning(f"{found.unreported} more file(s) in the folder that are not sales "
-                            "exports (not listed one by one)")
+        context.log.warning(f"{found.unreported} more file(s) in the folder not imported (not "
+                            "sales exports, or not readable; not listed one by one)")
     if found.waiting:
         context.log.info(f"waiting for {len(found.waiting)} file(s) still changing: "
                          f"{', '.join(found.waiting[:5])}")

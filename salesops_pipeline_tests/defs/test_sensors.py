@@ -155,6 +155,23 @@ def test_an_unsupported_file_is_logged_once_and_locks_stay_silent(tick, folder) 
         "north/letter.docx", "report.pdf", "notes.txt", "report.pdf"]
 
 
+def test_links_and_special_files_are_logged_once_and_never_opened(tick, folder) -> None:
+    """A FIFO would block whoever opens it: the sensor names it from the listing alone."""
+    good = write_clean_workbook(folder / "jan.xlsx", ROWS)
+    age(good)
+    os.mkfifo(folder / "x.csv")
+    os.symlink("/dev/null", folder / "null.xlsx")
+    os.symlink(good, folder / "alias.xlsx")
+    first = tick()
+    assert [r.partition_key for r in first.run_requests] == ["jan.xlsx"]
+    link = ("a symbolic link (links are not followed: only regular files inside the data folder "
+            "are read)")
+    assert tick.warnings == [f"alias.xlsx: not imported: {link}",
+                             f"null.xlsx: not imported: {link}",
+                             "x.csv: not imported: a FIFO (named pipe), not a regular file"]
+    assert tick().run_requests == [] and len(tick.warnings) == 3
+
+
 def test_the_reported_names_are_bounded(tick, folder, monkeypatch) -> None:
     monkeypatch.setattr(folder_scan, "MAX_REPORTED", 3)
     for n in range(5):
@@ -162,13 +179,15 @@ def test_the_reported_names_are_bounded(tick, folder, monkeypatch) -> None:
     first = tick()
     assert [w.split(":")[0] for w in tick.warnings] == [
         "scan-0.pdf", "scan-1.pdf", "scan-2.pdf",
-        "2 more file(s) in the folder that are not sales exports (not listed one by one)"]
+        "2 more file(s) in the folder not imported (not sales exports, or not readable; "
+        "not listed one by one)"]
     assert json.loads(first.cursor)["reported"] == ["scan-0.pdf", "scan-1.pdf", "scan-2.pdf"]
     (folder / "scan-1.pdf").unlink()  # room for one more
     tick()
     assert tick.warnings[4:] == [
         f"scan-3.pdf: not imported: .pdf files are not sales exports {ACCEPTED}",
-        "1 more file(s) in the folder that are not sales exports (not listed one by one)"]
+        "1 more file(s) in the folder not imported (not sales exports, or not readable; "
+        "not listed one by one)"]
 
 
 def test_a_cursor_of_the_first_format_still_reads(tick, folder) -> None:

@@ -325,8 +325,9 @@ def _no_header_message(rows: list[tuple[int, list[str]]]) -> str:
     """Say what was looked at and what the header needs."""
     needed = ", ".join(DISPLAY_NAMES[c] for c in REQUIRED_COLUMNS)
     optional = ", ".join(DISPLAY_NAMES[c] for c in OPTIONAL_COLUMNS)
-    first = next((",".join(cells) for _, cells in rows if any(c.strip() for c in cells)), "")
-    seen = f"; the first non-blank line reads {first[:80]!r}" if first else "; they are blank"
+    # The reason only: the file's own text never goes into an error (it is stored and shown).
+    blank = not any(c.strip() for _, cells in rows for c in cells)
+    seen = "; they are blank" if blank else ""
     return (
         f"no header row naming the sales columns in the first {HEADER_SCAN_ROWS} lines of the "
         f"file (tried {', '.join(DELIMITERS.values())} as separators){seen}. The header needs "

@@ -8,10 +8,8 @@ into the folder (`copy_into`).
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
-import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,10 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from salesops_pipeline.errors import NameTaken, UnsafePath
+from salesops_pipeline.core.extract.regular_file import (
+    LINK_ERRORS,
+    O_DIRECTORY,
+    OPEN_FLAGS,
+    open_regular,
+    permission_reason,
+)
+from salesops_pipeline.errors import NameTaken, PermissionDenied, UnsafePath
 
 CHUNK = 1 << 20
-_LINK_ERRORS = (errno.ELOOP, errno.ENOTDIR)
 
 
 @dataclass(frozen=True)
@@ -65,35 +69,30 @@ def open_inside(key: str, data_dir: Path) -> BinaryIO:
     """Open the file behind ``key`` for reading without following any symlink on the way.
 
     Each component is opened relative to its parent's descriptor with O_NOFOLLOW, so a link
-    swapped in at any moment (before or after a check) is refused instead of followed.
+    swapped in at any moment (before or after a check) is refused instead of followed; the file
+    itself is opened by `regular_file.open_regular` (a FIFO or device is refused, never waited
+    on).
     """
     path_for(key, data_dir)  # same validation and message for '..', absolute keys, …
     parts = PurePosixPath(key).parts
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(data_dir.resolve(), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    fd = os.open(data_dir.resolve(), os.O_RDONLY | O_DIRECTORY)
     try:
         for part in parts[:-1]:
-            child = os.open(part, flags | getattr(os, "O_DIRECTORY", 0), dir_fd=fd)
+            try:
+                child = os.open(part, OPEN_FLAGS | O_DIRECTORY, dir_fd=fd)
+            except PermissionError:
+                raise PermissionDenied(repr(key),
+                                       permission_reason(f"its folder {part!r}")) from None
             os.close(fd)
             fd = child
-        try:
-            leaf = os.open(parts[-1], flags, dir_fd=fd)
-        except OSError as exc:
-            if exc.errno in _LINK_ERRORS:  # ELOOP (a symlink), ENOTDIR
-                raise UnsafePath(f"{key!r} is a symbolic link; only regular files inside the "
-                                 "data folder are read") from None
-            raise
+        return open_regular(parts[-1], repr(key), dir_fd=fd, on_link=lambda: UnsafePath(
+            f"{key!r} is a symbolic link; only regular files inside the data folder are read"))
     except OSError as exc:
-        if exc.errno in _LINK_ERRORS:
+        if exc.errno in LINK_ERRORS:
             raise UnsafePath(f"{key!r} passes through a symbolic link; not read") from None
         raise
     finally:
         os.close(fd)
-    handle = os.fdopen(leaf, "rb")
-    if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-        handle.close()
-        raise UnsafePath(f"{key!r} is not a regular file; not read")
-    return handle
 
 
 def sha256_inside(key: str, data_dir: Path) -> tuple[str, int]:
@@ -141,18 +140,7 @@ def link_refused(path: Path, root: Path) -> UnsafePath:
 
 def _open_source(source: Path, root: Path) -> BinaryIO:
     """Open a file named by the user, refusing a symlink (as inside the folder) or a non-file."""
-    try:
-        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
-                     | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        if exc.errno in _LINK_ERRORS:
-            raise link_refused(source, root) from None
-        raise
-    handle = os.fdopen(fd, "rb")
-    if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-        handle.close()
-        raise UnsafePath(f"{source} is not a regular file; not read")
-    return handle
+    return open_regular(source, str(source), on_link=lambda: link_refused(source, root))
 
 
 def _sha256_of(handle: BinaryIO) -> str:

@@ -4,8 +4,11 @@ The state (the sensor's cursor) remembers, per file key, the size and mtime seen
 content hash once the file was stable, and how many versions of that name were seen. A tick
 stats every file but hashes only those whose size/mtime changed and then held still for one tick
 (or are older than the settle time), so a tick stays cheap with thousands of files. It also
-remembers the files present that will never be imported (a `.pdf` dropped by mistake) once they
-were reported, so each is mentioned once, not on every tick.
+remembers the files present that are not imported once they were reported, so each is mentioned
+once, not on every tick: a name that is no sales export (a `.pdf` dropped by mistake), a
+symbolic link, a FIFO, socket or device (never opened: a FIFO would block the reader), a file or
+folder this process may not read. One that leaves that state (removed, made readable, replaced
+by a regular file) is forgotten, and reported again if it comes back.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from pathlib import Path
 
 from salesops_pipeline.core.extract.drops import DropKind, classify
 from salesops_pipeline.core.extract.file_keys import sha256_inside
-from salesops_pipeline.errors import UnsafePath
+from salesops_pipeline.core.extract.regular_file import LINK_REASON, not_a_file, permission_reason
+from salesops_pipeline.errors import NotReadable, UnsafePath
 
 CURSOR_FORMAT = 2
-# At most this many unsupported names are remembered as reported (beyond it, the rest are
+# At most this many skipped names are remembered as reported (beyond it, the rest are
 # reported again as a count on each tick rather than letting the cursor grow without end).
 MAX_REPORTED = 1000
 
@@ -40,7 +44,7 @@ class FolderState:
     """What the sensor's cursor remembers between ticks."""
 
     files: dict[str, Seen] = field(default_factory=dict)
-    reported: set[str] = field(default_factory=set)  # unsupported files already mentioned
+    reported: set[str] = field(default_factory=set)  # skipped files already mentioned
 
 
 @dataclass
@@ -48,8 +52,8 @@ class ScanResult:
     new_versions: list[tuple[str, str, int]] = field(default_factory=list)  # key, sha, version
     waiting: list[str] = field(default_factory=list)
     vanished: list[str] = field(default_factory=list)
-    unsupported: list[tuple[str, str]] = field(default_factory=list)  # key, reason: new this tick
-    unreported: int = 0  # unsupported files beyond MAX_REPORTED, only counted
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # key, reason: new this tick
+    unreported: int = 0  # skipped files beyond MAX_REPORTED, only counted
     hashed: int = 0
 
 
@@ -72,36 +76,48 @@ def dump_state(state: FolderState) -> str:
 
 
 def walk(root: Path, *, exclude: tuple[Path, ...] = (),
-         unsupported: dict[str, str] | None = None) -> dict[str, os.stat_result]:
-    """Files to import under ``root`` by key; symlinks and excluded folders are skipped.
+         skipped: dict[str, str] | None = None) -> dict[str, os.stat_result]:
+    """Regular files to import under ``root`` by key; excluded and hidden folders are left out.
 
-    Files that will never be imported are added to ``unsupported`` (key → reason) when given;
-    lock and hidden files are left out of both.
+    Nothing is opened: what is not imported goes into ``skipped`` (key → reason) when given: a
+    name that is no sales export, a symbolic link (never followed), a FIFO, socket or device,
+    a folder that cannot be listed. Lock and hidden files are left out of both.
     """
     found: dict[str, os.stat_result] = {}
     root = root.resolve()
     excluded = {p.resolve() for p in exclude}
     stack = [root]
+    note = skipped if skipped is not None else {}
     while stack:
         folder = stack.pop()
         try:
             entries = list(os.scandir(folder))
-        except OSError:
+        except PermissionError:
+            note[folder.relative_to(root).as_posix()] = permission_reason("the folder")
             continue
+        except OSError:
+            continue  # gone meanwhile
         for entry in entries:
-            if entry.is_symlink():
-                continue  # never follow a link out of the folder
             path = Path(entry.path)
-            if entry.is_dir(follow_symlinks=False):
-                if path not in excluded and not entry.name.startswith("."):
-                    stack.append(path)
-            elif entry.is_file(follow_symlinks=False):
-                drop = classify(entry.name)
-                key = path.relative_to(root).as_posix()
-                if drop.kind is DropKind.IMPORT:
+            key = path.relative_to(root).as_posix()
+            drop = classify(entry.name)
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if path not in excluded and not entry.name.startswith("."):
+                        stack.append(path)
+                    continue
+                if drop.kind is DropKind.SILENT:
+                    continue
+                if entry.is_symlink():
+                    note[key] = LINK_REASON  # never follow a link out of the folder
+                elif not entry.is_file(follow_symlinks=False):
+                    note[key] = not_a_file(entry.stat(follow_symlinks=False).st_mode)
+                elif drop.kind is DropKind.IMPORT:
                     found[key] = entry.stat(follow_symlinks=False)
-                elif drop.kind is DropKind.UNSUPPORTED and unsupported is not None:
-                    unsupported[key] = drop.reason or ""
+                else:
+                    note[key] = drop.reason or ""
+            except OSError:
+                continue  # gone between the listing and the look
     return found
 
 
@@ -114,9 +130,8 @@ def scan(root: Path, state: FolderState, *, settle_seconds: float = 10.0,
     """
     now = time.time() if now is None else now
     result = ScanResult()
-    unsupported: dict[str, str] = {}
-    files = walk(root, exclude=exclude, unsupported=unsupported)
-    _note_unsupported(state, unsupported, result)
+    skipped: dict[str, str] = {}
+    files = walk(root, exclude=exclude, skipped=skipped)
     seen_files = state.files
     for key, st in sorted(files.items()):
         seen = seen_files.get(key)
@@ -133,8 +148,14 @@ def scan(root: Path, state: FolderState, *, settle_seconds: float = 10.0,
             continue
         try:
             sha, size = sha256_inside(key, root)
-        except (OSError, UnsafePath):
-            continue  # vanished or unreadable between stat and read: the next tick decides
+        except NotReadable as exc:  # no permission, or a FIFO/device swapped in since the walk
+            skipped[key] = exc.reason
+            continue  # tried again on the next tick (a chmod leaves the mtime alone)
+        except UnsafePath:
+            skipped[key] = LINK_REASON  # swapped for a link since the walk
+            continue
+        except OSError:
+            continue  # vanished between stat and read: the next tick decides
         result.hashed += 1
         if size != st.st_size:
             result.waiting.append(key)
@@ -148,18 +169,19 @@ def scan(root: Path, state: FolderState, *, settle_seconds: float = 10.0,
         if key not in files and seen.size != -1:
             result.vanished.append(key)
             seen.size, seen.mtime_ns, seen.sha256 = -1, 0, None
+    _note_skipped(state, skipped, result)
     return result
 
 
-def _note_unsupported(state: FolderState, present: dict[str, str], result: ScanResult) -> None:
-    """Report the unsupported files not reported yet; forget those that left the folder (one
-    dropped again is reported again), and remember at most MAX_REPORTED names."""
+def _note_skipped(state: FolderState, present: dict[str, str], result: ScanResult) -> None:
+    """Report the skipped files not reported yet; forget those no longer skipped (gone, or
+    readable now: one skipped again is reported again), and remember at most MAX_REPORTED."""
     remembered = state.reported & present.keys()
     room = MAX_REPORTED - len(remembered)
     fresh = sorted(present.keys() - state.reported)
-    result.unsupported = [(key, present[key]) for key in fresh[:max(room, 0)]]
-    result.unreported = len(fresh) - len(result.unsupported)
-    state.reported = remembered | {key for key, _ in result.unsupported}
+    result.skipped = [(key, present[key]) for key in fresh[:max(room, 0)]]
+    result.unreported = len(fresh) - len(result.skipped)
+    state.reported = remembered | {key for key, _ in result.skipped}
 
 
 Version = tuple[str, str, int]  # key, sha256, version number

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from salesops_pipeline.core.db.connect import Cursor
 from salesops_pipeline.core.extract.file_keys import FileVersion
+from salesops_pipeline.core.shell import salesops_command
 from salesops_pipeline.errors import ImportStateConflict
 
 if TYPE_CHECKING:  # the parser is not imported with the log (the API reads statuses only)
@@ -85,7 +86,13 @@ def lock_file(cur: Cursor, key: str) -> None:
 
 def reimport_hint(key: str) -> str:
     """How a withdrawn version is brought back (shown wherever a withdrawal is reported)."""
-    return f"`salesops ingest --reimport {key}` brings it back"
+    return f"`{reimport_command(key)}` brings it back"
+
+
+def reimport_command(key: str) -> str:
+    """The command that imports a withdrawn version of ``key`` again (shell-quoted; a name
+    starting with '-' after ``--``, so it is not taken for an option)."""
+    return salesops_command("ingest", "--reimport", *(["--"] if key.startswith("-") else []), key)
 
 
 def decide(cur: Cursor, version: FileVersion, run_id: str | None, *,
