@@ -5,6 +5,7 @@ runs on a Dagster instance, a local webhook receiver and a local SMTP server."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -30,11 +31,15 @@ from salesops_pipeline_tests.workbooks import write_clean_workbook
 
 HOSTILE = "may\r\n<!channel> [Reset password](mailto:x@evil.example).xlsx"
 MISMATCH = [line(4, "2.50", 2, "5.00"), line(5, "2.50", 2, "5.02")]  # mismatched_total fails
+_DISTINCT = itertools.count(1)
 
 
 def import_mismatch(ingest, name: str) -> str:
     """Import a file whose second line states a wrong total (one WARN check fails); its run id."""
-    write_clean_workbook(ingest.folder / name, MISMATCH)
+    # A line of its own per file: workbooks written within one second are otherwise the same
+    # bytes, and the second would be a duplicate of the first (no import, no check, no alert).
+    units = next(_DISTINCT)
+    write_clean_workbook(ingest.folder / name, [*MISMATCH, line(6, "1.00", units, f"{units}.00")])
     return ingest.run(name).run_id
 
 
@@ -56,7 +61,7 @@ def test_hostile_file_name_is_escaped_alerted_once_and_later_alerts_still_go(
     assert text[0] == ("[SalesOps WARN] WARN check mismatched_total on fact_sales_line failed — "
                        r"file may &lt;!channel&gt; \[Reset password\](mailto:x@evil.example).xlsx")
     assert text[1] == (r"warn: 1 &gt; 0 in may &lt;!channel&gt; \[Reset password\]"
-                       "(mailto:x@evil.example).xlsx (1 of 2 lines)")
+                       "(mailto:x@evil.example).xlsx (1 of 3 lines)")
     assert text[-1] == f"Run {hostile_run}: {UI}/runs/{hostile_run}"
     assert "<" not in hostile["text"] and "\r" not in hostile["text"]
     mails = server.handler.received
@@ -66,7 +71,7 @@ def test_hostile_file_name_is_escaped_alerted_once_and_later_alerts_still_go(
         "file june.xlsx", "file july.xlsx"]
     assert body(mails[0].message).splitlines()[0] == (
         "warn: 1 > 0 in may <!channel> [Reset password](mailto:x@evil.example).xlsx "
-        "(1 of 2 lines)")
+        "(1 of 3 lines)")
 
 
 def test_an_alert_that_fails_to_build_is_logged_skipped_and_never_blocks_the_cursor(
