@@ -81,8 +81,9 @@ def refusal(seen: DoorRequest, *, by_header: bool) -> str | None:
 
 def same_origin(seen: DoorRequest) -> bool:
     """The request comes from the door's own pages: its ``Origin`` is ``proto://Host`` (the
-    Host nginx already allowed), or, without an Origin, ``Sec-Fetch-Site: same-origin``."""
-    if seen.origin:
+    Host nginx already allowed), or, without an Origin (or ``Origin: null``, which a page under
+    ``Referrer-Policy: no-referrer`` sends), ``Sec-Fetch-Site: same-origin``."""
+    if seen.origin and seen.origin.strip().lower() != "null":
         return _origin(seen.origin) == _origin(f"{seen.proto}://{seen.host}") != ("", "", 0)
     return seen.fetch_site.lower() == "same-origin"
 

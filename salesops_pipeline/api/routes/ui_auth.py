@@ -40,7 +40,7 @@ PAGE_HEADERS = {
                                "frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no-referrer would make the form's Origin "null"
     "Cache-Control": "no-store",
 }
 REASONS = {
