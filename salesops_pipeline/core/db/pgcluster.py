@@ -33,10 +33,15 @@ RUN_AS = "postgres"
 def find_pg_bin(*, install: bool = True) -> Path:
     """Return the newest Debian PostgreSQL server bin directory, installing it when root may."""
     return ensure_package(
-        "postgresql", lambda: (_installed_bins() or [None])[-1], install=install,
+        "postgresql", _newest_bin, install=install,
         error=PostgresNotInstalled,
         what=f"No PostgreSQL server found under {PG_ROOT}/<version>/bin",
         hint=", or set DATABASE_URL to an existing server")
+
+
+def _newest_bin() -> Path | None:
+    bins = _installed_bins()
+    return bins[-1] if bins else None
 
 
 def _installed_bins() -> list[Path]:
