@@ -57,6 +57,8 @@ def test_a_cross_origin_post_with_the_cookie_is_403(client: TestClient,
     answer = check(client, foreign, cookie=keys["admin"])
     assert answer.status_code == 403 and answer.headers["X-SalesOps-Refusal"] == "cross-origin"
     assert check(client, {**foreign, "X-API-Key": keys["admin"]}).status_code == 204
+    # An empty header is no header: the cookie still decides, and with it the origin rule.
+    assert check(client, {**foreign, "X-API-Key": ""}, cookie=keys["admin"]).status_code == 403
 
 
 def test_an_unauthorized_page_navigation_goes_to_the_login(client: TestClient) -> None:

@@ -69,7 +69,7 @@ async def check(request: Request) -> Response:
         host=headers.get("x-original-host", ""), proto=headers.get("x-original-proto", "http"),
         origin=headers.get("origin", ""), fetch_site=headers.get("sec-fetch-site", ""),
         upgrade=headers.get("x-original-upgrade", ""))
-    reason = refusal(seen, by_header=header_key is not None)
+    reason = refusal(seen, by_header=bool(header_key))
     if reason is not None:
         return _answer(status.HTTP_403_FORBIDDEN, reason)
     found = await _active(request, key)
