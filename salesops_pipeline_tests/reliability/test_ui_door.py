@@ -189,8 +189,8 @@ def _short(request: str) -> str:
 # ---- attacks: another page in the operator's logged-in browser ----------------------------------
 
 
-@reliability(case="a page of another origin loads <img src=door/graphql?query=mutation{launchRun}> "
-                  "in the operator's logged-in browser")
+@reliability(case="a page of another origin loads `<img src=\"<door>/graphql?query=mutation "
+                  "{launchRun…}\">` in the operator's logged-in browser")
 def test_get_mutation_from_an_img_is_refused(stack: Stack, logged_in: BrowserContext,
                                              attacker, record_happened) -> None:
     before, log = run_count(stack), AccessLog(stack)
@@ -214,7 +214,7 @@ def test_post_mutation_from_a_form_is_refused(stack: Stack, logged_in: BrowserCo
     assert "same origin" in page.content()  # the door's 403 page, not Dagster
 
 
-@reliability(case="a page of another origin sends the launchRun mutation by fetch(no-cors, "
+@reliability(case="a page of another origin sends the launchRun mutation by `fetch` (no-cors, "
                   "credentials: include) and by a websocket (the operator logged in)")
 def test_fetch_and_websocket_from_another_origin_are_refused(
         stack: Stack, logged_in: BrowserContext, attacker, record_happened) -> None:
@@ -237,7 +237,7 @@ window.done = Promise.all([
     door_refused(stack, before, hits, 403, record_happened)
 
 
-@reliability(case="DNS rebinding: a page at http://evil.test:<door port>/ (evil.test resolving "
+@reliability(case="DNS rebinding: a page at `http://evil.test:<door port>/` (evil.test resolving "
                   "to 127.0.0.1) posts the mutation and reads the UI with a foreign Host")
 def test_dns_rebinding_is_refused_by_the_host_allowlist(
         stack: Stack, logged_in: BrowserContext, admin_key: str, record_happened) -> None:
@@ -296,7 +296,8 @@ def test_a_revoked_key_is_refused_at_once(stack: Stack, context: BrowserContext,
     record_happened("next page: sent to the login (401); X-API-Key: 401")
 
 
-@reliability(case="no credentials: a page of the UI, a GraphQL request, the login's next=//evil")
+@reliability(case="no credentials: a page of the UI, a GraphQL request, the login's "
+                  "`next=//evil.test/x`")
 def test_no_credentials_go_to_the_login(stack: Stack, admin_key: str, record_happened) -> None:
     page = httpx.get(f"{stack.dagster}/runs?status=failed",
                      headers={"Accept": "text/html", "Sec-Fetch-Mode": "navigate"})
