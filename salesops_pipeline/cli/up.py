@@ -198,7 +198,8 @@ def run_stack(settings: Settings) -> int:
               and _wait_http(api_url + "/health", 60)
               and _wait_http(door.url + "/_salesops/login", 30))
         print("\n" + "=" * 60, flush=True)
-        print(f"  Dagster UI : {dagster_url}   (log in with the admin key below)"
+        login = "the admin key below" if admin_key else "an admin API key"
+        print(f"  Dagster UI : {dagster_url}   (log in with {login})"
               + ("" if ok else "  (not answering yet)"))
         print(f"  Dashboard  : {api_url}/   (paste the admin key below)")
         print(f"  API        : {api_url}/docs   (health: {api_url}/health)")
