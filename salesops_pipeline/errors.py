@@ -21,7 +21,11 @@ class ConfigError(SalesOpsError):
     """A setting is missing or invalid."""
 
 
-class PostgresNotInstalled(SalesOpsError):
+class PackageMissing(SalesOpsError):
+    """A Debian package the project runs (nginx, chromium, …) is missing and was not installed."""
+
+
+class PostgresNotInstalled(PackageMissing):
     """No PostgreSQL server binaries were found and they could not be installed."""
 
 

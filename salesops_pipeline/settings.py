@@ -11,6 +11,7 @@ core/db/ uses these builders.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -26,6 +27,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_COLUMN_MAP = PROJECT_ROOT / "column_map.toml"
 EMBEDDED_SUPERUSER = "salesops"  # the embedded cluster's superuser (core/db/pgcluster.py)
 READER = "salesops_reader"  # the API's read-only role (core/db/roles.py creates it)
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
+HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")  # a DNS name or IPv4 address, no port
 
 
 def sql_dir() -> Path:
@@ -235,3 +238,28 @@ class Settings(BaseSettings):
     # unset or empty: every rule warns above 0 and never errs. An error blocks the report refresh.
     # Read (and refused with what to write instead) by core/config_check.py at start-up.
     rule_thresholds: str = Field(default="", validation_alias="SALESOPS_RULE_THRESHOLDS")
+
+    # -- The Dagster UI's front door (appended) -------------------------------------------------
+    # `salesops up` serves the UI only through nginx on 127.0.0.1:SALESOPS_DAGSTER_PORT, which
+    # answers these host names (besides 127.0.0.1, localhost and SALESOPS_DAGSTER_URL's host)
+    # and refuses any other Host header (DNS rebinding). Comma- or space-separated.
+    ui_hosts: str = Field(default="", validation_alias="SALESOPS_UI_HOSTS")
+    # Lifetime of the UI login cookie; the key behind it is checked on every request anyway.
+    ui_session_hours: float = Field(default=12.0, gt=0, le=720,
+                                    validation_alias="SALESOPS_UI_SESSION_HOURS")
+
+    @field_validator("ui_hosts")
+    @classmethod
+    def _host_names(cls, value: str) -> str:
+        for host in value.replace(",", " ").split():
+            if not HOST_NAME.fullmatch(host):
+                raise ValueError(f"{host!r} is not a host name or IPv4 address (no port, "
+                                 "scheme or wildcard)")
+        return value
+
+    def ui_allowed_hosts(self) -> tuple[str, ...]:
+        """The Host names the UI's front door answers, in order, each once."""
+        own = urlsplit(self.dagster_ui_base()).hostname or ""
+        names = ["127.0.0.1", "localhost", own.lower(),
+                 *self.ui_hosts.lower().replace(",", " ").split()]
+        return tuple(dict.fromkeys(n for n in names if n))

@@ -56,7 +56,8 @@ def stack(db: str, tmp_path: Path) -> Iterator[dict[str, object]]:
                          capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
     try:
         yield {"folder": folder, "api": f"http://127.0.0.1:{api_port}", "key": key,
-               "dagster": f"http://127.0.0.1:{dagster_port}", "log": tmp_path / "stack.log"}
+               "dagster": f"http://127.0.0.1:{dagster_port}", "log": tmp_path / "stack.log",
+               "admin_key_file": tmp_path / "h" / "api-admin.key"}
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:
@@ -87,8 +88,10 @@ def test_dropped_workbook_reaches_the_api_and_a_correction_replaces_it(stack) ->
     week = date(2026, 3, 2)
     params = {"start_date": week.isoformat(), "end_date": (week + timedelta(days=6)).isoformat()}
     wait_for(lambda: httpx.get(f"{api}/health", timeout=5).status_code == 200, "API up", log)
-    wait_for(lambda: httpx.get(f"{stack['dagster']}/server_info", timeout=5).status_code == 200,
-             "Dagster webserver up", log)
+    # The webserver answers only through the UI's front door, to an admin key.
+    admin = {"X-API-Key": stack["admin_key_file"].read_text().strip()}
+    wait_for(lambda: httpx.get(f"{stack['dagster']}/server_info", headers=admin,
+                               timeout=5).status_code == 200, "Dagster webserver up", log)
 
     def revenue() -> Decimal | None:
         body = httpx.get(f"{api}/reports/weekly-summary", params=params, headers=headers,

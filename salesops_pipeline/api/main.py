@@ -18,7 +18,15 @@ from salesops_pipeline.api import db
 from salesops_pipeline.api.docs import add_docs
 from salesops_pipeline.api.methods import HeadAndOptions
 from salesops_pipeline.api.metrics import ApiMetrics, RequestMetrics
-from salesops_pipeline.api.routes import dashboard, health, imports, lines, metrics, reports
+from salesops_pipeline.api.routes import (
+    dashboard,
+    health,
+    imports,
+    lines,
+    metrics,
+    reports,
+    ui_auth,
+)
 from salesops_pipeline.api.security_headers import SecurityHeaders, internal_error
 from salesops_pipeline.core.db.connect import WarehouseUnavailable
 from salesops_pipeline.core.logs import configure_logging
@@ -74,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(lines.router)
     app.include_router(imports.router)
     app.include_router(dashboard.router)  # the page: /, /dashboard, /dashboard/static/*
+    app.include_router(ui_auth.router)  # the Dagster UI's login and nginx's check (cli/door.py)
     return app
 
 

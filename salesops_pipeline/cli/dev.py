@@ -4,7 +4,8 @@
 UI. It needs the same environment as `salesops up` (DATABASE_URL, DAGSTER_PG_URL, DAGSTER_HOME,
 …): this verb prepares the database (idempotent, like `salesops db init`), sets that
 environment and replaces itself with `dagster dev`. No API sidecar; the embedded PostgreSQL
-keeps running afterwards (`salesops db stop` stops it).
+keeps running afterwards (`salesops db stop` stops it). Local development only: this UI has no
+login and listens on a TCP port, unlike `salesops up`'s (cli/door.py).
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ def _dev(args: argparse.Namespace, settings: Settings) -> int:
         print(line, flush=True)
     extra = [a for a in args.dagster_args if a != "--"]
     argv, env = dev_command(settings, extra)
-    print(f"Dagster UI (dagster dev): http://{HOST}:{settings.dagster_port}", flush=True)
+    print(f"Dagster UI (dagster dev): http://{HOST}:{settings.dagster_port}"
+          "   (no login: local development only; `salesops up` serves it behind its door)",
+          flush=True)
     os.chdir(PROJECT_ROOT)  # workspace.yaml loads the code location from here
     os.execve(argv[0], argv, env)
     return 0  # not reached: execve replaces this process

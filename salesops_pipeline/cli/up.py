@@ -2,13 +2,17 @@
 
 PostgreSQL (embedded unless DATABASE_URL) → schema → sample workbook when the folder is empty →
 Dagster webserver and daemon as separate processes (the production shape, not `dagster dev`) →
-the API sidecar. Whatever this command started, it stops, PostgreSQL included.
+the API sidecar → the UI's front door (nginx, cli/door.py): the webserver listens on a private
+Unix socket and people reach it only through the door, logged in with an admin key. Whatever
+this command started, it stops, PostgreSQL included.
 """
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from salesops_pipeline.api.keys import ensure_local_admin_key
+from salesops_pipeline.cli.door import door_of, find_nginx
 from salesops_pipeline.core.config_check import check_configuration
 from salesops_pipeline.core.db.bootstrap import init_databases
 from salesops_pipeline.core.db.pgcluster import embedded_cluster
@@ -100,6 +105,36 @@ def _wait_http(url: str, timeout: float) -> bool:
     return False
 
 
+class _UnixHTTPConnection(http.client.HTTPConnection):
+    """HTTP over a Unix socket (the webserver behind the door)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__("localhost", timeout=2)
+        self.path = path
+
+    def connect(self) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(str(self.path))
+
+
+def _wait_socket(path: Path, url_path: str, timeout: float) -> bool:
+    """Wait until the server on the Unix socket ``path`` answers ``GET url_path`` with 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        conn = _UnixHTTPConnection(path)
+        try:
+            conn.request("GET", url_path)
+            if conn.getresponse().status == 200:
+                return True
+        except OSError:
+            pass
+        finally:
+            conn.close()
+        time.sleep(0.5)
+    return False
+
+
 def _stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
     for name, proc in procs.items():
         if proc.poll() is None:
@@ -117,6 +152,8 @@ def _stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
 def run_stack(settings: Settings) -> int:
     """Run until Ctrl-C (or SIGTERM) or until a child dies; return the exit code."""
     check_configuration(settings)  # a bad column map or threshold stops start-up here
+    nginx = find_nginx()  # the UI's front door (installed when root and missing)
+    door = door_of(settings)
     cluster = embedded_cluster(settings)
     was_running = settings.embedded and cluster.is_initialized() and cluster.is_running()
     for line in init_databases(settings):
@@ -147,17 +184,23 @@ def run_stack(settings: Settings) -> int:
         workspace = str(PROJECT_ROOT / "workspace.yaml")
         procs["dagster-daemon"] = _spawn(
             "dagster-daemon", [str(bindir / "dagster-daemon"), "run", "-w", workspace], env)
+        door.prepare()
         procs["dagster-webserver"] = _spawn(
-            "dagster-webserver", [str(bindir / "dagster-webserver"), "-h", host,
-                                  "-p", str(settings.dagster_port), "-w", workspace], env)
+            "dagster-webserver", [sys.executable, "-m", "salesops_pipeline.cli.webserver",
+                                  "--uds", str(door.socket), "-w", workspace], env)
         procs["api"] = _spawn(
             "api", [str(bindir / "uvicorn"), "salesops_pipeline.api.main:app", "--host", host,
                     "--port", str(settings.api_port)], env)
-        dagster_url = f"http://{host}:{settings.dagster_port}"
+        procs["ui-door"] = _spawn("ui-door (nginx)", door.command(nginx), env)
+        dagster_url = settings.dagster_ui_base()
         api_url = f"http://{host}:{settings.api_port}"
-        ok = _wait_http(dagster_url + "/server_info", 120) and _wait_http(api_url + "/health", 60)
+        ok = (_wait_socket(door.socket, "/server_info", 120)
+              and _wait_http(api_url + "/health", 60)
+              and _wait_http(door.url + "/_salesops/login", 30))
         print("\n" + "=" * 60, flush=True)
-        print(f"  Dagster UI : {dagster_url}" + ("" if ok else "  (not answering yet)"))
+        login = "the admin key below" if admin_key else "an admin API key"
+        print(f"  Dagster UI : {dagster_url}   (log in with {login})"
+              + ("" if ok else "  (not answering yet)"))
         print(f"  Dashboard  : {api_url}/   (paste the admin key below)")
         print(f"  API        : {api_url}/docs   (health: {api_url}/health)")
         print(f"  Data folder: {settings.data_dir.resolve()}")

@@ -9,7 +9,8 @@
 * ``page_log`` — what the page did that a test may assert on: external requests (aborted), those
   its Content-Security-Policy refused before sending, uncaught JS errors, console errors.
 
-Chromium: ``apt-get install chromium`` (``.ci/run`` does it when it is missing).
+Chromium: Debian's ``chromium`` package, installed by the ``browser`` fixture when it is missing
+and the tests run as root (as PostgreSQL is); otherwise the test fails naming the package.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,6 +27,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
 
+from salesops_pipeline.core.debian import ensure_package
+from salesops_pipeline.errors import PackageMissing
 from salesops_pipeline.settings import PROJECT_ROOT
 from salesops_pipeline_tests.api.conftest import api_db, keys  # noqa: F401 - fixtures used here
 from salesops_pipeline_tests.pg import free_port
@@ -106,11 +110,19 @@ def live_api(api_db: str, keys: dict[str, str], tmp_path: Path) -> Iterator[Live
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Debian's chromium, once per session (Playwright gives it a fresh user-data dir)."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+    with launch_chromium(CHROMIUM_ARGS) as browser:
+        yield browser
+
+
+@contextmanager
+def launch_chromium(args: list[str]) -> Iterator[Browser]:
+    """Debian's chromium (installed when missing and we are root) with ``args``, headless."""
+    try:
+        chromium = ensure_package("chromium", CHROMIUM)
+    except PackageMissing as exc:
+        pytest.fail(str(exc))
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                             headless=True)
+        browser = playwright.chromium.launch(executable_path=chromium, args=args, headless=True)
         try:
             yield browser
         finally:

@@ -2,8 +2,9 @@
 
 * A throwaway PostgreSQL of the module's own comes from ``pg.throwaway_cluster`` (it may be
   stopped hard; the session cluster never is).
-* :class:`Stack` — ``salesops up`` (Dagster daemon + webserver + API) as a subprocess, started,
-  killed and started again on the same Dagster storage, so the sensor's cursor survives.
+* :class:`Stack` — ``salesops up`` (Dagster daemon + webserver + API + the UI's front door) as a
+  subprocess, started, killed and started again on the same Dagster storage, so the sensor's
+  cursor survives.
 * :func:`salesops` / :func:`spawn_salesops` — the ``salesops`` command in a subprocess.
 * :func:`write_workbook` — a workbook of generated sales lines (xlsxwriter ``constant_memory``,
   so 200k rows take little memory) and, from the same lines, the :class:`Expected` figures in
@@ -202,14 +203,22 @@ class Stack:
             SALESOPS_SETTLE_SECONDS=self.settle_seconds, SALESOPS_SEED_SAMPLE="false")
 
     def start(self, *, timeout: float = 120) -> float:
-        """Start ``salesops up`` and wait until the API and the Dagster webserver answer;
-        return the seconds it took."""
+        """Start ``salesops up`` and wait until the API and the Dagster webserver (through the
+        UI's front door, with the admin key) answer; return the seconds it took."""
         started = time.monotonic()
         self.proc = spawn_salesops(["up"], self.env, self.log)
-        for url in (f"{self.api}/health", f"{self.dagster}/server_info"):
-            wait_until(lambda u=url: httpx.get(u, timeout=2).status_code == 200,
-                       f"{url} to answer", timeout=timeout, interval=0.5, log=self.log)
+        wait_until(lambda: httpx.get(f"{self.api}/health", timeout=2).status_code == 200,
+                   f"{self.api}/health to answer", timeout=timeout, interval=0.5, log=self.log)
+        wait_until(lambda: httpx.get(f"{self.dagster}/server_info", timeout=2,
+                                     headers=self.admin_headers).status_code == 200,
+                   f"{self.dagster}/server_info to answer", timeout=timeout, interval=0.5,
+                   log=self.log)
         return time.monotonic() - started
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """``X-API-Key`` with the admin key ``salesops up`` made on its first start."""
+        return {"X-API-Key": (self.root / "salesops" / "api-admin.key").read_text().strip()}
 
     def stop(self, sig: int = signal.SIGINT, *, timeout: float = 60) -> None:
         """SIGINT: ``salesops up`` stops what it started (a clean restart). SIGKILL: every

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from salesops_pipeline.core.debian import ensure_package
 from salesops_pipeline.errors import ClusterError, PostgresNotInstalled
 from salesops_pipeline.settings import (
     EMBEDDED_SUPERUSER,
@@ -31,21 +32,16 @@ RUN_AS = "postgres"
 
 def find_pg_bin(*, install: bool = True) -> Path:
     """Return the newest Debian PostgreSQL server bin directory, installing it when root may."""
-    found = _installed_bins()
-    if found:
-        return found[-1]
-    if install and os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "postgresql"]):
-            subprocess.run(cmd, check=False, env=env, stdout=subprocess.DEVNULL)
-        found = _installed_bins()
-        if found:
-            return found[-1]
-    raise PostgresNotInstalled(
-        "No PostgreSQL server found under /usr/lib/postgresql/<version>/bin. "
-        "Install it with `sudo apt-get install postgresql` (Debian/Ubuntu), "
-        "or set DATABASE_URL to an existing server."
-    )
+    return ensure_package(
+        "postgresql", _newest_bin, install=install,
+        error=PostgresNotInstalled,
+        what=f"No PostgreSQL server found under {PG_ROOT}/<version>/bin",
+        hint=", or set DATABASE_URL to an existing server")
+
+
+def _newest_bin() -> Path | None:
+    bins = _installed_bins()
+    return bins[-1] if bins else None
 
 
 def _installed_bins() -> list[Path]:
