@@ -235,12 +235,12 @@ def to_datetime(value: object, dates: DayMonth = _ONE_VALUE) -> datetime:
 
     ``dates`` orders numeric text dates (``11/01/2026``): the table's TableDates.
     """
-    if isinstance(value, datetime):
+    if type(value) is str:  # first: every CSV cell (a workbook's datetimes take rows.py's path)
+        result = _datetime_from_text(value, dates)
+    elif isinstance(value, datetime):
         result = value
     elif isinstance(value, date):
         result = datetime(value.year, value.month, value.day)
-    elif type(value) is str:
-        result = _datetime_from_text(value, dates)
     elif type(value) is float or type(value) is int:
         if not _FIRST_SERIAL <= value < _LAST_SERIAL:
             raise InvalidCell(
