@@ -61,6 +61,8 @@ def test_a_us_export_loads_in_its_month(ingest, folder: Path, sql) -> None:
     assert [(t["date_order"], t["date_order_reason"]) for t in _sheets(sql, "us.csv")] == [
         ("mdy", reason)]
     assert stage_metadata(result)["date_order"] == reason
+    messages = [e.user_message for e in ingest.instance.all_logs(result.run_id)]
+    assert f"us.csv: date order {reason}" in messages  # the run log says it too
 
 
 def _early(folder: Path, name: str) -> list[ExpectedLine]:
