@@ -244,7 +244,9 @@ class TableDates:
     """The date order of one table, decided the first time a value needs it.
 
     ``scan`` yields the table's raw sold_at cells (a second, independent pass); it runs at most
-    once, and never for a table whose dates need no decision.
+    once, and never for a table whose dates need no decision. When it fails (a record past the
+    CSV bounds), ``error`` keeps the exception and the table's dates stay undecided; the caller
+    raises it once the table is done, so the file is refused as the main pass would refuse it.
     """
 
     def __init__(self, configured: ConfiguredOrder | None = None,
@@ -252,6 +254,7 @@ class TableDates:
         self.configured = configured or ConfiguredOrder()
         self._scan = scan
         self.decision: Decision | None = None
+        self.error: Exception | None = None  # what stopped the scan (the caller raises it)
 
     def day_month(self, first: int, second: int, year: int, text: str) -> tuple[int, int] | str:
         """(day, month) of a numeric text date of this table, or why it is refused."""
@@ -263,9 +266,14 @@ class TableDates:
 
     def _decide(self) -> Decision:
         evidence = Evidence()
-        if self._scan is not None:
-            for value in self._scan():
+        try:
+            for value in self._scan() if self._scan is not None else ():
                 evidence.add(value)
+        except Exception as exc:  # noqa: BLE001 - kept for the caller, which raises it
+            # The scan runs inside a row's parsing, which turns exceptions into quarantined
+            # rows; a file that cannot be read to its end must be refused instead.
+            self.error = exc
+            evidence = Evidence()  # undecided until the file is refused: nothing is guessed
         self.decision = decide(evidence, self.configured)
         return self.decision
 

@@ -183,6 +183,8 @@ def parse_to_copy(out: BinaryIO, path: Path, import_id: int, column_map: ColumnM
                         batch.clear()
                 elif isinstance(parsed, RejectedRow):
                     verdicts.settle(sorter.not_a_sale(parsed, cells), done)
+            if dates.error is not None:  # the date scan met what refuses the whole file
+                raise dates.error
             verdicts.settle(sorter.finish(), done)
             result.stated_totals.extend(sorter.control_totals)
             done.date_order = dates.order.value if dates.order else None

@@ -167,3 +167,18 @@ def test_labels_say_where_the_order_was_configured() -> None:
     assert configured_for("us/a.csv", [("us/*", "mdy")]).label == (
         "column map date_order 'us/*' = \"mdy\"")
     assert configured_for("a.csv", [], "dmy") == ConfiguredOrder(DMY)
+
+
+def test_a_failed_scan_is_kept_once_and_nothing_is_guessed() -> None:
+    passes = []
+
+    def broken() -> Iterator[object]:
+        passes.append(1)
+        yield "11/13/2026"
+        raise ValueError("row 9 has 1200 fields")
+
+    dates = TableDates(ConfiguredOrder(), broken)
+    for _ in range(3):
+        reason = dates.day_month(11, 1, 2026, "11/01/2026")
+        assert isinstance(reason, str) and reason.startswith("ambiguous date '11/01/2026'")
+    assert len(passes) == 1 and str(dates.error) == "row 9 has 1200 fields"

@@ -16,6 +16,7 @@ import pytest
 from salesops_pipeline.core.extract.columns import default_column_map
 from salesops_pipeline.core.extract.date_order import ConfiguredOrder, DateOrder
 from salesops_pipeline.core.extract.parse import StageResult, parse_to_copy
+from salesops_pipeline.errors import WorkbookTooLarge
 from salesops_pipeline_tests.exports import ExpectedLine
 from salesops_pipeline_tests.exports_dates import (
     STYLES,
@@ -164,3 +165,14 @@ def test_a_text_date_workbook_follows_the_setting(tmp_path: Path) -> None:
     staged = Staged(tmp_path, path, MDY)
     assert staged.loaded == want(expected) and not staged.rejected
     assert staged.tables[0]["date_order_reason"] == "month-first: SALESOPS_DATE_ORDER=mdy"
+
+
+def test_a_file_the_date_scan_cannot_read_to_its_end_is_refused(tmp_path: Path) -> None:
+    """The scan runs inside a row's parsing: its error must refuse the file, not quarantine
+    rows one by one (and not scan again for each)."""
+    path = tmp_path / "broken.csv"
+    write_dated_csv(path, dated_lines(12, 30, UNDECIDED), "us-crm")
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("11/13/2026," + "x," * 1200 + "\r\n")  # more than MAX_FIELDS fields
+    with pytest.raises(WorkbookTooLarge, match="row 32 has 1202 fields; the limit is 1000"):
+        Staged(tmp_path, path)
