@@ -131,6 +131,18 @@ class Settings(BaseSettings):
                                  validation_alias="SALESOPS_PARSE_MEMORY_MB")
     # Header spellings users add (extract/column_map.py); None: DEFAULT_COLUMN_MAP if present.
     column_map_file: Path | None = Field(default=None, validation_alias="SALESOPS_COLUMN_MAP")
+    # Order of numeric text dates (11/01/2026) in a table whose own values do not decide it
+    # (extract/date_order.py): dmy (day first), mdy (month first) or auto (quarantine them).
+    date_order: Literal["dmy", "mdy", "auto"] = Field(default="auto",
+                                                      validation_alias="SALESOPS_DATE_ORDER")
+
+    @field_validator("date_order", mode="before")
+    @classmethod
+    def _date_order_words(cls, value: object) -> object:
+        """DMY, " mdy " and an empty value (auto) are accepted."""
+        if isinstance(value, str):
+            return value.strip().lower() or "auto"
+        return value
 
     @field_validator("column_map_file", mode="before")
     @classmethod

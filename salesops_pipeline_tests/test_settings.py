@@ -43,3 +43,22 @@ def test_own_partition_threshold_reaches_the_warehouse_resource(monkeypatch) -> 
     monkeypatch.setenv("SALESOPS_OWN_PARTITION_ROWS", "-1")
     with pytest.raises(ValidationError):
         Settings()
+
+
+@pytest.mark.parametrize(("value", "order"), [
+    (None, "auto"), ("", "auto"), ("dmy", "dmy"), (" MDY ", "mdy"), ("Auto", "auto")])
+def test_date_order_reaches_the_drop_folder_resource(monkeypatch, value: str | None,
+                                                     order: str) -> None:
+    from salesops_pipeline.defs.resources import resources_from_env
+
+    monkeypatch.delenv("SALESOPS_DATE_ORDER", raising=False)
+    if value is not None:
+        monkeypatch.setenv("SALESOPS_DATE_ORDER", value)
+    assert Settings().date_order == order
+    assert resources_from_env()["sales_folder"].date_order == order
+
+
+def test_an_unknown_date_order_is_refused_with_the_choices(monkeypatch) -> None:
+    monkeypatch.setenv("SALESOPS_DATE_ORDER", "us")
+    with pytest.raises(ValidationError, match="'dmy', 'mdy' or 'auto'"):
+        Settings()

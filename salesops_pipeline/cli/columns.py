@@ -16,11 +16,15 @@ from salesops_pipeline.core.extract.columns import (
     load_column_map,
     user_name,
 )
+from salesops_pipeline.core.extract.date_order import DATE_ORDER_TABLE, SETTING
 from salesops_pipeline.settings import Settings
 
 
-def describe_column_map(column_map: ColumnMap, path: object, explicit: bool) -> list[str]:
-    """The lines `salesops columns` prints: the file, then each column with its spellings."""
+def describe_column_map(column_map: ColumnMap, path: object, explicit: bool,
+                        date_order: str = "auto") -> list[str]:
+    """The lines `salesops columns` prints: the file, then each column with its spellings, then
+    the date order of numeric text dates that no file decides (the setting, the file's
+    patterns)."""
     if column_map.source is not None:
         state = "read"
     else:
@@ -37,13 +41,19 @@ def describe_column_map(column_map: ColumnMap, path: object, explicit: bool) -> 
         if added:
             origin = column_map.source.name if column_map.source else "file"
             lines.append(f"  {origin}: " + ", ".join(added))
+    lines += ["", "Date order of numeric text dates (11/01/2026) when a file's own values do not "
+              f"decide it: {SETTING}={date_order}"]
+    if column_map.date_orders:
+        origin = column_map.source.name if column_map.source else "file"
+        lines += [f"  {origin} [{DATE_ORDER_TABLE}], first match wins:",
+                  *(f"    {pattern!r} = {order}" for pattern, order in column_map.date_orders)]
     return lines
 
 
 def _columns(args: argparse.Namespace, settings: Settings) -> int:
     path, explicit = settings.column_map_location()
     column_map = load_column_map(path, explicit=explicit)  # ConfigError: the CLI exits 1
-    for line in describe_column_map(column_map, path, explicit):
+    for line in describe_column_map(column_map, path, explicit, settings.date_order):
         print(line)
     return 0
 

@@ -38,7 +38,13 @@ from salesops_pipeline.core.load import publish as loader
 from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.core.load.progress import Stage
 from salesops_pipeline.defs.logs import RUN_CONFIG
-from salesops_pipeline.defs.metadata import count, import_metadata, seconds_value, stage_metadata
+from salesops_pipeline.defs.metadata import (
+    count,
+    date_order_text,
+    import_metadata,
+    seconds_value,
+    stage_metadata,
+)
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
 from salesops_pipeline.defs.retry import TRANSIENT, retry_transient_db_errors
 from salesops_pipeline.defs.table_schemas import OWNERS, table_metadata
@@ -165,7 +171,8 @@ def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource
             staged = staging.stage_file(
                 conn, import_id=decision.import_id, key=key, path=version.path,
                 column_map=sales_folder.column_map, max_rows=sales_folder.max_rows_per_file,
-                memory_mb=sales_folder.parse_memory_mb, progress=report)
+                memory_mb=sales_folder.parse_memory_mb, date_order=sales_folder.date_order,
+                progress=report)
     except WorkbookError as exc:
         with warehouse.connection() as conn:
             import_log.mark_rejected(conn.cursor(), decision.import_id, str(exc))
@@ -178,6 +185,8 @@ def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource
         _record_failure(warehouse, decision.import_id, exc)
         raise
     report(key, Stage.STAGE, staged.rows_staged, staged.rows_staged)  # committed
+    if staged.dates_needed_order:
+        context.log.info(f"{key}: date order {date_order_text(staged)}")
     return {**base, **stage_metadata(staged)}, None
 
 

@@ -109,6 +109,13 @@ def control_totals_table(totals: Sequence[ControlTotal]) -> MetadataValue:
           ", ".join(map(str, t.quarantined_rows))) for t in totals])
 
 
+def date_order_text(staged: StageResult) -> str:
+    """Each table's date order and why: "month-first: 55 values like '11/13/2026'", per sheet
+    for workbooks ("'Jan': none needed; 'Feb': day-first: …")."""
+    return "; ".join(t.date_order_reason if t.sheet is None else
+                     f"{t.sheet!r}: {t.date_order_reason}" for t in staged.tables)
+
+
 def stage_metadata(staged: StageResult) -> dict[str, object]:
     """What staging of one file found: sheets, counts, samples of quarantined/skipped rows and
     the control totals, for the raw_sales_rows materialization."""
@@ -126,6 +133,7 @@ def stage_metadata(staged: StageResult) -> dict[str, object]:
         "control_totals": count(len(staged.control_totals)),
         "control_totals_mismatched": count(mismatched),
         "control_totals_detail": control_totals_table(staged.control_totals),
+        "date_order": date_order_text(staged),
         "duration_s": seconds_value(staged.seconds), "rows_per_second": count(round(rate)),
         "parser_peak_rss_mb": count(round(staged.parser_peak_rss_mb)),
         "detail": sheets,

@@ -50,6 +50,8 @@ class SalesFolderResource(ConfigurableResource):
     column_map_explicit: bool = False
     parse_memory_mb: int = DEFAULT_PARSE_MEMORY_MB
     """Address-space cap of the process that parses one file (SALESOPS_PARSE_MEMORY_MB)."""
+    date_order: str = "auto"
+    """Order of numeric text dates no table decides: dmy, mdy or auto (SALESOPS_DATE_ORDER)."""
 
     @property
     def root(self) -> Path:
@@ -132,7 +134,8 @@ def resources_from_env() -> dict[str, ConfigurableResource]:
                                             settle_seconds=settings.settle_seconds,
                                             column_map_file=str(map_path.resolve()),
                                             column_map_explicit=map_explicit,
-                                            parse_memory_mb=settings.parse_memory_mb),
+                                            parse_memory_mb=settings.parse_memory_mb,
+                                            date_order=settings.date_order),
         "quality_settings": QualityResource(price_tolerance=str(settings.price_tolerance),
                                    max_import_age_hours=settings.max_import_age_hours,
                                    rule_thresholds=settings.rule_thresholds),

@@ -21,11 +21,13 @@ from hypothesis import strategies as st
 
 from salesops_pipeline.core.db.schema import reset
 from salesops_pipeline.core.extract.columns import CANONICAL_ORDER
+from salesops_pipeline.core.extract.date_order import ConfiguredOrder, DateOrder, TableDates
 from salesops_pipeline.core.extract.rows import (
     MAX_DECIMAL_PLACES,
     MONEY_LIMIT,
     UNITS_LIMIT,
     RejectedRow,
+    RowParser,
     SalesLine,
     parse_row,
 )
@@ -42,6 +44,14 @@ EXCEL_EPOCH = datetime(1899, 12, 30)
 def parse(**changes: object) -> SalesLine | RejectedRow:
     row = {**GOOD, **changes}
     return parse_row(9, tuple(row[name] for name in CANONICAL_ORDER))
+
+
+def in_table(parser: RowParser, sold_at: str) -> SalesLine:
+    """A row with this sold_at in a table whose date order ``parser`` holds."""
+    row = {**GOOD, "sold_at": sold_at}
+    result = parser(9, tuple(row[name] for name in CANONICAL_ORDER))
+    assert isinstance(result, SalesLine), result
+    return result
 
 
 def parsed(**changes: object) -> SalesLine:
@@ -117,17 +127,27 @@ moments = st.datetimes(min_value=datetime(1900, 3, 1), max_value=datetime(9999, 
                        ).map(lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000))
 
 
-@reliability(case="any date 1900-03-01..9999-12-31 as ISO text, day-first text or Excel day")
+@reliability(case="any date 1900-03-01..9999-12-31 as ISO text, day-/month-first text (24- and "
+               "12-hour) or Excel day")
 @settings(max_examples=400, deadline=None)
 @given(moments)
 def test_datetimes_parse_back_from_every_form(moment: datetime) -> None:
-    """ISO text, day-first text and Excel day numbers all give back the same moment (to the ms)."""
+    """ISO text, day-first and month-first text in a table of that order (24- and 12-hour clock,
+    AM/PM and a.m./p.m.) and Excel day numbers all give back the same moment (to the ms)."""
     assert parsed(sold_at=moment.isoformat(sep=" ", timespec="milliseconds")).sold_at == moment
     assert parsed(sold_at=moment.isoformat(timespec="milliseconds")).sold_at == moment
     whole_seconds = moment.replace(microsecond=0)
-    day_first = f"{moment:%d/%m/%Y %H:%M:%S}"
-    assert parsed(sold_at=day_first).sold_at == whole_seconds
-    assert parsed(sold_at=f"{moment:%d.%m.%Y %H:%M:%S}").sold_at == whole_seconds
+    day_first, month_first = (RowParser(dates=TableDates(ConfiguredOrder(order)))
+                              for order in (DateOrder.DMY, DateOrder.MDY))
+    for text in (f"{moment:%d/%m/%Y %H:%M:%S}", f"{moment:%d.%m.%Y %H:%M:%S}",
+                 f"{moment:%d-%m-%Y %I:%M:%S %p}"):
+        assert in_table(day_first, text).sold_at == whole_seconds
+    for text in (f"{moment:%m/%d/%Y %H:%M:%S}", f"{moment:%m/%d/%Y %I:%M:%S %p}",
+                 f"{moment:%m/%d/%Y %I:%M:%S %p}".lower().replace("m", ".m.")):
+        assert in_table(month_first, text).sold_at == whole_seconds
+    if moment.day != moment.month:  # a row alone never guesses
+        one_way = parse(sold_at=f"{moment:%d/%m/%Y}")
+        assert isinstance(one_way, SalesLine) == (moment.day > 12), one_way
     serial = (moment - EXCEL_EPOCH) / timedelta(days=1)
     assert parsed(sold_at=serial).sold_at == moment
     midnight = datetime.combine(moment.date(), datetime.min.time())

@@ -5,11 +5,14 @@ The converters behind rows.parse_row; each raises InvalidCell with a reason a us
 Conventions users are told about:
 
 * **Dates as text.** ISO 8601 first (``2026-03-02``, ``2026-03-02 14:05``,
-  ``2026-03-02T14:05:09.5``). Otherwise numeric dates are **day first** (European):
-  ``02/03/2026``, ``02.03.2026`` and ``02-03-2026`` are 2 March 2026; year-first ``2026/03/02``
-  and ``2026.3.2`` are accepted; two-digit years are not. English month names: ``Mar 2, 2026``,
-  ``2 March 2026``, ``02-Mar-2026``. An optional time follows: ``14:05``, ``14:05:09``,
-  ``14:05:09.250``, ``2:05 PM``.
+  ``2026-03-02T14:05:09.5``). Numeric dates with the day and month in front (``02/03/2026``,
+  ``02.03.2026``, ``02-03-2026``) are day-first or month-first as decided **once per table**
+  (core/extract/date_order.py: the file's own values, else SALESOPS_DATE_ORDER, else the values
+  that read two ways are quarantined); ``05/05/2026`` needs no decision. Year-first
+  ``2026/03/02`` and ``2026.3.2`` are accepted; two-digit years are not. English month names:
+  ``Mar 2, 2026``, ``2 March 2026``, ``02-Mar-2026``. An optional time follows: ``14:05``,
+  ``14:05:09``, ``14:05:09.250``, 12-hour ``2:05 PM``, ``2:05PM``, ``2:05 p.m.``, ``12:30 am``
+  (12 AM is midnight).
 * **Time zones.** Times carrying a zone (``…Z``, ``…+01:00``) are rejected: the warehouse keeps
   naive business-local times, and guessing a conversion could move a sale to another day.
 * **Day numbers.** A plain number in sold_at is an Excel serial day (1899-12-30 epoch), accepted
@@ -37,6 +40,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+
+from salesops_pipeline.core.extract.date_order import DAY_MONTH_YEAR, DayMonth, TableDates
 
 MAX_DECIMAL_PLACES = 6
 MONEY_LIMIT = 1e13  # |unit_price|, |total_price| below this: numeric(19, 6) holds it
@@ -213,7 +218,7 @@ _MONTHS = {
 _DATE_PATTERNS = tuple(
     re.compile(pattern + _TIME, re.IGNORECASE)
     for pattern in (
-        r"(?P<d>\d{1,2})(?P<sep>[/.-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})",
+        DAY_MONTH_YEAR,  # day and month in the table's order (date_order.py)
         r"(?P<y>\d{4})(?P<sep>[/.-])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})",
         r"(?P<d>\d{1,2})(?:st|nd|rd|th)?[ -](?P<mon>[a-z]{3,9})\.?(?:,? |-)(?P<y>\d{4})",
         r"(?P<mon>[a-z]{3,9})\.? (?P<d>\d{1,2})(?:st|nd|rd|th)?,? (?P<y>\d{4})",
@@ -221,14 +226,21 @@ _DATE_PATTERNS = tuple(
 )
 
 
-def to_datetime(value: object) -> datetime:
-    """Read a sold_at cell: Excel date/datetime, serial day number, or text (module docstring)."""
-    if isinstance(value, datetime):
+# A table of one value: read in its only order, refused when it reads two ways (parse_row).
+_ONE_VALUE = TableDates()
+
+
+def to_datetime(value: object, dates: DayMonth = _ONE_VALUE) -> datetime:
+    """Read a sold_at cell: Excel date/datetime, serial day number, or text (module docstring).
+
+    ``dates`` orders numeric text dates (``11/01/2026``): the table's TableDates.
+    """
+    if type(value) is str:  # first: every CSV cell (a workbook's datetimes take rows.py's path)
+        result = _datetime_from_text(value, dates)
+    elif isinstance(value, datetime):
         result = value
     elif isinstance(value, date):
         result = datetime(value.year, value.month, value.day)
-    elif type(value) is str:
-        result = _datetime_from_text(value)
     elif type(value) is float or type(value) is int:
         if not _FIRST_SERIAL <= value < _LAST_SERIAL:
             raise InvalidCell(
@@ -254,8 +266,9 @@ def to_datetime(value: object) -> datetime:
     return result
 
 
-def _datetime_from_text(value: str) -> datetime:
-    """ISO 8601 via the C parser, then the documented day-first and month-name forms."""
+def _datetime_from_text(value: str, dates: DayMonth) -> datetime:
+    """ISO 8601 via the C parser, then the numeric forms (``dates`` orders day and month) and
+    the month-name forms."""
     text = " ".join(value.split())
     if not text:
         raise InvalidCell("missing")
@@ -267,16 +280,25 @@ def _datetime_from_text(value: str) -> datetime:
         match = pattern.fullmatch(text)
         if match is not None:
             try:
-                return _datetime_from_match(match)
+                return _datetime_from_match(match, dates)
             except (ValueError, KeyError):
                 break
     raise InvalidCell(f"unreadable date/time {show(value)}")
 
 
-def _datetime_from_match(match: re.Match[str]) -> datetime:
-    """Build the datetime from a _DATE_PATTERNS match; ValueError/KeyError when out of range."""
+def _datetime_from_match(match: re.Match[str], dates: DayMonth) -> datetime:
+    """Build the datetime from a _DATE_PATTERNS match; ValueError/KeyError when out of range,
+    InvalidCell when the table's date order refuses it."""
     parts = match.groupdict()
-    month = _MONTHS[parts["mon"].lower()] if parts.get("mon") else int(parts["m"])
+    if parts.get("a"):
+        read = dates.day_month(int(parts["a"]), int(parts["b"]), int(parts["y"]),
+                               match.string)
+        if isinstance(read, str):
+            raise InvalidCell(read)
+        day, month = read
+    else:
+        day = int(parts["d"])
+        month = _MONTHS[parts["mon"].lower()] if parts.get("mon") else int(parts["m"])
     hour = int(parts["h"] or 0)
     if parts["ampm"]:
         if not 1 <= hour <= 12:
@@ -286,7 +308,7 @@ def _datetime_from_match(match: re.Match[str]) -> datetime:
     return datetime(
         int(parts["y"]),
         month,
-        int(parts["d"]),
+        day,
         hour,
         int(parts["mi"] or 0),
         int(parts["s"] or 0),

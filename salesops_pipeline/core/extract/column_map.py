@@ -1,10 +1,15 @@
 """The user's column-map file: header spellings added to the built-in ones without touching code.
 
-The file is TOML with one table, canonical column → list of spellings::
+The file is TOML with a table of canonical column → list of spellings and an optional table of
+file pattern → date order (core/extract/date_order.py; the first pattern matching a file's key
+wins over SALESOPS_DATE_ORDER)::
 
     [columns]
     sold_at = ["Verkaufszeit", "Booked on"]
     units = ["Stück"]
+
+    [date_order]
+    "us/*" = "mdy"
 
 Spellings are compared through header_key(), like the built-in ones. Every problem found is
 reported at once, in one ConfigError naming the file, so a user fixes the file in one go.
@@ -24,11 +29,12 @@ from salesops_pipeline.core.extract.columns import (
     canonical_for,
     header_key,
 )
+from salesops_pipeline.core.extract.date_order import DATE_ORDER_TABLE, DateOrder
 from salesops_pipeline.errors import ConfigError
 
 __all__ = ["TABLE", "read_column_map"]
 
-TABLE = "columns"  # the one table of the file
+TABLE = "columns"  # the spellings' table
 BUILT_IN = "built-in"
 
 
@@ -42,12 +48,13 @@ def read_column_map(path: Path | None, *, explicit: bool) -> ColumnMap:
     problems: list[str] = []
     spellings = _read_table(data, problems)
     added = _merge(spellings, path.name, problems)
+    date_orders = _read_date_orders(data.get(DATE_ORDER_TABLE, {}), problems)
     if problems:
         count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
         listed = "; ".join(f"({n}) {problem}" for n, problem in enumerate(problems, 1))
         raise ConfigError(f"column map {path}: {count}: {listed}")
     aliases = {c: (*ALIASES.get(c, ()), *added.get(c, ())) for c in CANONICAL_ORDER}
-    return ColumnMap(aliases, source=path)
+    return ColumnMap(aliases, source=path, date_orders=date_orders)
 
 
 def _parse(path: Path, *, explicit: bool) -> dict[str, Any] | None:
@@ -79,13 +86,14 @@ def _read_table(data: dict[str, Any], problems: list[str]) -> dict[str, list[str
     """Column → spellings of the [columns] table, each problem appended to ``problems``."""
     valid = ", ".join(CANONICAL_ORDER)
     for key in data:
-        if key == TABLE:
+        if key in (TABLE, DATE_ORDER_TABLE):
             continue
         if key in CANONICAL_ORDER:
             problems.append(f"{key!r} is outside the [{TABLE}] table: put the line below "
                             f"a [{TABLE}] line")
         else:
-            problems.append(f"unknown section or key {key!r}: the file holds one [{TABLE}] table")
+            problems.append(f"unknown section or key {key!r}: the file holds a [{TABLE}] table "
+                            f"and optionally a [{DATE_ORDER_TABLE}] table")
     table = data.get(TABLE, {})
     if not isinstance(table, dict):
         problems.append(f"{TABLE!r} must be a table: a [{TABLE}] line followed by "
@@ -112,6 +120,27 @@ def _read_table(data: dict[str, Any], problems: list[str]) -> dict[str, list[str
                     "match no header")
         spellings[column] = [s for s in value if header_key(s)]
     return spellings
+
+
+def _read_date_orders(table: object, problems: list[str]) -> list[tuple[str, str]]:
+    """The (file pattern, order) entries of the [date_order] table, in file order."""
+    example = f'[{DATE_ORDER_TABLE}] line followed by lines such as "us/*" = "mdy"'
+    if not isinstance(table, dict):
+        problems.append(f"{DATE_ORDER_TABLE!r} must be a table: a {example}")
+        return []
+    orders = [o.value for o in DateOrder]
+    found: list[tuple[str, str]] = []
+    for pattern, value in table.items():
+        if not isinstance(value, str) or value.strip().lower() not in orders:
+            problems.append(f"{DATE_ORDER_TABLE}: {pattern!r} must be one of "
+                            f"{', '.join(map(repr, orders))}, not {_shown(value)}")
+            continue
+        found.append((pattern, value.strip().lower()))
+    return found
+
+
+def _shown(value: object) -> str:
+    return repr(value) if isinstance(value, str) else _toml_kind(value)
 
 
 def _merge(spellings: dict[str, list[str]], origin: str,

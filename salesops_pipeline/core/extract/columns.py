@@ -111,13 +111,17 @@ class ColumnMap:
 
     ``map_file`` is where users add spellings (the file read, or where it would be read from),
     so rejection messages can say which file to edit; None when unknown.
+    ``date_orders`` are the file's ``[date_order]`` entries, (file pattern, "dmy"|"mdy"|"auto")
+    in file order (date_order.configured_for reads them).
     """
 
     def __init__(self, aliases: Mapping[str, Iterable[str]], source: Path | None = None, *,
-                 map_file: Path | None = None) -> None:
+                 map_file: Path | None = None,
+                 date_orders: Iterable[tuple[str, str]] = ()) -> None:
         self.aliases = {c: tuple(aliases.get(c, ())) for c in CANONICAL_ORDER}
         self.source = source
         self.map_file = map_file if map_file is not None else source
+        self.date_orders = tuple(date_orders)
         self._lookup = _build_lookup(self.aliases)
 
     def added(self, column: str) -> tuple[str, ...]:

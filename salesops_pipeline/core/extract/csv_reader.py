@@ -122,6 +122,17 @@ class CsvTable:
                 continue
             yield row_number, cells
 
+    def sold_at_values(self) -> Iterator[object]:
+        """Yield the sold_at field of each record under the header (blank ones too), read
+        through a second handle with the same bounds (date_order.py's evidence)."""
+        column = self.layout.columns["sold_at"]
+        first = self.layout.header_row
+        with _open_text(self.path, self.encoding) as handle:
+            for _, record in islice(_Records(handle, self.delimiter), first,
+                                    first + self._max_rows):
+                if len(record) > column:
+                    yield record[column]
+
     def close(self) -> None:
         """Close the file."""
         if self._handle is not None:

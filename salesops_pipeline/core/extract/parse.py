@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from salesops_pipeline.core.extract.columns import ColumnMap
+from salesops_pipeline.core.extract.date_order import NONE_NEEDED, ConfiguredOrder, TableDates
 from salesops_pipeline.core.extract.readers import open_sales_file
 from salesops_pipeline.core.extract.row_sorter import RowSorter, SkippedRow, StatedTotal
 from salesops_pipeline.core.extract.rows import RejectedRow, RowParser, SalesLine
@@ -41,6 +42,8 @@ class TableResult:
     rows_read: int = 0
     rows_rejected: int = 0
     rows_skipped: int = 0
+    date_order: str | None = None  # "dmy" or "mdy" as decided; None: undecided or none needed
+    date_order_reason: str = NONE_NEEDED  # "month-first: 55 values like '11/13/2026'"
 
 
 @dataclass
@@ -68,9 +71,16 @@ class StageResult:
     def header_row(self) -> int | None:
         return self.tables[0].header_row if self.tables else None
 
+    @property
+    def dates_needed_order(self) -> bool:
+        """Whether some table's numeric text dates needed a date order (date_order.py)."""
+        return any(t.date_order_reason != NONE_NEEDED for t in self.tables)
+
     def sheets_json(self) -> str:
         return json.dumps([{"sheet": t.sheet, "header_row": t.header_row, "rows_read": t.rows_read,
-                            "rows_rejected": t.rows_rejected, "rows_skipped": t.rows_skipped}
+                            "rows_rejected": t.rows_rejected, "rows_skipped": t.rows_skipped,
+                            "date_order": t.date_order,
+                            "date_order_reason": t.date_order_reason}
                            for t in self.tables], ensure_ascii=False)
 
     def skipped_sheets_json(self) -> str:
@@ -128,9 +138,13 @@ class _Verdicts:
 
 def parse_to_copy(out: BinaryIO, path: Path, import_id: int, column_map: ColumnMap,
                   max_rows: int, rejects_path: Path, skipped_path: Path,
-                  sample_size: int = 20) -> StageResult:
+                  sample_size: int = 20, date_order: ConfiguredOrder | None = None
+                  ) -> StageResult:
     """Write the COPY lines of ``path``'s good rows to ``out`` (stage_sales_line's columns),
     its quarantined and skipped rows to the two files; return what was found.
+
+    ``date_order`` is the configured order for numeric text dates that nothing in a table
+    decides (SALESOPS_DATE_ORDER or the column map; default auto).
 
     Raises a WorkbookError when the file as a whole is unusable.
     """
@@ -146,7 +160,8 @@ def parse_to_copy(out: BinaryIO, path: Path, import_id: int, column_map: ColumnM
             done = TableResult(layout.sheet_name, layout.header_row)
             result.tables.append(done)
             prefix = f"{import_id}\t{_text(layout.sheet_name or '')}\t"
-            parse_row = RowParser(decimal_comma=table.decimal_comma)
+            dates = TableDates(date_order, table.sold_at_values)
+            parse_row = RowParser(decimal_comma=table.decimal_comma, dates=dates)
             sorter = RowSorter(layout.sheet_name, layout.header_row, column_map, parse_row.number)
             rows = 0
             # The hot loop: ~1 µs per row of it is formatting.
@@ -168,8 +183,12 @@ def parse_to_copy(out: BinaryIO, path: Path, import_id: int, column_map: ColumnM
                         batch.clear()
                 elif isinstance(parsed, RejectedRow):
                     verdicts.settle(sorter.not_a_sale(parsed, cells), done)
+            if dates.error is not None:  # the date scan met what refuses the whole file
+                raise dates.error
             verdicts.settle(sorter.finish(), done)
             result.stated_totals.extend(sorter.control_totals)
+            done.date_order = dates.order.value if dates.order else None
+            done.date_order_reason = dates.summary
             done.rows_read = rows - done.rows_skipped
             done.rows_skipped += table.rows_outside_columns
         out.write("".join(batch).encode())

@@ -71,6 +71,7 @@ from salesops_pipeline.core.extract.cells import (
     to_datetime,
 )
 from salesops_pipeline.core.extract.columns import CANONICAL_ORDER, MIN_HEADER_MATCHES, ColumnMap
+from salesops_pipeline.core.extract.date_order import ANY_ORDER
 from salesops_pipeline.core.extract.rows import Number, RejectedRow
 
 __all__ = [
@@ -151,8 +152,10 @@ def _empty(value: object) -> bool:
 
 
 def _reads_as_time(value: object) -> bool:
+    """Whether the cell is a sale time, in either date order (an ambiguous or contradicting
+    date still makes its row a bad sale, not a note)."""
     try:
-        to_datetime(value)
+        to_datetime(value, ANY_ORDER)
     except InvalidCell:
         return False
     return True

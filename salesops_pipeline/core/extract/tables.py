@@ -48,3 +48,8 @@ class SalesTable(Protocol):
         under the header that has a value in a sales column. Cells are raw: text, numbers,
         datetimes, "" or None for empty; a column absent from the header yields None."""
         ...
+
+    def sold_at_values(self) -> Iterator[object]:
+        """Yield the raw sold_at cell of every row under the header, in a pass of its own (it
+        may run while ``iter_rows`` is under way): the evidence for the table's date order."""
+        ...

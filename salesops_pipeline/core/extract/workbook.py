@@ -98,6 +98,16 @@ class SalesSheet:
                 continue
             yield row_number, cells
 
+    def sold_at_values(self) -> Iterator[object]:
+        """Yield the sold_at cell of each row under the header: a second pass over the sheet's
+        grid, already in memory (date_order.py's evidence)."""
+        start = self._sheet.start
+        if start is None:
+            return
+        column = self.layout.columns["sold_at"] - start[1]
+        for row in islice(self._sheet.iter_rows(), self.layout.header_row, None):
+            yield row[column]
+
 
 @dataclass
 class WorkbookTables:

@@ -27,6 +27,7 @@ from salesops_pipeline.core.extract.capped import (
     run_capped,
 )
 from salesops_pipeline.core.extract.columns import ColumnMap, default_column_map
+from salesops_pipeline.core.extract.date_order import configured_for
 from salesops_pipeline.core.extract.parse import StageResult, TableResult, parse_to_copy
 from salesops_pipeline.core.load import control_totals, import_log
 from salesops_pipeline.core.load.progress import RowProgress, Stage
@@ -76,8 +77,12 @@ def copy_in(cur: Cursor, statement: str, stream: BinaryIO) -> None:
 def stage_file(conn: Connection, *, import_id: int, key: str, path: Path,
                column_map: ColumnMap | None = None, progress: RowProgress | None = None,
                max_rows: int = 5_000_000, sample_size: int = 20,
-               memory_mb: int = DEFAULT_PARSE_MEMORY_MB) -> StageResult:
+               memory_mb: int = DEFAULT_PARSE_MEMORY_MB, date_order: str = "auto"
+               ) -> StageResult:
     """Parse the file and COPY its rows into staging in ONE transaction (caller's conn).
+
+    ``date_order`` (SALESOPS_DATE_ORDER: dmy, mdy, auto) orders numeric text dates that nothing
+    in a table decides, unless the column map's [date_order] table names the file.
 
     ``progress`` hears the parse: lines so far, then every row read (skipped ones included).
     Raises a WorkbookError when the file as a whole is unusable (ParseMemoryExceeded when its
@@ -94,7 +99,8 @@ def stage_file(conn: Connection, *, import_id: int, key: str, path: Path,
     with TemporaryDirectory(prefix="salesops-stage-") as tmp:
         rejects, skipped = Path(tmp) / "rejects.copy", Path(tmp) / "skipped.copy"
         reader, call = run_capped(
-            parse_to_copy, (path, import_id, column_map, max_rows, rejects, skipped, sample_size),
+            parse_to_copy, (path, import_id, column_map, max_rows, rejects, skipped, sample_size,
+                            configured_for(key, column_map.date_orders, date_order)),
             memory_bytes=memory_mb << 20, stream=True)
         try:
             copy_in(cur, COPY_STAGE, _Counting(reader, progress, key))  # type: ignore[arg-type]

@@ -144,6 +144,23 @@ def test_spellings_outside_the_table_and_other_sections_are_refused(tmp_path: Pa
     assert "'columns' must be a table" in message
 
 
+def test_a_date_order_table_orders_files_by_pattern(tmp_path: Path) -> None:
+    path = write_map(tmp_path, '[columns]\n[date_order]\n"us/*" = "mdy"\n"*_eu.csv" = "DMY"\n'
+                               '"*" = "auto"\n')
+    assert load_column_map(path, explicit=True).date_orders == (
+        ("us/*", "mdy"), ("*_eu.csv", "dmy"), ("*", "auto"))
+    assert load_column_map(write_map(tmp_path, '[date_order]\n"a*" = "dmy"\n', "only.toml"),
+                           explicit=True).date_orders == (("a*", "dmy"),)
+
+
+def test_a_bad_date_order_is_refused_with_the_choices(tmp_path: Path) -> None:
+    message = config_error(write_map(tmp_path, '[date_order]\n"us/*" = "us"\n"x" = 1\n'))
+    assert "(1) date_order: 'us/*' must be one of 'dmy', 'mdy', 'auto', not 'us'" in message
+    assert "(2) date_order: 'x' must be one of 'dmy', 'mdy', 'auto', not a number" in message
+    message = config_error(write_map(tmp_path, 'date_order = "mdy"\n'))
+    assert "'date_order' must be a table" in message
+
+
 def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "latin1.toml"
     path.write_bytes('[columns]\nunits = ["Stück"]\n'.encode("latin-1"))
@@ -263,6 +280,19 @@ def test_columns_verb_prints_spellings_and_their_origin(monkeypatch, capsys,
     assert "Shipping Company (shipping_company), optional" in lines
     assert sum(line.startswith("  built-in: ") for line in lines) == len(CANONICAL_ORDER)
     assert sum(line.startswith("  mine.toml: ") for line in lines) == 1
+    assert lines[-1] == ("Date order of numeric text dates (11/01/2026) when a file's own values "
+                         "do not decide it: SALESOPS_DATE_ORDER=auto")
+
+
+def test_columns_verb_shows_the_date_order(monkeypatch, capsys, tmp_path: Path) -> None:
+    path = write_map(tmp_path, '[date_order]\n"us/*" = "mdy"\n', name="mine.toml")
+    monkeypatch.setenv("SALESOPS_COLUMN_MAP", str(path))
+    monkeypatch.setenv("SALESOPS_DATE_ORDER", " DMY ")
+    assert main(["columns"]) == 0
+    assert capsys.readouterr().out.splitlines()[-3:] == [
+        "Date order of numeric text dates (11/01/2026) when a file's own values do not decide "
+        "it: SALESOPS_DATE_ORDER=dmy", "  mine.toml [date_order], first match wins:",
+        "    'us/*' = mdy"]
 
 
 def test_columns_verb_exits_1_with_the_message(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from salesops_pipeline.core.extract.csv_reader import (
     CsvTable,
     open_csv_table,
 )
+from salesops_pipeline.core.extract.date_order import ConfiguredOrder, DateOrder, TableDates
 from salesops_pipeline.core.extract.rows import RejectedRow, RowParser, SalesLine
 from salesops_pipeline.errors import (
     MissingColumns,
@@ -57,9 +58,12 @@ def rows(path: Path, **kwargs: object) -> list[tuple[int, tuple[object, ...]]]:
         return list(table.iter_rows())
 
 
-def parsed(path: Path) -> list[SalesLine | RejectedRow]:
+def parsed(path: Path, order: DateOrder = DateOrder.AUTO) -> list[SalesLine | RejectedRow]:
+    """The file's rows parsed as staging parses them (its date order decided from its values,
+    else ``order``)."""
     with open_csv_table(path) as table:
-        parse = RowParser(decimal_comma=table.decimal_comma)
+        dates = TableDates(ConfiguredOrder(order), table.sold_at_values)
+        parse = RowParser(decimal_comma=table.decimal_comma, dates=dates)
         return [parse(number, cells) for number, cells in table.iter_rows()]
 
 
@@ -97,7 +101,17 @@ def test_fixture_files_read_exactly(name: str, header_row: int, delimiter: str, 
         assert table.layout.columns == ALL_COLUMNS
         assert table.layout.header_cells == tuple(HEADER.split(","))
     expected = [(header_row + offset, *rest) for offset, *rest in FIXTURE_LINES]
-    assert as_tuples(parsed(path)) == expected
+    # excel_utf8_bom_crlf.csv writes 02/03/2026: only the configured order can place it
+    assert as_tuples(parsed(path, DateOrder.DMY)) == expected
+
+
+def test_a_file_whose_dates_all_read_two_ways_needs_a_configured_order() -> None:
+    lines = parsed(FIXTURES / "excel_utf8_bom_crlf.csv")  # 02/03/2026 … 05/03/2026, auto
+    # 03/03/2026 reads the same either way; the others are quarantined, never guessed
+    assert [type(x) for x in lines] == [RejectedRow, SalesLine, RejectedRow, RejectedRow]
+    assert all(x.reasons[0].startswith("sold_at: ambiguous date ")
+               and "SALESOPS_DATE_ORDER=dmy or mdy" in x.reasons[0]
+               for x in lines if isinstance(x, RejectedRow))
 
 
 def test_excel_style_file_keeps_the_crlf_inside_a_quoted_name(tmp_path: Path) -> None:
@@ -231,7 +245,7 @@ def test_cp1252_semicolon_decimal_commas(tmp_path: Path) -> None:
     assert b"\xe9" in path.read_bytes()  # é as one Windows-1252 byte
     with open_csv_table(path) as table:
         assert (table.encoding, table.decimal_comma) == ("cp1252", True)
-    assert as_tuples(parsed(path)) == [
+    assert as_tuples(parsed(path, DateOrder.DMY)) == [
         (2, datetime(2026, 3, 2, 14, 5), "Crème brûlée", "Jürgen Müller", "Großhandel",
          Decimal("1234.50"), Decimal("2"), Decimal("2469.00")),
         (3, datetime(2026, 3, 3), "Äpfel", "Zoë", None,

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesops_pipeline.core.extract.columns import CANONICAL_ORDER
+from salesops_pipeline.core.extract.date_order import ConfiguredOrder, DateOrder, TableDates
 from salesops_pipeline.core.extract.rows import (
     MAX_DECIMAL_PLACES,
     MONEY_LIMIT,
@@ -122,6 +123,11 @@ def test_values_that_are_not_names(raw: object) -> None:
         ("2026/03/02", datetime(2026, 3, 2)),
         ("2026/3/2 2:05 PM", datetime(2026, 3, 2, 14, 5)),
         ("02/03/2026 12:30 am", datetime(2026, 3, 2, 0, 30)),
+        ("02/03/2026 12:30 PM", datetime(2026, 3, 2, 12, 30)),
+        ("02/03/2026 2:05 p.m.", datetime(2026, 3, 2, 14, 5)),
+        ("02/03/2026 2:05PM", datetime(2026, 3, 2, 14, 5)),
+        ("02/03/2026 11:59:58 P.M.", datetime(2026, 3, 2, 23, 59, 58)),
+        ("02/03/2026 12:00 a.m.", datetime(2026, 3, 2, 0, 0)),
         ("Mar 2, 2026", datetime(2026, 3, 2)),
         ("March 2 2026 14:05", datetime(2026, 3, 2, 14, 5)),
         ("2 March 2026", datetime(2026, 3, 2)),
@@ -131,11 +137,32 @@ def test_values_that_are_not_names(raw: object) -> None:
     ],
 )
 def test_readable_dates(raw: object, expected: datetime) -> None:
+    """In a table configured day-first (SALESOPS_DATE_ORDER=dmy) with nothing to contradict it."""
+    day_first = RowParser(dates=TableDates(ConfiguredOrder(DateOrder.DMY)))
+    result = day_first(9, cells(sold_at=raw))
+    assert isinstance(result, SalesLine), result
+    assert result.sold_at == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("13/03/2026", datetime(2026, 3, 13)),  # day-first is its only reading
+        ("03/13/2026 2:05 PM", datetime(2026, 3, 13, 14, 5)),  # month-first is
+        ("11/13/2026 2:05 p.m.", datetime(2026, 11, 13, 14, 5)),
+        ("04/04/2026 12:30 am", datetime(2026, 4, 4, 0, 30)),  # day = month: either way
+        ("2026-03-02", datetime(2026, 3, 2)),
+    ],
+)
+def test_a_row_alone_reads_dates_with_one_reading(raw: str, expected: datetime) -> None:
     assert line(sold_at=raw).sold_at == expected
 
 
-def test_numeric_dates_are_day_first() -> None:
-    assert line(sold_at="04/05/2026").sold_at == datetime(2026, 5, 4)
+def test_a_row_alone_refuses_a_date_that_reads_two_ways() -> None:
+    (reason,) = reasons(sold_at="04/05/2026 2:05 PM")
+    assert reason.startswith("sold_at: ambiguous date '04/05/2026 2:05 PM': 4 May 2026 "
+                             "day-first, 5 April 2026 month-first")
+    assert "SALESOPS_DATE_ORDER=dmy or mdy" in reason
 
 
 @pytest.mark.parametrize(
@@ -145,7 +172,9 @@ def test_numeric_dates_are_day_first() -> None:
         ("  ", "missing"),
         ("yesterday", "unreadable date/time 'yesterday'"),
         ("31/02/2026", "unreadable date/time"),
-        ("03/13/2026", "unreadable date/time"),  # month-first is not guessed
+        ("13/13/2026", "unreadable date/time"),  # neither day-first nor month-first
+        ("02/30/2026", "unreadable date/time"),  # no 30 February, no month 30
+        ("02/02/2026 13:05 PM", "unreadable date/time"),  # a 12-hour clock has no 13
         ("02/03/26", "unreadable date/time"),  # two-digit year
         ("2026-03-02T14:05:00Z", "timezone-aware times are not supported"),
         ("2026-03-02 14:05+01:00", "timezone-aware times are not supported"),

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from salesops_pipeline.core.extract.rows import RejectedRow, SalesLine, parse_row
+from salesops_pipeline.core.extract.date_order import TableDates
+from salesops_pipeline.core.extract.rows import RejectedRow, RowParser, SalesLine
 from salesops_pipeline.core.extract.tables import TableLayout
 from salesops_pipeline.core.extract.workbook import SalesSheet, WorkbookTables, open_workbook_tables
 from salesops_pipeline.errors import (
@@ -62,10 +63,12 @@ def open_sales_sheet(path: Path, **limits: int) -> FirstSheet:
 
 
 def parse_file(path: Path) -> tuple[TableLayout, list[SalesLine], list[RejectedRow]]:
-    """Open and parse a whole workbook the way the loader does."""
+    """Open and parse a whole workbook the way the loader does (the date order decided from
+    the sheet's own values, SALESOPS_DATE_ORDER=auto)."""
     lines: list[SalesLine] = []
     rejected: list[RejectedRow] = []
     with open_sales_sheet(path) as sheet:
+        parse_row = RowParser(dates=TableDates(scan=sheet.table.sold_at_values))
         for row_number, cells in sheet.iter_rows():
             result = parse_row(row_number, cells)
             (lines if isinstance(result, SalesLine) else rejected).append(result)  # type: ignore[arg-type]
@@ -248,9 +251,10 @@ def test_excel_datetimes_and_text_datetimes(tmp_path: Path) -> None:
         datetime(2026, 3, 2, 14, 5, 9),
         date(2026, 3, 3),
         "2026-03-04 08:30",
-        "05/03/2026 17:45",
+        "05/03/2026 17:45",  # day-first: 13/03/2026 below decides it
         "6 March 2026",
         46088.5,
+        "13/03/2026 2:05 PM",
     ]
     path = write_clean_workbook(tmp_path / "dates.xlsx", [{**ROW, "sold_at": v} for v in values])
     assert [x.sold_at for x in parse_file(path)[1]] == [
@@ -260,6 +264,7 @@ def test_excel_datetimes_and_text_datetimes(tmp_path: Path) -> None:
         datetime(2026, 3, 5, 17, 45),
         datetime(2026, 3, 6),
         datetime(2026, 3, 7, 12),
+        datetime(2026, 3, 13, 14, 5),
     ]
 
 
