@@ -256,9 +256,13 @@ class Settings(BaseSettings):
     # answers these host names (besides 127.0.0.1, localhost and SALESOPS_DAGSTER_URL's host)
     # and refuses any other Host header (DNS rebinding). Comma- or space-separated.
     ui_hosts: str = Field(default="", validation_alias="SALESOPS_UI_HOSTS")
-    # Lifetime of the UI login cookie; the key behind it is checked on every request anyway.
+    # Lifetime of a UI login session; the key behind it is checked on every request anyway.
     ui_session_hours: float = Field(default=12.0, gt=0, le=720,
                                     validation_alias="SALESOPS_UI_SESSION_HOURS")
+    # Signs the UI's login sessions (api/ui_session.py); unset: SALESOPS_HOME/ui-session.secret,
+    # made once. Set it when several API processes on several machines serve one door.
+    ui_session_secret: SecretStr = Field(default=SecretStr(""),
+                                         validation_alias="SALESOPS_UI_SESSION_SECRET")
 
     @field_validator("ui_hosts")
     @classmethod

@@ -44,7 +44,7 @@ __all__ = [
     "ActiveKey", "ApiKeyInfo", "DuplicateKeyName", "InvalidKeyName", "KeyNotStored",
     "LOCAL_ADMIN", "MAX_NAME_LENGTH", "Role", "UnknownKeyName", "active_key", "check_name",
     "create_key", "ensure_local_admin_key", "generate_key", "key_hash", "key_prefix",
-    "list_keys", "revoke_key", "verify",
+    "list_keys", "revoke_key", "session_key", "verify",
 ]
 
 Role = Literal["viewer", "admin"]
@@ -121,6 +121,17 @@ async def active_key(conn: Connection, key: str) -> ActiveKey | None:
         return None
     state = None if row["refresh_id"] is None else (row["refresh_id"], row["refreshed_at"])
     return ActiveKey(row["name"], row["role"], state)
+
+
+async def session_key(conn: Connection, prefix: str) -> tuple[ActiveKey, str] | None:
+    """The key with ``prefix`` and its stored hash when it is known and not revoked (a UI
+    session names its key by prefix; api/ui_session.py checks the session against the hash)."""
+    cur = await conn.execute(ACTIVE_KEY_SQL, (prefix,))
+    row = await cur.fetchone()
+    if row is None or row["revoked_at"] is not None:
+        return None
+    state = None if row["refresh_id"] is None else (row["refresh_id"], row["refreshed_at"])
+    return ActiveKey(row["name"], row["role"], state), row["key_hash"]
 
 
 def check_name(name: str) -> str:

@@ -5,10 +5,13 @@ chromium, is tested in reliability/test_ui_door.py."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 
-from salesops_pipeline.api.keys import create_key, revoke_key
+from salesops_pipeline.api import ui_session
+from salesops_pipeline.api.keys import create_key, key_hash, key_prefix, revoke_key
 
 DOOR = "http://127.0.0.1:3000"
 #: What nginx tells the check about a same-origin GraphQL POST of the UI.
@@ -24,10 +27,20 @@ def check(client: TestClient, headers: dict[str, str], cookie: str | None = None
     return client.get("/ui-auth/check", headers=headers)
 
 
+def session(client: TestClient, key: str) -> str:
+    """Log in with ``key`` as the login form does; the session cookie it sets."""
+    answer = client.post("/ui-auth/login", headers=LOGIN_HEADERS, follow_redirects=False,
+                         data={"key": key})
+    assert answer.status_code == 303, answer.text
+    token = answer.cookies["salesops_ui"]
+    client.cookies.clear()
+    return token
+
+
 def test_an_admin_key_passes_as_header_or_cookie(client: TestClient,
                                                  keys: dict[str, str]) -> None:
     assert check(client, {**UI_POST, "X-API-Key": keys["admin"]}).status_code == 204
-    assert check(client, UI_POST, cookie=keys["admin"]).status_code == 204
+    assert check(client, UI_POST, cookie=session(client, keys["admin"])).status_code == 204
 
 
 @pytest.mark.parametrize("key", [None, "", "sok_nonsense", "sok_0123456789ab_" + "A" * 43])
@@ -46,19 +59,21 @@ def test_a_viewer_is_403_with_its_reason(client: TestClient, keys: dict[str, str
 
 def test_a_revoked_key_is_refused_at_the_next_request(client: TestClient, api_db: str) -> None:
     key = create_key(api_db, name="ops", role="admin")
-    assert check(client, UI_POST, cookie=key).status_code == 204
+    token = session(client, key)
+    assert check(client, UI_POST, cookie=token).status_code == 204
     revoke_key(api_db, "ops")
-    assert check(client, UI_POST, cookie=key).status_code == 401
+    assert check(client, UI_POST, cookie=token).status_code == 401
 
 
 def test_a_cross_origin_post_with_the_cookie_is_403(client: TestClient,
                                                     keys: dict[str, str]) -> None:
     foreign = {**UI_POST, "Origin": "http://127.0.0.1:8080", "Sec-Fetch-Site": "same-site"}
-    answer = check(client, foreign, cookie=keys["admin"])
+    token = session(client, keys["admin"])
+    answer = check(client, foreign, cookie=token)
     assert answer.status_code == 403 and answer.headers["X-SalesOps-Refusal"] == "cross-origin"
     assert check(client, {**foreign, "X-API-Key": keys["admin"]}).status_code == 204
     # An empty header is no header: the cookie still decides, and with it the origin rule.
-    assert check(client, {**foreign, "X-API-Key": ""}, cookie=keys["admin"]).status_code == 403
+    assert check(client, {**foreign, "X-API-Key": ""}, cookie=token).status_code == 403
 
 
 def test_an_unauthorized_page_navigation_goes_to_the_login(client: TestClient) -> None:
@@ -114,3 +129,41 @@ def test_logout_forgets_the_cookie_same_origin_only(client: TestClient) -> None:
                                                    "Origin": "http://evil.test"}).status_code == 403
     answer = client.post("/ui-auth/logout", headers=LOGIN_HEADERS, follow_redirects=False)
     assert answer.status_code == 303 and 'salesops_ui=""' in answer.headers["set-cookie"]
+
+
+def test_the_cookie_holds_a_session_never_the_key(client: TestClient,
+                                                  keys: dict[str, str]) -> None:
+    """Every port of the host sees the cookie: it must not be the admin key, and the key itself
+    is no session."""
+    token = session(client, keys["admin"])
+    secret_part = keys["admin"].rsplit("_", 1)[1]
+    assert secret_part not in token and keys["admin"] not in token
+    assert check(client, UI_POST, cookie=keys["admin"]).status_code == 401
+
+
+def test_a_forged_expired_or_foreign_session_is_refused(client: TestClient,
+                                                        keys: dict[str, str]) -> None:
+    token = session(client, keys["admin"])
+    version, payload, signature = token.split(".")
+    flipped = signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")
+    prefix, hashed = key_prefix(keys["admin"]) or "", key_hash(keys["admin"])
+    secret = client.app.state.ui_session_secret
+    for bad in (f"{version}.{payload}.{flipped}",  # signature changed
+                ui_session.issue(secret, prefix, hashed, hours=1, now=time.time() - 7200),
+                ui_session.issue(b"another secret", prefix, hashed, hours=1),
+                ui_session.issue(secret, prefix, key_hash("sok_x"), hours=1),  # not its hash
+                "s1.e30.", "nonsense", "s1." + "A" * 600):
+        assert check(client, UI_POST, cookie=bad).status_code == 401, bad
+    assert check(client, UI_POST, cookie=token).status_code == 204
+
+
+def test_the_session_secret_is_made_once_and_kept_private(tmp_path, monkeypatch) -> None:
+    from salesops_pipeline.settings import Settings
+
+    monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
+    monkeypatch.delenv("SALESOPS_UI_SESSION_SECRET", raising=False)
+    first = ui_session.session_secret(Settings())
+    assert ui_session.session_secret(Settings()) == first and len(first) >= 32
+    assert (tmp_path / "ui-session.secret").stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("SALESOPS_UI_SESSION_SECRET", "shared-by-every-api-process")
+    assert ui_session.session_secret(Settings()) == b"shared-by-every-api-process"

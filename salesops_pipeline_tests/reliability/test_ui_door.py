@@ -356,7 +356,11 @@ def test_the_admin_key_header_reaches_graphql_and_the_websocket(stack: Stack,
     ws = stack.dagster.replace("http://", "ws://") + "/graphql"
     with ws_connect(ws, additional_headers=headers, subprotocols=["graphql-ws"]) as socket:
         assert socket.subprotocol == "graphql-ws"
+    login = httpx.post(f"{stack.dagster}/_salesops/login", data={"key": admin_key},
+                       headers={"Origin": stack.dagster}, timeout=30)
+    session = login.history[0].cookies["salesops_ui"] if login.history else ""
+    assert session and admin_key not in session  # the cookie holds a session, not the key
     with pytest.raises(InvalidStatus) as refused:
         ws_connect(ws, subprotocols=["graphql-ws"], origin="http://127.0.0.1:1",
-                   additional_headers={"Cookie": f"salesops_ui={admin_key}"})
+                   additional_headers={"Cookie": f"salesops_ui={session}"})
     assert refused.value.response.status_code == 403

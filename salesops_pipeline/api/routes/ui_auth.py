@@ -4,8 +4,9 @@ The front door (``salesops_pipeline/cli/door.conf``) sends each request to the U
 ``auth_request`` to ``/ui-auth/check``: 204 lets it through; 401 (no or a bad key) sends a page
 navigation to the login; 403 (a viewer's key, a state-changing request from another origin,
 GraphQL by GET) shows why. People log in at ``/_salesops/login`` (proxied here) with an admin
-key, which the browser then keeps in an HttpOnly, SameSite=Strict cookie of bounded lifetime;
-the key is looked up on every request, so a revoked key is refused at once. Rules: api/ui_door.py.
+key; the browser then keeps a signed session of bounded lifetime (api/ui_session.py, never the
+key itself) in an HttpOnly, SameSite=Strict cookie; the key behind it is looked up on every
+request, so a revoked key is refused at once. Rules: api/ui_door.py.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from urllib.parse import parse_qs, quote
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from salesops_pipeline.api import keys
+from salesops_pipeline.api import keys, ui_session
 from salesops_pipeline.api.deps import pool_of, settings_of
 from salesops_pipeline.api.ui_door import (
     COOKIE,
@@ -60,8 +61,8 @@ async def check(request: Request) -> Response:
     door allows, 401 without a valid key, 403 with the reason in ``X-SalesOps-Refusal``."""
     headers = request.headers
     header_key = headers.get("x-api-key")
-    key = header_key or request.cookies.get(COOKIE)
-    if not key:
+    token = request.cookies.get(COOKIE)
+    if not (header_key or token):
         return _answer(status.HTTP_401_UNAUTHORIZED)
     seen = DoorRequest(
         method=headers.get("x-original-method", "GET"), uri=headers.get("x-original-uri", "/"),
@@ -72,7 +73,8 @@ async def check(request: Request) -> Response:
     reason = refusal(seen, by_header=bool(header_key))
     if reason is not None:
         return _answer(status.HTTP_403_FORBIDDEN, reason)
-    found = await _active(request, key)
+    found = await (_active(request, header_key) if header_key else
+                   _session(request, token or ""))
     if found is None:
         return _answer(status.HTTP_401_UNAUTHORIZED)
     if found.role != "admin":
@@ -113,8 +115,9 @@ async def login_form(next: str | None = None) -> HTMLResponse:  # noqa: A002 - t
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    """Check the key; an admin's becomes the login cookie, then back to ``next``. Only from the
-    door's own page (Origin), so no other site can log a browser in with its own key."""
+    """Check the key; an admin's opens a session (the login cookie), then back to ``next``.
+    Only from the door's own page (Origin), so no other site can log a browser in with its own
+    key."""
     if not same_origin(_door_request(request)):
         return _page("Dagster UI: refused", f"<p>{html.escape(REASONS[CROSS_ORIGIN])}</p>",
                      status.HTTP_403_FORBIDDEN)
@@ -130,7 +133,9 @@ async def login(request: Request) -> Response:
     response = RedirectResponse(wanted, status.HTTP_303_SEE_OTHER,
                                 headers={"Cache-Control": "no-store"})
     hours = settings_of(request).ui_session_hours
-    response.set_cookie(COOKIE, key, max_age=int(hours * 3600), path="/", httponly=True,
+    token = ui_session.issue(_secret(request), keys.key_prefix(key) or "", keys.key_hash(key),
+                             hours=hours)
+    response.set_cookie(COOKIE, token, max_age=int(hours * 3600), path="/", httponly=True,
                         samesite="strict", secure=_https(request))
     return response
 
@@ -158,6 +163,28 @@ async def _active(request: Request, key: str) -> keys.ActiveKey | None:
         return None  # malformed: no database work
     async with pool_of(request).connection() as conn:
         return await keys.active_key(conn, key)
+
+
+async def _session(request: Request, token: str) -> keys.ActiveKey | None:
+    """The key behind a login session, when the session is genuine, unexpired and its key
+    still active (unchanged since the login)."""
+    claim = ui_session.parse(token)
+    if claim is None:
+        return None
+    async with pool_of(request).connection() as conn:
+        found = await keys.session_key(conn, claim.prefix)
+    if found is None or not ui_session.valid(_secret(request), claim, found[1]):
+        return None
+    return found[0]
+
+
+def _secret(request: Request) -> bytes:
+    """The session secret, read (or made) once per process."""
+    state = request.app.state
+    if getattr(state, "ui_session_secret", None) is None:
+        state.ui_session_secret = ui_session.session_secret(settings_of(request))
+    secret: bytes = state.ui_session_secret
+    return secret
 
 
 def _answer(code: int, reason: str | None = None) -> Response:
