@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from playwright.sync_api import Playwright
 
 from salesops_pipeline.core.db.migrations import upgrade
 from salesops_pipeline.core.db.pgcluster import LocalCluster
@@ -49,6 +50,16 @@ SLOW_PATHS = (
     "core/extract/test_workbook.py::test_a_million_styled_empty_rows_stay_cheap",
     "core/db/test_migrations.py::test_upgrade_from_the_baseline_keeps_every_row_and_id",
 )
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """The session's one Playwright driver: a second ``sync_playwright()`` while one is open is
+    refused ("Sync API inside the asyncio loop"), so every browser is launched from this one."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver
 
 
 @pytest.fixture(scope="session")

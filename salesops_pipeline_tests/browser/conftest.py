@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, Request, Route
 
 from salesops_pipeline.core.debian import ensure_package
 from salesops_pipeline.errors import PackageMissing
@@ -108,25 +108,25 @@ def live_api(api_db: str, keys: dict[str, str], tmp_path: Path) -> Iterator[Live
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's chromium, once per session (Playwright gives it a fresh user-data dir)."""
-    with launch_chromium(CHROMIUM_ARGS) as browser:
+    with launch_chromium(playwright, CHROMIUM_ARGS) as browser:
         yield browser
 
 
 @contextmanager
-def launch_chromium(args: list[str]) -> Iterator[Browser]:
-    """Debian's chromium (installed when missing and we are root) with ``args``, headless."""
+def launch_chromium(playwright: Playwright, args: list[str]) -> Iterator[Browser]:
+    """Debian's chromium (installed when missing and we are root) with ``args``, headless, from
+    the session's one Playwright driver (the ``playwright`` fixture of the root conftest)."""
     try:
         chromium = ensure_package("chromium", CHROMIUM)
     except PackageMissing as exc:
         pytest.fail(str(exc))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=args, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = playwright.chromium.launch(executable_path=chromium, args=args, headless=True)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
@@ -90,8 +90,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def door_browser() -> Iterator[Browser]:
-    with launch_chromium(BROWSER_ARGS) as browser:
+def door_browser(playwright: Playwright) -> Iterator[Browser]:
+    with launch_chromium(playwright, BROWSER_ARGS) as browser:
         yield browser
 
 
