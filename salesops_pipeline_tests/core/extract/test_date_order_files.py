@@ -4,6 +4,7 @@ times, and each configured order. Expected lines come from exports_dates.py's ch
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 from dataclasses import replace
@@ -176,3 +177,47 @@ def test_a_file_the_date_scan_cannot_read_to_its_end_is_refused(tmp_path: Path) 
         handle.write("11/13/2026," + "x," * 1200 + "\r\n")  # more than MAX_FIELDS fields
     with pytest.raises(WorkbookTooLarge, match="row 32 has 1202 fields; the limit is 1000"):
         Staged(tmp_path, path)
+
+
+def _libreoffice_rows() -> dict[str, list[tuple]]:
+    """The rows salesops_pipeline_tests/fixtures/csv/make_fixtures.py gave LibreOffice."""
+    path = Path(__file__).parents[2] / "fixtures" / "csv" / "make_fixtures.py"
+    spec = importlib.util.spec_from_file_location("make_fixtures", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.DATED_ROWS
+
+
+LIBREOFFICE = Path(__file__).parents[2] / "fixtures" / "csv"
+
+
+def _expected(name: str) -> dict[tuple[str | None, int], tuple[datetime, Decimal]]:
+    rows = _libreoffice_rows()[name]
+    return {(None, number): (sold_at, Decimal(str(total)))
+            for number, (sold_at, *_, total) in enumerate(rows, start=2)}
+
+
+def test_libreoffice_us_dates_as_shown_are_month_first_by_the_files_own_days(
+        tmp_path: Path) -> None:
+    """LibreOffice (en-US, "as shown") writes `11/13/2026 12:30 AM`: the days above 12 decide,
+    so `11/01/2026 2:05 PM` is 1 November at 14:05, with no setting."""
+    staged = Staged(tmp_path, LIBREOFFICE / "libreoffice_us_month_first.csv")
+    assert staged.loaded == _expected("libreoffice_us_month_first.csv")
+    assert not staged.rejected
+    assert staged.tables[0]["date_order_reason"] == "month-first: 2 values like '11/13/2026'"
+
+
+def test_libreoffice_german_dates_wait_for_the_setting(tmp_path: Path) -> None:
+    """LibreOffice (de-DE) writes `01.11.2026 14:05`; no day is above 12, so the file does not
+    decide: quarantined under auto, read day-first with SALESOPS_DATE_ORDER=dmy."""
+    path = LIBREOFFICE / "libreoffice_de_day_first.csv"
+    for folder in ("auto", "dmy"):
+        (tmp_path / folder).mkdir()
+    undecided = Staged(tmp_path / "auto", path)
+    assert not undecided.loaded and sorted(undecided.rejected) == [2, 3, 4]
+    assert all("set SALESOPS_DATE_ORDER=dmy or mdy" in reason
+               for reasons in undecided.rejected.values() for reason in reasons)
+    configured = Staged(tmp_path / "dmy", path, DMY)
+    assert configured.loaded == _expected("libreoffice_de_day_first.csv")
+    assert not configured.rejected
