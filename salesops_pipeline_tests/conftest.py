@@ -9,16 +9,20 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import psycopg
 import pytest
+from dagster import DagsterInstance
 from playwright.sync_api import Playwright
 
 from salesops_pipeline.core.db.migrations import upgrade
 from salesops_pipeline.core.db.pgcluster import LocalCluster
 from salesops_pipeline.core.db.schema import ensure_database, reset
 from salesops_pipeline.settings import sqlalchemy_url, with_database
+from salesops_pipeline_tests.defs.alert_support import configure_alerts
+from salesops_pipeline_tests.ingest_support import Ingestor
 from salesops_pipeline_tests.pg import throwaway_cluster
 
 # The suite never reads the checkout's own state: after `make up`, .salesops/ holds the embedded
@@ -117,6 +121,20 @@ def folder(tmp_path: Path) -> Path:
     path = tmp_path / "incoming"
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def ingest(db: str, folder: Path) -> Iterator[Ingestor]:
+    """Imports through the Dagster ingest job on an ephemeral instance (drop folder: folder)."""
+    with DagsterInstance.ephemeral() as instance:
+        yield Ingestor(db, folder, instance)
+
+
+@pytest.fixture
+def alert_env(monkeypatch: pytest.MonkeyPatch):
+    """Alert destinations through the documented variables: ``alert_env(webhook=url,
+    smtp_port=port)``; neither: alerts are only logged."""
+    return partial(configure_alerts, monkeypatch)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -53,12 +53,6 @@ def outside(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def ingest(db: str, folder: Path) -> Iterator[Ingestor]:
-    with DagsterInstance.ephemeral() as instance:
-        yield Ingestor(db, folder, instance)
-
-
-@pytest.fixture
 def bench(ingest: Ingestor, folder: Path, sql) -> Bench:
     """An empty warehouse with the known good file loaded and the reports refreshed."""
     return Bench(ingest, folder, sql)
