@@ -10,16 +10,12 @@ the reader unprivileged (:data:`UNPRIVILEGED`).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
-import signal
-import socket
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +27,7 @@ from salesops_pipeline.defs.sensors import sales_folder_sensor
 from salesops_pipeline_tests.cli.support import cli_env
 from salesops_pipeline_tests.ingest_support import fact_rows
 from salesops_pipeline_tests.reliability.harness import GOOD_FILE, Bench, sale
+from salesops_pipeline_tests.special_files import deadline, fifo, unix_socket
 from salesops_pipeline_tests.workbooks import write_clean_workbook
 
 reliability = pytest.mark.reliability
@@ -51,31 +48,13 @@ LINK = ("a symbolic link (links are not followed: only regular files inside the 
         "are read)")
 
 
-@contextlib.contextmanager
-def deadline(seconds: float = SECONDS) -> Iterator[None]:
-    """Fail with TimeoutError after ``seconds``, even inside a blocked system call."""
-    def expire(signum, frame):
-        raise TimeoutError(f"still blocked after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def make_fifo(path: Path) -> str:
-    os.mkfifo(path)
+    fifo(path)
     return FIFO
 
 
 def make_socket(path: Path) -> str:
-    with contextlib.chdir(path.parent):  # a socket's path is limited to 108 bytes
-        server = socket.socket(socket.AF_UNIX)
-        server.bind(path.name)
-        server.close()  # the socket file stays
+    unix_socket(path)
     return SOCKET
 
 
@@ -118,7 +97,7 @@ def ticks(folder: Path, database_url: str, count: int) -> list[tuple[list[str], 
             context = build_sensor_context(instance=instance, cursor=cursor,
                                            resources=resources)
             context.log.addHandler(Keep())
-            with deadline():
+            with deadline(SECONDS):
                 result = sales_folder_sensor(context)
             cursor = result.cursor
             keys = [r.partition_key for r in result.run_requests]
@@ -187,7 +166,7 @@ def test_the_run_worker_refuses_a_special_file_at_once(
     bench = shared_bench
     reason = SPECIALS[kind](bench.folder / "x.csv")
     try:
-        with deadline():
+        with deadline(SECONDS):
             run = bench.ingest.run("x.csv", raise_on_error=False)
     finally:
         (bench.folder / "x.csv").unlink()

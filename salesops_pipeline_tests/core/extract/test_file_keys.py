@@ -3,10 +3,7 @@ naming what anything else is. Each test is bounded by an alarm, so a hang fails 
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import socket
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,32 +25,14 @@ from salesops_pipeline.core.extract.regular_file import (
     permission_reason,
 )
 from salesops_pipeline.errors import NotARegularFile, UnsafePath
+from salesops_pipeline_tests.special_files import deadline, fifo, unix_socket
 
 
 @pytest.fixture(autouse=True)
-def deadline() -> Iterator[None]:
+def bounded() -> Iterator[None]:
     """Fail any test of this module still running after 20 s (a blocked open included)."""
-    def expire(signum, frame):
-        raise TimeoutError("blocked for 20 s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, 20)
-    yield
-    signal.setitimer(signal.ITIMER_REAL, 0)
-    signal.signal(signal.SIGALRM, previous)
-
-
-def fifo(path: Path) -> Path:
-    os.mkfifo(path)
-    return path
-
-
-def unix_socket(path: Path) -> Path:
-    with contextlib.chdir(path.parent):  # a socket's path is limited to 108 bytes
-        server = socket.socket(socket.AF_UNIX)
-        server.bind(path.name)
-        server.close()
-    return path
+    with deadline(20):
+        yield
 
 
 @pytest.mark.parametrize(("make", "kind"), [
