@@ -13,6 +13,12 @@ Conventions users are told about:
   ``Mar 2, 2026``, ``2 March 2026``, ``02-Mar-2026``. An optional time follows: ``14:05``,
   ``14:05:09``, ``14:05:09.250``, 12-hour ``2:05 PM``, ``2:05PM``, ``2:05 p.m.``, ``12:30 am``
   (12 AM is midnight).
+* **Date and time in two columns** (columns.split_sold_at: Date/Time, Datum/Uhrzeit, …):
+  ``combine`` reads the date cell as above (the table's date order applies; a time of day in it
+  other than midnight is refused) and the time cell as an Excel time (a day fraction
+  0 ≤ x < 1, a time cell, a datetime dated 1899-12-30 or 1899-12-31 as openpyxl and calamine
+  give time-only cells) or text ``14:05``, ``14:05:09``, ``2:05 PM``. Either part missing or
+  unreadable quarantines the row naming its column; a missing time is never read as midnight.
 * **Time zones.** Times carrying a zone (``…Z``, ``…+01:00``) are rejected: the warehouse keeps
   naive business-local times, and guessing a conversion could move a sale to another day.
 * **Day numbers.** A plain number in sold_at is an Excel serial day (1899-12-30 epoch), accepted
@@ -38,6 +44,7 @@ Conventions users are told about:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -202,10 +209,14 @@ def _checked(number: Decimal, limit: float, raw: object) -> Decimal:
 
 # ---- dates and times --------------------------------------------------------------------------
 
-_TIME = (
-    r"(?:[ T,]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,6}))?)?"
-    r" ?(?P<ampm>[AP]\.?M\.?)?)?"
+_CLOCK = (
+    r"(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,6}))?)?"
+    r" ?(?P<ampm>[AP]\.?M\.?)?"
 )
+_TIME = rf"(?:[ T,]+{_CLOCK})?"
+_CLOCK_TEXT = re.compile(_CLOCK, re.IGNORECASE)
+_TIME_ONLY_DAYS = (date(1899, 12, 30), date(1899, 12, 31))  # how readers give time-only cells
+_DAY_MS = 86_400_000
 _MONTH_NAMES = (
     "jan january|feb february|mar march|apr april|may|jun june|jul july|aug august|"
     "sep sept september|oct october|nov november|dec december"
@@ -237,6 +248,8 @@ def to_datetime(value: object, dates: DayMonth = _ONE_VALUE) -> datetime:
     """
     if type(value) is str:  # first: every CSV cell (a workbook's datetimes take rows.py's path)
         result = _datetime_from_text(value, dates)
+    elif type(value) is SplitMoment:
+        return combine(value, dates)
     elif isinstance(value, datetime):
         result = value
     elif isinstance(value, date):
@@ -299,21 +312,99 @@ def _datetime_from_match(match: re.Match[str], dates: DayMonth) -> datetime:
     else:
         day = int(parts["d"])
         month = _MONTHS[parts["mon"].lower()] if parts.get("mon") else int(parts["m"])
+    return datetime.combine(date(int(parts["y"]), month, day), _clock(parts))
+
+
+def _clock(parts: dict[str, str | None]) -> time:
+    """The time of day of a _CLOCK match (midnight when absent); ValueError when out of range."""
     hour = int(parts["h"] or 0)
-    if parts["ampm"]:
+    ampm = parts["ampm"]
+    if ampm:
         if not 1 <= hour <= 12:
             raise ValueError("12-hour clock needs hours 1..12")
-        hour = hour % 12 + (12 if parts["ampm"][0] in "pP" else 0)
+        hour = hour % 12 + (12 if ampm[0] in "pP" else 0)
     micro = int((parts["f"] or "0").ljust(6, "0"))
-    return datetime(
-        int(parts["y"]),
-        month,
-        day,
-        hour,
-        int(parts["mi"] or 0),
-        int(parts["s"] or 0),
-        micro,
-    )
+    return time(hour, int(parts["mi"] or 0), int(parts["s"] or 0), micro)
+
+
+# ---- date and time in two columns -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SplitMoment:
+    """The sold_at cell of a table whose sale time is a date column plus a time column: both raw
+    cells and their headers as messages name them ("'Datum' (A)")."""
+
+    date: object
+    time: object
+    date_label: str
+    time_label: str
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.time}"
+
+
+def combine(value: SplitMoment, dates: DayMonth = _ONE_VALUE) -> datetime:
+    """The sale time of a date cell and a time cell; InvalidCell names the column(s) at fault."""
+    problems: list[str] = []
+    day = clock = None
+    try:
+        day = to_date_part(value.date, dates)
+    except InvalidCell as exc:
+        problems.append(f"date column {value.date_label}: {exc}")
+    try:
+        clock = to_time_part(value.time)
+    except InvalidCell as exc:
+        problems.append(f"time column {value.time_label}: {exc}")
+    if day is None or clock is None:
+        raise InvalidCell("; ".join(problems))
+    return datetime.combine(day, clock)
+
+
+def to_date_part(value: object, dates: DayMonth = _ONE_VALUE) -> date:
+    """Read the date column of a split sale time: as to_datetime reads sold_at, at midnight."""
+    if type(value) is datetime and value.time() != time() and value.date() in _TIME_ONLY_DAYS:
+        raise InvalidCell(f"a time of day without a date {show(value)}")
+    result = to_datetime(value, dates)
+    if result.time() != time():
+        raise InvalidCell(f"holds a time of day; the time column gives it {show(value)}")
+    return result.date()
+
+
+def to_time_part(value: object) -> time:
+    """Read the time column of a split sale time (module docstring); never midnight by default."""
+    if type(value) is str:
+        text = " ".join(value.split())
+        if not text:
+            raise InvalidCell("missing")
+        match = _CLOCK_TEXT.fullmatch(text)
+        try:
+            if match is not None:
+                return _clock(match.groupdict())
+        except ValueError:
+            pass
+        raise InvalidCell(f"unreadable time {show(value)}")
+    if value is None:
+        raise InvalidCell("missing")
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            raise InvalidCell(f"timezone-aware times are not supported {show(value)}")
+        if value.date() not in _TIME_ONLY_DAYS:
+            raise InvalidCell(f"a date, not a time of day {show(value)}")
+        return value.time()
+    if isinstance(value, time):
+        if value.tzinfo is not None:
+            raise InvalidCell(f"timezone-aware times are not supported {show(value)}")
+        return value
+    if isinstance(value, timedelta) and timedelta(0) <= value < timedelta(days=1):
+        return (datetime.min + value).time()
+    if (type(value) is float or type(value) is int) and 0 <= value < 1:
+        milliseconds = round(value * _DAY_MS)
+        if milliseconds < _DAY_MS:
+            return (datetime.min + timedelta(milliseconds=milliseconds)).time()
+    if type(value) is float or type(value) is int:
+        raise InvalidCell(f"number {show(value)} is not a time of day (Excel times run 0..1)")
+    raise InvalidCell(f"{kind(value)} is not a time of day {show(value)}")
 
 
 # ---- reporting --------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ wins over SALESOPS_DATE_ORDER)::
     [columns]
     sold_at = ["Verkaufszeit", "Booked on"]
     units = ["Stück"]
+    sold_at_date = ["Buchungstag"]  # a sale time in two columns: its date column …
+    sold_at_time = ["Buchungszeit"]  # … and its time column (columns.split_sold_at)
 
     [date_order]
     "us/*" = "mdy"
@@ -25,6 +27,7 @@ from typing import Any
 from salesops_pipeline.core.extract.columns import (
     ALIASES,
     CANONICAL_ORDER,
+    SOLD_AT_PARTS,
     ColumnMap,
     canonical_for,
     header_key,
@@ -54,7 +57,8 @@ def read_column_map(path: Path | None, *, explicit: bool) -> ColumnMap:
         listed = "; ".join(f"({n}) {problem}" for n, problem in enumerate(problems, 1))
         raise ConfigError(f"column map {path}: {count}: {listed}")
     aliases = {c: (*ALIASES.get(c, ()), *added.get(c, ())) for c in CANONICAL_ORDER}
-    return ColumnMap(aliases, source=path, date_orders=date_orders)
+    parts = {p: added.get(p, []) for p in SOLD_AT_PARTS}
+    return ColumnMap(aliases, source=path, date_orders=date_orders, parts=parts)
 
 
 def _parse(path: Path, *, explicit: bool) -> dict[str, Any] | None:
@@ -84,7 +88,8 @@ def _parse(path: Path, *, explicit: bool) -> dict[str, Any] | None:
 
 def _read_table(data: dict[str, Any], problems: list[str]) -> dict[str, list[str]]:
     """Column → spellings of the [columns] table, each problem appended to ``problems``."""
-    valid = ", ".join(CANONICAL_ORDER)
+    known = (*CANONICAL_ORDER, *SOLD_AT_PARTS)
+    valid = ", ".join(known)
     for key in data:
         if key in (TABLE, DATE_ORDER_TABLE):
             continue
@@ -101,8 +106,8 @@ def _read_table(data: dict[str, Any], problems: list[str]) -> dict[str, list[str
         return {}
     spellings: dict[str, list[str]] = {}
     for column, value in table.items():
-        if column not in CANONICAL_ORDER:
-            close = difflib.get_close_matches(column, CANONICAL_ORDER, n=1)
+        if column not in known:
+            close = difflib.get_close_matches(column, known, n=1)
             meant = canonical_for(column) or (close[0] if close else None)
             hint = f" (did you mean {meant}?)" if meant else ""
             problems.append(f"unknown column {column!r}{hint}, the columns are {valid}")
@@ -146,18 +151,24 @@ def _shown(value: object) -> str:
 def _merge(spellings: dict[str, list[str]], origin: str,
            problems: list[str]) -> dict[str, list[str]]:
     """The file's new spellings per column, refusing one that a header could not resolve: a
-    spelling (after header_key) claimed by two columns, built-in or from the file."""
+    spelling (after header_key) claimed by two columns, built-in or from the file. The parts of
+    a split sale time (sold_at_date, sold_at_time) name sold_at, so they may share its
+    spellings but no other column's."""
     owners: dict[str, tuple[str, str]] = {}
     for column in CANONICAL_ORDER:
         for spelling in (column, *ALIASES.get(column, ())):
             owners[header_key(spelling)] = (column, BUILT_IN)
+    for spelling in (s for part in SOLD_AT_PARTS.values() for s in part):
+        owners[header_key(spelling)] = ("sold_at", BUILT_IN)
     added: dict[str, list[str]] = {}
     for column, values in spellings.items():
+        names = "sold_at" if column in SOLD_AT_PARTS else column
         for spelling in values:
             key = header_key(spelling)
-            owner, where = owners.setdefault(key, (column, origin))
-            if owner == column:
-                if where == origin and key not in map(header_key, added.get(column, ())):
+            owner, where = owners.setdefault(key, (names, origin))
+            if owner == names:
+                new = where == origin or column in SOLD_AT_PARTS  # "Timestamp" may be a part
+                if new and key not in map(header_key, added.get(column, ())):
                     added.setdefault(column, []).append(spelling)
                 continue
             fix = ("built-in spellings stay, so remove it from " + column if where == BUILT_IN

@@ -18,13 +18,19 @@ from salesops_pipeline.errors import AmbiguousColumns, MissingColumns
 __all__ = [
     "ALIASES",
     "CANONICAL_ORDER",
+    "DATE_PART_SPELLINGS",
     "DISPLAY_NAMES",
     "HEADER_SCAN_ROWS",
     "MIN_HEADER_MATCHES",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
+    "SOLD_AT_DATE",
+    "SOLD_AT_PARTS",
+    "SOLD_AT_TIME",
+    "TIME_PART_SPELLINGS",
     "ColumnMap",
     "HeaderMatch",
+    "SplitColumns",
     "canonical_for",
     "column_letter",
     "default_column_map",
@@ -32,6 +38,7 @@ __all__ = [
     "find_header",
     "header_key",
     "load_column_map",
+    "split_sold_at",
     "user_name",
 ]
 
@@ -84,6 +91,20 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "shipping_company": ("shipper", "carrier", "shipping", "shipping co", "courier"),
 }
 
+# Split date and time: a header naming sold_at twice, once with a date spelling and once with a
+# time spelling (Date/Time, Datum/Uhrzeit, Sale date/Sale time, Order date/Order time), holds one
+# sale time in two columns (cells.combine reads them). Either spelling alone, like "Time" (the
+# source system's header), is the whole timestamp, as always.
+# A column map adds spellings for the parts under these two names ([columns] sold_at_date = …).
+DATE_PART_SPELLINGS: tuple[str, ...] = ("date", "datum", "sale date", "order date", "sold on")
+TIME_PART_SPELLINGS: tuple[str, ...] = ("time", "uhrzeit", "sale time", "order time")
+SOLD_AT_DATE = "sold_at_date"
+SOLD_AT_TIME = "sold_at_time"
+SOLD_AT_PARTS: dict[str, tuple[str, ...]] = {
+    SOLD_AT_DATE: DATE_PART_SPELLINGS,
+    SOLD_AT_TIME: TIME_PART_SPELLINGS,
+}
+
 _ANNOTATION = re.compile(r"[(\[][^()\[\]]*[)\]]\s*$")
 
 
@@ -113,16 +134,31 @@ class ColumnMap:
     so rejection messages can say which file to edit; None when unknown.
     ``date_orders`` are the file's ``[date_order]`` entries, (file pattern, "dmy"|"mdy"|"auto")
     in file order (date_order.configured_for reads them).
+    ``parts`` are the file's spellings of a split sale time's date and time columns
+    (SOLD_AT_DATE, SOLD_AT_TIME), added to SOLD_AT_PARTS; each also names sold_at on its own.
     """
 
     def __init__(self, aliases: Mapping[str, Iterable[str]], source: Path | None = None, *,
                  map_file: Path | None = None,
-                 date_orders: Iterable[tuple[str, str]] = ()) -> None:
+                 date_orders: Iterable[tuple[str, str]] = (),
+                 parts: Mapping[str, Iterable[str]] | None = None) -> None:
         self.aliases = {c: tuple(aliases.get(c, ())) for c in CANONICAL_ORDER}
         self.source = source
         self.map_file = map_file if map_file is not None else source
         self.date_orders = tuple(date_orders)
-        self._lookup = _build_lookup(self.aliases)
+        self.parts = {p: (*builtin, *(parts or {}).get(p, ()))
+                      for p, builtin in SOLD_AT_PARTS.items()}
+        self._lookup = _build_lookup(
+            {**self.aliases, "sold_at": (*self.aliases["sold_at"], *self.parts[SOLD_AT_DATE],
+                                          *self.parts[SOLD_AT_TIME])})
+        self._part_keys = {p: frozenset(map(header_key, spellings))
+                           for p, spellings in self.parts.items()}
+
+    def part_of(self, cell: object) -> str | None:
+        """SOLD_AT_DATE or SOLD_AT_TIME when a header cell spells that part of a split sale
+        time (it names sold_at too), else None."""
+        key = header_key(str(cell))
+        return next((p for p, keys in self._part_keys.items() if key in keys), None)
 
     def added(self, column: str) -> tuple[str, ...]:
         """The spellings of ``column`` that came from the file rather than the built-in ones."""
@@ -210,13 +246,44 @@ def canonical_for(cell: object) -> str | None:
 
 
 @dataclass(frozen=True)
+class SplitColumns:
+    """sold_at written as a date column and a time column: the time column's 0-based index and
+    both headers as messages name them ("'Datum' (A)"); the date column is columns["sold_at"]."""
+
+    time_column: int
+    date_label: str
+    time_label: str
+
+
+@dataclass(frozen=True)
 class HeaderMatch:
     """The header row of a sales table: its 1-based row number, canonical column → 0-based
-    column index (first_column included), and the row's raw cells."""
+    column index (first_column included), the row's raw cells, and ``split`` when sold_at is a
+    date column plus a time column (columns["sold_at"] is then the date column)."""
 
     row_number: int
     columns: dict[str, int]
     cells: tuple[Any, ...]
+    split: SplitColumns | None = None
+
+
+def split_sold_at(cells: Sequence[object], positions: Sequence[int], first_column: int = 0,
+                  column_map: ColumnMap | None = None) -> tuple[int, SplitColumns] | None:
+    """The date column's 0-based position and the SplitColumns when the two header cells at
+    ``positions`` (both naming sold_at) are one date spelling and one time spelling; else None
+    (the header is ambiguous). The one definition of the split."""
+    if len(positions) != 2:
+        return None
+    parts = [(column_map or _DEFAULT).part_of(cells[i]) for i in positions]
+    dates = [i for i, part in zip(positions, parts, strict=True) if part == SOLD_AT_DATE]
+    times = [i for i, part in zip(positions, parts, strict=True) if part == SOLD_AT_TIME]
+    if len(dates) != 1 or len(times) != 1:
+        return None
+    date_at, time_at = dates[0], times[0]
+    return date_at, SplitColumns(
+        first_column + time_at,
+        f"{cells[date_at]!r} ({column_letter(first_column + date_at)})",
+        f"{cells[time_at]!r} ({column_letter(first_column + time_at)})")
 
 
 def find_header(rows: Iterable[tuple[int, Sequence[object]]], *, column_map: ColumnMap,
@@ -242,12 +309,15 @@ def find_header(rows: Iterable[tuple[int, Sequence[object]]], *, column_map: Col
     if missing:
         raise MissingColumns(missing, sheet, row_number, column_map.unrecognised(cells),
                              column_map=column_map)
+    split = split_sold_at(cells, found["sold_at"], first_column, column_map)
+    if split is not None:
+        found["sold_at"] = [split[0]]
     for column, positions in found.items():
         if len(positions) > 1:
             headers = [f"{cells[i]!r} in {column_letter(first_column + i)}" for i in positions]
             raise AmbiguousColumns(column, headers, sheet, row_number)
     columns = {column: first_column + positions[0] for column, positions in found.items()}
-    return HeaderMatch(row_number, columns, tuple(cells))
+    return HeaderMatch(row_number, columns, tuple(cells), split[1] if split else None)
 
 
 def column_letter(index: int) -> str:

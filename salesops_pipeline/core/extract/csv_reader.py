@@ -32,6 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from salesops_pipeline.core.extract.cells import SplitMoment
 from salesops_pipeline.core.extract.columns import (
     CANONICAL_ORDER,
     DISPLAY_NAMES,
@@ -95,7 +96,8 @@ class CsvTable:
         columns = self.layout.columns
         absent = any(name not in columns for name in CANONICAL_ORDER)
         pick = itemgetter(*(columns.get(name, -1) for name in CANONICAL_ORDER))
-        need = max(columns.values()) + 1
+        split = self.layout.split
+        need = max(*columns.values(), split.time_column if split else 0) + 1
         header_row = self.layout.header_row
         last_row = header_row + self._max_rows
         records = _Records(self._handle, self.delimiter)
@@ -120,6 +122,9 @@ class CsvTable:
                 if any(value and not value.isspace() for value in record if value is not None):
                     self.rows_outside_columns += 1
                 continue
+            if split is not None:
+                cells = (SplitMoment(cells[0], record[split.time_column], split.date_label,
+                                     split.time_label), *cells[1:])
             yield row_number, cells
 
     def sold_at_values(self) -> Iterator[object]:
@@ -163,7 +168,7 @@ def open_csv_table(path: Path, *, column_map: ColumnMap | None = None,
             raise error
         raise NoSalesSheet(_no_header_message(rows))
     layout = TableLayout(sheet_name=None, header_row=header.row_number,
-                         columns=header.columns, header_cells=header.cells)
+                         columns=header.columns, header_cells=header.cells, split=header.split)
     return CsvTable(path, encoding, delimiter, layout, max_rows)
 
 

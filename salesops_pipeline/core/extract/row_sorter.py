@@ -67,6 +67,7 @@ from salesops_pipeline.core.extract.cells import (
     MONEY_LIMIT,
     UNITS_LIMIT,
     InvalidCell,
+    SplitMoment,
     show,
     to_datetime,
 )
@@ -154,6 +155,8 @@ def _empty(value: object) -> bool:
 def _reads_as_time(value: object) -> bool:
     """Whether the cell is a sale time, in either date order (an ambiguous or contradicting
     date still makes its row a bad sale, not a note)."""
+    if type(value) is SplitMoment:  # date and time in two columns: the date makes it a sale
+        value = value.date
     try:
         to_datetime(value, ANY_ORDER)
     except InvalidCell:

@@ -23,6 +23,7 @@ from salesops_pipeline.core.extract.cells import (
     MONEY_LIMIT,
     UNITS_LIMIT,
     InvalidCell,
+    SplitMoment,
     to_datetime,
     to_decimal,
     to_decimal_comma,
@@ -216,6 +217,8 @@ def _json_safe(value: object) -> object:
     """None, bool, int, finite float and str pass; dates become ISO text; the rest their text."""
     if value is None or isinstance(value, bool):
         return value
+    if type(value) is SplitMoment:  # a sale time in two columns keeps both raw cells
+        return {"date": _json_safe(value.date), "time": _json_safe(value.time)}
     if isinstance(value, int):
         return value if -(2**63) <= value < 2**63 else f"<{value.bit_length()}-bit integer>"
     if isinstance(value, float):

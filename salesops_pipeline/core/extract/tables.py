@@ -12,18 +12,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from salesops_pipeline.core.extract.columns import SplitColumns
+
 __all__ = ["SalesTable", "SkippedSheet", "TableLayout"]
 
 
 @dataclass(frozen=True)
 class TableLayout:
     """Where a sales table is: its sheet (None for CSV/TSV), the 1-based header row as a
-    spreadsheet shows it, and canonical column → 0-based column index (A = 0)."""
+    spreadsheet shows it, and canonical column → 0-based column index (A = 0); ``split`` when
+    sold_at is a date column (columns["sold_at"]) plus a time column (columns.split_sold_at)."""
 
     sheet_name: str | None
     header_row: int
     columns: dict[str, int]
     header_cells: tuple[Any, ...] = field(default=(), compare=False)
+    split: SplitColumns | None = None
 
 
 @dataclass(frozen=True)
@@ -46,10 +50,12 @@ class SalesTable(Protocol):
     def iter_rows(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
         """Yield (row number as a spreadsheet shows it, cells in CANONICAL_ORDER) for each row
         under the header that has a value in a sales column. Cells are raw: text, numbers,
-        datetimes, "" or None for empty; a column absent from the header yields None."""
+        datetimes, "" or None for empty; a column absent from the header yields None. When
+        ``layout.split``, the sold_at cell is a cells.SplitMoment (the date and time cells)."""
         ...
 
     def sold_at_values(self) -> Iterator[object]:
         """Yield the raw sold_at cell of every row under the header, in a pass of its own (it
-        may run while ``iter_rows`` is under way): the evidence for the table's date order."""
+        may run while ``iter_rows`` is under way): the evidence for the table's date order.
+        With ``layout.split`` these are the date column's cells."""
         ...

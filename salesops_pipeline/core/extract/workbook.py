@@ -28,6 +28,7 @@ from typing import Any
 
 from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum
 
+from salesops_pipeline.core.extract.cells import SplitMoment
 from salesops_pipeline.core.extract.columns import (
     CANONICAL_ORDER,
     HEADER_SCAN_ROWS,
@@ -82,6 +83,8 @@ class SalesSheet:
         ]
         pad = -1 in picks  # a missing column reads the None appended to each row
         pick = itemgetter(*picks)
+        split = self.layout.split
+        time_at = split.time_column - first_col if split else 0
         row_number = self.layout.header_row
         for row in islice(self._sheet.iter_rows(), row_number, None):
             row_number += 1
@@ -96,6 +99,9 @@ class SalesSheet:
                 if not all(map(_blank, row)):
                     self.rows_outside_columns += 1
                 continue
+            if split is not None:
+                cells = (SplitMoment(cells[0], row[time_at], split.date_label,
+                                     split.time_label), *cells[1:])
             yield row_number, cells
 
     def sold_at_values(self) -> Iterator[object]:
@@ -189,7 +195,8 @@ def _sales_table(workbook: CalamineWorkbook, name: str,
                         first_column=start[1])
     if match is None:
         return None
-    return SalesSheet(sheet, TableLayout(name, match.row_number, match.columns, match.cells))
+    return SalesSheet(sheet, TableLayout(name, match.row_number, match.columns, match.cells,
+                                         match.split))
 
 
 def _load_sheet(workbook: CalamineWorkbook, name: str) -> CalamineSheet:
