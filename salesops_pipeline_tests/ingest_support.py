@@ -107,3 +107,19 @@ def fact_rows(sql, source_file: str | None = None) -> dict[tuple[str, int], tupl
 def imports(sql) -> list[tuple]:
     return sql("SELECT source_file, status, rows_read, rows_loaded, rows_rejected, error"
                " FROM salesops.import_log ORDER BY import_id")
+
+
+@dataclass
+class DatedIngestor(Ingestor):
+    """An Ingestor whose drop folder has a SALESOPS_DATE_ORDER and maybe a column map."""
+
+    date_order: str = "auto"
+    column_map_file: str = ""
+
+    def resources(self) -> dict:
+        resources = super().resources()
+        resources["sales_folder"] = SalesFolderResource(
+            data_dir=str(self.folder), export_dir=str(self.folder.parent / "exports"),
+            date_order=self.date_order, column_map_file=self.column_map_file,
+            column_map_explicit=bool(self.column_map_file))
+        return resources

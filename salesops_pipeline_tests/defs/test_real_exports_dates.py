@@ -8,13 +8,11 @@ Expected lines come from exports_dates.py's chosen values, never from SQL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from salesops_pipeline.defs.resources import SalesFolderResource
 from salesops_pipeline_tests.exports import ExpectedLine
 from salesops_pipeline_tests.exports_dates import STYLES, dated_lines, write_dated_csv
-from salesops_pipeline_tests.ingest_support import Ingestor
+from salesops_pipeline_tests.ingest_support import DatedIngestor
 from salesops_pipeline_tests.real_exports_support import (
     import_row,
     in_order,
@@ -22,22 +20,6 @@ from salesops_pipeline_tests.real_exports_support import (
     quarantined,
     stage_metadata,
 )
-
-
-@dataclass
-class DatedIngestor(Ingestor):
-    """An Ingestor whose drop folder has a SALESOPS_DATE_ORDER and maybe a column map."""
-
-    date_order: str = "auto"
-    column_map_file: str = ""
-
-    def resources(self) -> dict:
-        resources = super().resources()
-        resources["sales_folder"] = SalesFolderResource(
-            data_dir=str(self.folder), export_dir=str(self.folder.parent / "exports"),
-            date_order=self.date_order, column_map_file=self.column_map_file,
-            column_map_explicit=bool(self.column_map_file))
-        return resources
 
 
 def _sheets(sql, name: str) -> list[dict]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from salesops_pipeline_tests.defs.test_real_exports_dates import DatedIngestor
 from salesops_pipeline_tests.exports import Line
 from salesops_pipeline_tests.exports_dates import dated_lines, write_dated_csv
 from salesops_pipeline_tests.exports_split import (
@@ -20,6 +19,7 @@ from salesops_pipeline_tests.exports_split import (
     write_split_csv,
     write_split_workbook,
 )
+from salesops_pipeline_tests.ingest_support import DatedIngestor
 from salesops_pipeline_tests.real_exports_support import (
     import_row,
     in_order,
