@@ -12,6 +12,7 @@ from salesops_pipeline.core.extract.columns import (
     ALIASES,
     CANONICAL_ORDER,
     REQUIRED_COLUMNS,
+    SOLD_AT_PARTS,
     ColumnMap,
     load_column_map,
     user_name,
@@ -41,6 +42,14 @@ def describe_column_map(column_map: ColumnMap, path: object, explicit: bool,
         if added:
             origin = column_map.source.name if column_map.source else "file"
             lines.append(f"  {origin}: " + ", ".join(added))
+    lines += ["", "A sale time in two columns (one date column and one time column; either "
+              "alone is the whole sale time):"]
+    for part, builtin in SOLD_AT_PARTS.items():
+        lines.append(f"  {part}: " + ", ".join(builtin))
+        added = column_map.parts[part][len(builtin):]
+        if added:
+            origin = column_map.source.name if column_map.source else "file"
+            lines.append(f"    {origin}: " + ", ".join(added))
     lines += ["", "Date order of numeric text dates (11/01/2026) when a file's own values do not "
               f"decide it: {SETTING}={date_order}"]
     if column_map.date_orders:

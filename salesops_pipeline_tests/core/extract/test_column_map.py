@@ -304,3 +304,19 @@ def test_columns_verb_exits_1_with_the_message(tmp_path: Path) -> None:
     assert done.stderr.strip() == (
         f"error: column map {path}: 1 problem: (1) 'Total' is claimed by total_price (built-in) "
         "and units (column_map.toml): built-in spellings stay, so remove it from units")
+
+
+def test_columns_verb_lists_the_parts_of_a_split_sale_time(monkeypatch, capsys,
+                                                           tmp_path: Path) -> None:
+    path = write_map(tmp_path, '[columns]\nsold_at_date = ["Belegdatum"]\n'
+                               'sold_at_time = ["Belegzeit"]\n', name="mine.toml")
+    monkeypatch.setenv("SALESOPS_COLUMN_MAP", str(path))
+    assert main(["columns"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = lines.index("A sale time in two columns (one date column and one time column; "
+                        "either alone is the whole sale time):")
+    assert lines[start + 1:start + 5] == [
+        "  sold_at_date: date, datum, sale date, order date, sold on",
+        "    mine.toml: Belegdatum",
+        "  sold_at_time: time, uhrzeit, sale time, order time",
+        "    mine.toml: Belegzeit"]
