@@ -8,8 +8,9 @@ and /health in turn, with a viewer key, until the imports and the report refresh
 ``SALESOPS_SOAK_FILES`` sets the number of workbooks (default 200) and ``SALESOPS_SOAK_SECONDS``
 the bound (default 240: a guard against a stall, not a speed target — on a 2-core machine the
 200 files and the refresh take 95-125 s; speed is the benchmarks' job); the test prints the
-throughput it measured (run with ``-s``). What keeps it short: new files arriving together share a run (the sensor batches them), and run workers
-keep their PostgreSQL connections (pooled Dagster storage, reused warehouse connections).
+throughput it measured (run with ``-s``). What keeps it short: new files arriving together
+share a run (the sensor batches them), and run workers keep their PostgreSQL connections
+(pooled Dagster storage, reused warehouse connections).
 """
 
 from __future__ import annotations
