@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -179,21 +180,20 @@ def test_a_file_the_date_scan_cannot_read_to_its_end_is_refused(tmp_path: Path) 
         Staged(tmp_path, path)
 
 
-def _libreoffice_rows() -> dict[str, list[tuple]]:
-    """The rows salesops_pipeline_tests/fixtures/csv/make_fixtures.py gave LibreOffice."""
-    path = Path(__file__).parents[2] / "fixtures" / "csv" / "make_fixtures.py"
-    spec = importlib.util.spec_from_file_location("make_fixtures", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.DATED_ROWS
-
-
 LIBREOFFICE = Path(__file__).parents[2] / "fixtures" / "csv"
 
 
+def _fixtures() -> ModuleType:
+    """fixtures/csv/make_fixtures.py, which holds the rows it gave LibreOffice."""
+    spec = importlib.util.spec_from_file_location("make_fixtures", LIBREOFFICE / "make_fixtures.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _expected(name: str) -> dict[tuple[str | None, int], tuple[datetime, Decimal]]:
-    rows = _libreoffice_rows()[name]
+    rows = _fixtures().DATED_ROWS[name]
     return {(None, number): (sold_at, Decimal(str(total)))
             for number, (sold_at, *_, total) in enumerate(rows, start=2)}
 
@@ -221,3 +221,15 @@ def test_libreoffice_german_dates_wait_for_the_setting(tmp_path: Path) -> None:
     configured = Staged(tmp_path / "dmy", path, DMY)
     assert configured.loaded == _expected("libreoffice_de_day_first.csv")
     assert not configured.rejected
+
+
+def test_libreoffice_date_and_time_in_two_columns_are_one_sale_time(tmp_path: Path) -> None:
+    """LibreOffice (de-DE) writes a point-of-sale export's date cells and time cells as
+    `13.11.2026;14:05`: one sale time, day-first decided by the file's own days above 12."""
+    fixtures = _fixtures()
+    staged = Staged(tmp_path, LIBREOFFICE / fixtures.SPLIT_NAME)
+    assert not staged.rejected
+    assert staged.loaded == {
+        (None, number): (datetime.combine(day.date(), at), Decimal(str(total)))
+        for number, (day, at, *_, total) in enumerate(fixtures.SPLIT_ROWS, start=2)}
+    assert staged.tables[0]["date_order"] == "dmy"
