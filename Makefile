@@ -16,12 +16,17 @@ COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --pyth
 up: $(VENV)/.installed
 	$(BIN)/salesops up
 
+# The suite runs on every core (pytest-xdist): each worker starts its own PostgreSQL cluster and
+# takes whole test files (--dist loadfile keeps a file's module fixtures in one worker).
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+XDIST := -n $(TEST_WORKERS) --dist loadfile
+
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
 # Markers: salesops_pipeline_tests/conftest.py (SLOW_PATHS) says which tests are slow.
 test-fast: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 # All three checks (CI runs them); lint-ci: the two fast ones.
 lint: lint-ci

@@ -25,6 +25,10 @@ from salesops_pipeline_tests.defs.alert_support import configure_alerts
 from salesops_pipeline_tests.ingest_support import Ingestor
 from salesops_pipeline_tests.pg import throwaway_cluster
 
+# The reliability marker and README's results file; a plugin so that the pytest-xdist controller,
+# which gathers the results, loads it too.
+pytest_plugins = ["salesops_pipeline_tests.reliability.results"]
+
 # The suite never reads the checkout's own state: after `make up`, .salesops/ holds the embedded
 # cluster's passwords (the read-only role's among them), which would not match the test cluster.
 os.environ["SALESOPS_HOME"] = tempfile.mkdtemp(prefix="salesops-test-home-")
