@@ -9,7 +9,7 @@ Starts a throwaway PostgreSQL, then loads the same generated lines into a copy o
   (what staging does with the parse child's stream: transfer and the server's parsing only);
 * binary bytes  — the same rows in COPY binary, prepared beforehand (taken from the server with
   ``COPY … TO STDOUT (FORMAT binary)``): the server's side of a binary load;
-* text format   — the Python formatting of the COPY text as core/extract/parse.py does it, no
+* text format   — the Python formatting of the COPY text as core/extract/copy_lines.py does it, no
   database (in the pipeline this runs in the parse child, beside the COPY);
 * text rows     — ``copy.write_row()`` per typed row, psycopg formatting text;
 * binary rows   — ``copy.write_row()`` per typed row with ``set_types``, psycopg's binary dumpers.

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from salesops_pipeline.core.extract.columns import CANONICAL_ORDER, DISPLAY_NAMES
+from salesops_pipeline.core.extract.header.columns import CANONICAL_ORDER, DISPLAY_NAMES
 
 HEADER = [DISPLAY_NAMES[name] for name in CANONICAL_ORDER]  # the source system's export header
 SHEET = "Sales"

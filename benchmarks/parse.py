@@ -19,8 +19,8 @@ import openpyxl
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from salesops_pipeline.core.extract.rows import SalesLine, parse_row
-from salesops_pipeline.core.extract.workbook import open_workbook_tables
+from salesops_pipeline.core.extract.formats.workbook_tables import open_workbook_tables
+from salesops_pipeline.core.extract.rows.sales_line import SalesLine, parse_row
 
 HEADER = [
     "Sold At",

@@ -5,6 +5,6 @@ from __future__ import annotations
 
 __all__ = ["DEFAULT_PARSE_MEMORY_MB"]
 
-# The address-space cap (RLIMIT_AS) of the child that parses one file (core/extract/capped.py),
+# The address-space cap (RLIMIT_AS) of the child that parses one file (core/extract/memory_cap.py),
 # when SALESOPS_PARSE_MEMORY_MB is not set; settings.py says what it was measured against.
 DEFAULT_PARSE_MEMORY_MB = 4096

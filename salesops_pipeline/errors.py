@@ -7,10 +7,8 @@ print its message and exit non-zero instead of dumping a traceback.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from salesops_pipeline.core.extract.columns import ColumnMap
+from collections.abc import Sequence
+from pathlib import Path
 
 
 class SalesOpsError(Exception):
@@ -38,7 +36,8 @@ class WorkbookError(SalesOpsError):
 
     def __reduce__(self) -> tuple:
         """Pickle without calling ``__init__`` again (subclasses take other arguments), so the
-        error crosses the parser's process boundary (extract/capped.py) with its exact message."""
+        error crosses the parser's process boundary (extract/memory_cap.py) with its exact
+        message."""
         return (_restore, (type(self), self.args), self.__dict__)
 
 
@@ -68,21 +67,22 @@ class MissingColumns(WorkbookError):
 
     def __init__(self, missing: list[str], sheet: str | None, header_row: int,
                  unrecognised: list[str] | None = None, *,
-                 column_map: ColumnMap | None = None) -> None:
-        # core.columns imports this module, so its names are imported when an error is built.
-        from salesops_pipeline.core.extract.columns import default_column_map, user_name
-
+                 described: Sequence[tuple[str, Sequence[str]]] = (),
+                 map_file: Path | None = None) -> None:
+        """``described``: per missing column, its name in users' words and a few accepted
+        spellings (the header matcher knows them: core/extract/header/columns.missing_columns);
+        ``map_file``: the column map file in use, if any."""
         self.missing = missing
         self.sheet = sheet
         self.header_row = header_row
         self.unrecognised = unrecognised or []
-        column_map = column_map or default_column_map()
-        self.map_file = column_map.map_file
+        self.map_file = map_file
+        described = described or [(column, [column]) for column in missing]
         where = f"sheet {sheet!r}, header on row {header_row}" if sheet is not None else (
             f"header on line {header_row}")
-        names = ", ".join(user_name(c) for c in missing)
-        accepted = "; ".join(f"{user_name(c)} as " + ", ".join(map(repr, column_map.examples(c)))
-                             for c in missing)
+        names = ", ".join(name for name, _ in described)
+        accepted = "; ".join(f"{name} as " + ", ".join(map(repr, spellings))
+                             for name, spellings in described)
         shown = self.unrecognised[: self.MAX_CELLS_SHOWN]
         cells = ", ".join(map(repr, shown)) or "none"
         if len(self.unrecognised) > len(shown):

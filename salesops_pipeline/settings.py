@@ -123,16 +123,17 @@ class Settings(BaseSettings):
     seed_sample: bool = Field(default=True, validation_alias="SALESOPS_SEED_SAMPLE")
     nightly_cron: str = Field(default="30 2 * * *", validation_alias="SALESOPS_NIGHTLY_CRON")
     run_history_days: int = Field(default=90, ge=1, validation_alias="SALESOPS_RUN_HISTORY_DAYS")
-    # Address space (RLIMIT_AS) of the process that parses one file (extract/capped.py). Measured:
-    # a 1,000,000-row workbook peaks at 690 MB virtual (VmPeak) in the capped child, so 4096
-    # leaves room for the 5M-row limit (~3.5 GB); a bomb that slips past the zip bounds dies
-    # there instead of taking the machine (24 GB) down.
+    # Address space (RLIMIT_AS) of the process that parses one file (extract/memory_cap.py).
+    # Measured: a 1,000,000-row workbook peaks at 690 MB virtual (VmPeak) in the capped child, so
+    # 4096 leaves room for the 5M-row limit (~3.5 GB); a bomb that slips past the zip bounds
+    # dies there instead of taking the machine (24 GB) down.
     parse_memory_mb: int = Field(default=DEFAULT_PARSE_MEMORY_MB, ge=256,
                                  validation_alias="SALESOPS_PARSE_MEMORY_MB")
-    # Header spellings users add (extract/column_map.py); None: DEFAULT_COLUMN_MAP if present.
+    # Header spellings users add (extract/header/column_map.py); None: DEFAULT_COLUMN_MAP if
+    # present.
     column_map_file: Path | None = Field(default=None, validation_alias="SALESOPS_COLUMN_MAP")
     # Order of numeric text dates (11/01/2026) in a table whose own values do not decide it
-    # (extract/date_order.py): dmy (day first), mdy (month first) or auto (quarantine them).
+    # (extract/rows/date_order.py): dmy (day first), mdy (month first) or auto (quarantine them).
     date_order: Literal["dmy", "mdy", "auto"] = Field(default="auto",
                                                       validation_alias="SALESOPS_DATE_ORDER")
 

@@ -52,10 +52,10 @@ SLOW_PATHS = (
     "api/test_exports.py::test_csv_and_xlsx_hold_the_json_rows",
     "api/test_export_safety.py::test_csv_neutralises_formula_names",
     "defs/test_withdraw.py::test_cli_ingest_reimport_brings_a_withdrawn_file_back",
-    "core/extract/test_rows.py::test_parse_row_never_raises_on_arbitrary_cells",  # hypothesis
-    "core/extract/test_rows.py::test_plausible_rows_never_raise_and_lines_are_loadable",
-    "core/extract/test_rows.py::test_the_remembering_parser_reads_exactly_what_parse_row_reads",
-    "core/extract/test_workbook.py::test_a_million_styled_empty_rows_stay_cheap",
+    "core/extract/test_sales_line.py::test_parse_row_never_raises_on_arbitrary_cells",  # hypothesis
+    "core/extract/test_sales_line.py::test_plausible_rows_never_raise_and_lines_are_loadable",
+    "core/extract/test_sales_line.py::test_the_remembering_parser_reads_exactly_what_parse_row_reads",
+    "core/extract/test_workbook_tables.py::test_a_million_styled_empty_rows_stay_cheap",
     "core/db/test_migrations.py::test_upgrade_from_the_baseline_keeps_every_row_and_id",
 )
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from salesops_pipeline.core.extract.cells import to_decimal
-from salesops_pipeline.core.extract.columns import default_column_map, find_header
-from salesops_pipeline.core.extract.row_sorter import RowSorter, SkippedRow, Verdict
-from salesops_pipeline.core.extract.rows import RejectedRow, RowParser, SalesLine
+from salesops_pipeline.core.extract.header.columns import default_column_map, find_header
+from salesops_pipeline.core.extract.rows.cells import to_decimal
+from salesops_pipeline.core.extract.rows.non_sales import RowSorter, SkippedRow, Verdict
+from salesops_pipeline.core.extract.rows.sales_line import RejectedRow, RowParser, SalesLine
 from salesops_pipeline.errors import MissingColumns
 from salesops_pipeline_tests.exports import (
     HEADER,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from salesops_pipeline.core.extract.columns import (
+from salesops_pipeline.core.extract.header.columns import (
     ALIASES,
     CANONICAL_ORDER,
     REQUIRED_COLUMNS,
@@ -17,7 +17,7 @@ from salesops_pipeline.core.extract.columns import (
     load_column_map,
     user_name,
 )
-from salesops_pipeline.core.extract.date_order import DATE_ORDER_TABLE, SETTING
+from salesops_pipeline.core.extract.rows.date_order import DATE_ORDER_TABLE, SETTING
 from salesops_pipeline.settings import Settings
 
 

@@ -21,8 +21,8 @@ from typing import Any
 from salesops_pipeline.cli.ingest_paths import resolve_keys
 from salesops_pipeline.cli.ingest_progress import BarProgress, LineProgress
 from salesops_pipeline.core.db.connect import connect
-from salesops_pipeline.core.extract.file_keys import sha256_inside
-from salesops_pipeline.core.extract.folder_scan import plan_runs
+from salesops_pipeline.core.extract.intake.file_keys import sha256_inside
+from salesops_pipeline.core.extract.intake.folder_scan import plan_runs
 from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.core.load.progress import listening
 from salesops_pipeline.errors import SalesOpsError

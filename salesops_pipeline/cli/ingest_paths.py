@@ -1,6 +1,6 @@
 """`salesops ingest PATH...`: which files the paths given mean, and which are skipped, why.
 
-A folder is walked as the sensor walks the drop folder (core/extract/folder_scan.py): what it
+A folder is walked as the sensor walks the drop folder (core/extract/intake/folder_scan.py): what it
 would not import is listed with the reason, the rest imported. A file named alone that cannot
 be read is refused at once. A file outside SALES_DATA_DIR is copied into it first.
 """
@@ -11,16 +11,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from salesops_pipeline.core.extract.drops import classify
-from salesops_pipeline.core.extract.file_keys import (
+from salesops_pipeline.core.extract.intake.drops import classify
+from salesops_pipeline.core.extract.intake.file_keys import (
     check_copy,
     copy_into,
     key_for,
     link_refused,
     open_inside,
 )
-from salesops_pipeline.core.extract.folder_scan import walk
-from salesops_pipeline.core.extract.regular_file import LINK_REASON, is_permission_reason
+from salesops_pipeline.core.extract.intake.folder_scan import walk
+from salesops_pipeline.core.extract.intake.regular_file import LINK_REASON, is_permission_reason
 from salesops_pipeline.errors import (
     NameTaken,
     NotReadable,

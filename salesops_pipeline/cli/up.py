@@ -24,7 +24,7 @@ from salesops_pipeline.cli.door import door_of, find_nginx
 from salesops_pipeline.core.config_check import check_configuration
 from salesops_pipeline.core.db.bootstrap import init_databases
 from salesops_pipeline.core.db.pgcluster import embedded_cluster
-from salesops_pipeline.core.extract.drops import is_drop
+from salesops_pipeline.core.extract.intake.drops import is_drop
 from salesops_pipeline.core.extract.sample import write_sample_workbook
 from salesops_pipeline.settings import PROJECT_ROOT, Settings, sqlalchemy_url
 

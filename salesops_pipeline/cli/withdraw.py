@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 
 from salesops_pipeline.core.db.connect import connect
-from salesops_pipeline.core.extract.file_keys import key_for
+from salesops_pipeline.core.extract.intake.file_keys import key_for
 from salesops_pipeline.core.load import import_log, partitions
 from salesops_pipeline.core.load.withdraw import Withdrawable, withdraw_file, withdrawable
 from salesops_pipeline.errors import NothingToWithdraw, UnsafePath

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from salesops_pipeline.core.extract.columns import ColumnMap, load_column_map
+from salesops_pipeline.core.extract.header.columns import ColumnMap, load_column_map
 from salesops_pipeline.core.report.thresholds import Thresholds, parse_thresholds
 from salesops_pipeline.settings import Settings
 

@@ -32,7 +32,7 @@ from dagster import (
     in_process_executor,
 )
 
-from salesops_pipeline.core.extract.file_keys import FileVersion, private_copy, sha256_inside
+from salesops_pipeline.core.extract.intake.file_keys import FileVersion, private_copy, sha256_inside
 from salesops_pipeline.core.load import import_log, partitions, progress, staging
 from salesops_pipeline.core.load import publish as loader
 from salesops_pipeline.core.load.import_log import ImportStatus

@@ -12,9 +12,9 @@ from typing import TypeAlias
 from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
 
 from salesops_pipeline.core.db.connect import Connection
-from salesops_pipeline.core.extract.row_sorter import SkippedRow
-from salesops_pipeline.core.extract.rows import RejectedRow
-from salesops_pipeline.core.extract.tables import SkippedSheet
+from salesops_pipeline.core.extract.formats.sales_table import SkippedSheet
+from salesops_pipeline.core.extract.rows.non_sales import SkippedRow
+from salesops_pipeline.core.extract.rows.sales_line import RejectedRow
 from salesops_pipeline.core.load.control_totals import ControlTotal
 from salesops_pipeline.core.load.staging import StageResult
 from salesops_pipeline.core.report.render import markdown_text

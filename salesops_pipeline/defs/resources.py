@@ -14,8 +14,8 @@ from dagster import ConfigurableResource, EnvVar
 
 from salesops_pipeline.core.config_check import check_configuration
 from salesops_pipeline.core.db.connect import Connection, reused
-from salesops_pipeline.core.extract.capped import DEFAULT_PARSE_MEMORY_MB
-from salesops_pipeline.core.extract.columns import ColumnMap, load_column_map
+from salesops_pipeline.core.extract.header.columns import ColumnMap, load_column_map
+from salesops_pipeline.core.extract.memory_cap import DEFAULT_PARSE_MEMORY_MB
 from salesops_pipeline.core.notify.mail import SmtpConfig, split_addresses
 from salesops_pipeline.core.report.thresholds import Thresholds, parse_thresholds
 from salesops_pipeline.settings import Settings

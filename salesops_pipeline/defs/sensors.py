@@ -8,7 +8,7 @@ SALESOPS_INGEST_BATCH_FILES files, a range of their partitions; run key = hash o
 versions): a drop of hundreds of files pays a run's start-up cost a few times, not per file.
 A file that is not imported is logged once with the reason (until it changes): a `.pdf` dropped
 by mistake, a symbolic link, a FIFO, socket or device (never opened), a file or folder this
-process may not read (core/extract/folder_scan.py).
+process may not read (core/extract/intake/folder_scan.py).
 """
 
 import hashlib
@@ -26,7 +26,7 @@ from dagster import (
     sensor,
 )
 
-from salesops_pipeline.core.extract.folder_scan import (
+from salesops_pipeline.core.extract.intake.folder_scan import (
     Version,
     dump_state,
     load_state,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dagster import CodeReferencesMetadataValue, TableSchema
 
-from salesops_pipeline.core.extract.rows import RejectedRow
+from salesops_pipeline.core.extract.rows.sales_line import RejectedRow
 from salesops_pipeline.definitions import defs
 from salesops_pipeline.defs.metadata import rejections_markdown
 

@@ -128,7 +128,7 @@ def test_crash_during_publish_leaves_nothing_and_rerun_completes(ingest, folder,
     ingest.run("mar.xlsx")
     write_clean_workbook(path, [line(4), line(5), line(6)])
     # Stage the new version the way the raw step does, then crash the publish after its INSERT.
-    from salesops_pipeline.core.extract.file_keys import file_version
+    from salesops_pipeline.core.extract.intake.file_keys import file_version
     from salesops_pipeline.core.load import import_log
 
     version = file_version("mar.xlsx", folder)

@@ -113,7 +113,7 @@ def test_same_bytes_under_two_names_in_concurrent_runs_load_once(db, folder, sql
 def test_version_staged_by_a_dead_run_is_published_by_the_next(ingest, folder, sql, db) -> None:
     """A run killed after staging: the next import publishes the complete staged rows."""
     from salesops_pipeline.core.db.connect import connect
-    from salesops_pipeline.core.extract.file_keys import file_version
+    from salesops_pipeline.core.extract.intake.file_keys import file_version
     from salesops_pipeline.core.load import import_log
 
     write_clean_workbook(folder / "jun.xlsx", [line(d) for d in range(1, 11)])

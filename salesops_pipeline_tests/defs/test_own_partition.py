@@ -13,7 +13,7 @@ from dagster import DagsterInstance
 
 from salesops_pipeline.core.db.connect import connect
 from salesops_pipeline.core.db.schema import reset
-from salesops_pipeline.core.extract.file_keys import file_version
+from salesops_pipeline.core.extract.intake.file_keys import file_version
 from salesops_pipeline.core.load import import_log, partitions, staging
 from salesops_pipeline.core.load import publish as loader
 from salesops_pipeline_tests.defs.test_ingest import line

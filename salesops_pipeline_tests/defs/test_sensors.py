@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, SkipReason, build_sensor_context
 
-from salesops_pipeline.core.extract import folder_scan
-from salesops_pipeline.core.extract.folder_scan import load_state, scan
+from salesops_pipeline.core.extract.intake import folder_scan
+from salesops_pipeline.core.extract.intake.folder_scan import load_state, scan
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
 from salesops_pipeline.defs.sensors import sales_folder_sensor, stale_reports_sensor
 from salesops_pipeline_tests.workbooks import write_clean_workbook

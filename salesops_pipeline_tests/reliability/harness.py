@@ -222,7 +222,8 @@ def watch_reads(forbidden: Path) -> Iterator[list[str]]:
 
 def _python_rss(process: psutil.Process) -> int:
     """RSS of this process plus its Python descendants (the capped parser children of
-    extract/capped.py, forked by multiprocessing's fork server); PostgreSQL's are not counted."""
+    extract/memory_cap.py, forked by multiprocessing's fork server); PostgreSQL's are not
+    counted."""
     total = process.memory_info().rss
     for child in process.children(recursive=True):
         try:

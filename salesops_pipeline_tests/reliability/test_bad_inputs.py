@@ -386,7 +386,7 @@ def test_an_old_xls_renamed_xlsx_is_read_by_its_content(bench, record_happened) 
     bench.assert_untouched(loaded=True)
 
 
-# ---- CSV drops (core/extract/csv_reader.py) ------------------------------------------------------
+# ---- CSV drops (core/extract/formats/csv_tables.py) ----------------------------------------------
 
 BAD_CSV = [
     pytest.param("garbage.csv", corpus.csv_binary_garbage,

@@ -1,6 +1,6 @@
 """Properties of the row parser: any cell parses to the right value or yields a reason.
 
-core/test_rows.py already shows parse_row never raises on arbitrary cells and that 2-decimal
+test_sales_line.py already shows parse_row never raises on arbitrary cells and that 2-decimal
 money survives float cells and "$1,234.50" text. Added here: every decimal the warehouse holds
 (≤ 6 places) in every documented text form, datetimes through ISO text, day-first text and Excel
 day numbers, one bad cell blaming only its own column, and whole workbooks of arbitrary cells
@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from salesops_pipeline.core.db.schema import reset
-from salesops_pipeline.core.extract.columns import CANONICAL_ORDER
-from salesops_pipeline.core.extract.date_order import ConfiguredOrder, DateOrder, TableDates
-from salesops_pipeline.core.extract.rows import (
+from salesops_pipeline.core.extract.header.columns import CANONICAL_ORDER
+from salesops_pipeline.core.extract.rows.date_order import ConfiguredOrder, DateOrder, TableDates
+from salesops_pipeline.core.extract.rows.sales_line import (
     MAX_DECIMAL_PLACES,
     MONEY_LIMIT,
     UNITS_LIMIT,

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, build_sensor_context
 
-from salesops_pipeline.core.extract import folder_scan
+from salesops_pipeline.core.extract.intake import folder_scan
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
 from salesops_pipeline.defs.sensors import sales_folder_sensor
 from salesops_pipeline_tests.cli.support import cli_env

@@ -1,5 +1,5 @@
 -- Revision 0003 (versions/0003_one_spelling_per_name.py): one spelling per name. The revision
--- spelled every stored name with core/extract/names.py, the one definition, and left in temp
+-- spelled every stored name with core/extract/rows/names.py, the one definition, and left in temp
 -- tables name_change one row per dimension row that changes (dim, id, survivor: the lowest id
 -- of the rows spelled alike, name: the spelling) and stage_spelling the staged names to respell
 -- (old, new). Runs only when there is something to change; one transaction, like any revision.

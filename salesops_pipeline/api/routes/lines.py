@@ -20,8 +20,8 @@ from salesops_pipeline.api.deps import (
 from salesops_pipeline.api.routes import PROTECTED
 from salesops_pipeline.api.routes.reports import FormatQuery, answer, respond
 from salesops_pipeline.api.schemas import SalesLine, SalesLines
-from salesops_pipeline.core.extract.cells import InvalidCell
-from salesops_pipeline.core.extract.names import to_name
+from salesops_pipeline.core.extract.rows.cells import InvalidCell
+from salesops_pipeline.core.extract.rows.names import to_name
 
 router = APIRouter(prefix="/reports", tags=["audit"], responses=PROTECTED)
 
@@ -37,7 +37,7 @@ def _name(what: str) -> Any:
 
 
 def _spelled(name: str | None) -> str | None:
-    """A name asked for, in the one spelling names are stored in (core/extract/names.py): a
+    """A name asked for, in the one spelling names are stored in (core/extract/rows/names.py): a
     name pasted from a Mac (NFD) or with a no-break space around it finds its lines."""
     if name is None:
         return None

@@ -1,7 +1,7 @@
 """Control totals: what a file says its lines add up to, against what was loaded from them.
 
 Exports often close each group with a subtotal row and the table with a grand total. Those rows
-are not sales (extract/row_sorter.py skips) but they are the file's own statement of its figures:
+are not sales (extract/rows/non_sales.py) but they are the file's own statement of its figures:
 each is compared, exactly, with the sum of the staged lines in the rows it covers. A difference
 is explained by the quarantined rows in that range (listed), or is a real discrepancy in the
 source. The result is kept per import in ``salesops.control_total`` and checked by the
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from salesops_pipeline.core.db.connect import Cursor
-from salesops_pipeline.core.extract.row_sorter import StatedTotal
+from salesops_pipeline.core.extract.rows.non_sales import StatedTotal
 from salesops_pipeline.core.load.import_log import ImportStatus
 
 # The stated totals of one sheet and scope cover disjoint row ranges, so one scan of the

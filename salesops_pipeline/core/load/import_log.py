@@ -16,12 +16,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from salesops_pipeline.core.db.connect import Cursor
-from salesops_pipeline.core.extract.file_keys import FileVersion
+from salesops_pipeline.core.extract.intake.file_keys import FileVersion
 from salesops_pipeline.core.shell import salesops_command
 from salesops_pipeline.errors import ImportStateConflict
 
 if TYPE_CHECKING:  # the parser is not imported with the log (the API reads statuses only)
-    from salesops_pipeline.core.extract.parse import StageResult
+    from salesops_pipeline.core.extract.copy_lines import ParsedFile
 
 LOCK_FILE = "SELECT pg_advisory_xact_lock(hashtextextended('salesops.file:' || %s, 0))"
 LOCK_CONTENT = "SELECT pg_advisory_xact_lock(hashtextextended('salesops.sha256:' || %s, 0))"
@@ -206,7 +206,7 @@ def ensure_can_become(cur: Cursor, import_id: int, target: ImportStatus) -> None
         raise _refused(cur, import_id, target)
 
 
-def mark_staged(cur: Cursor, import_id: int, result: StageResult) -> None:
+def mark_staged(cur: Cursor, import_id: int, result: ParsedFile) -> None:
     """Its rows are staged and complete (same transaction as the COPY); publish comes next."""
     _move(cur, import_id, ImportStatus.STAGED,
           ", sheet_name = %(sheet)s, header_row = %(header)s, rows_read = %(read)s,"

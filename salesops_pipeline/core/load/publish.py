@@ -40,7 +40,7 @@ def upsert_dimension(conn: Connection, *, import_id: int, table: str) -> tuple[i
     """Insert the staged names missing from one dimension; return (distinct names, new names).
 
     Staged names are already in their one spelling (the row parser writes each through
-    core/extract/names.py), so equal text is the same name."""
+    core/extract/rows/names.py), so equal text is the same name."""
     column = DIMENSIONS[table]  # fixed identifiers, never user input
     cur = conn.cursor()
     cur.execute(  # one scan of the staged rows both inserts and counts

@@ -1,9 +1,9 @@
 """Stage one dropped file: parse it in a memory-capped child and COPY its rows, in one transaction.
 
 The first step of a file version's load (see loader.py for the rest). The file is parsed by
-parse_file.parse_to_copy in a child process whose address space is capped
-(SALESOPS_PARSE_MEMORY_MB, core/extract/capped.py): a decompression bomb or a parser gone wild kills
-only that child, and the import is rejected with the reason. The child streams the good rows'
+extract/copy_lines.parse_to_copy in a child process whose address space is capped
+(SALESOPS_PARSE_MEMORY_MB, extract/memory_cap.py): a decompression bomb or a parser gone wild
+kills only that child, and the import is rejected with the reason. The child streams the good rows'
 COPY lines straight into ``stage_sales_line``; its quarantined rows go to ``stage_rejected_row``
 and its skipped rows (totals, notes, repeated headers) to ``skipped_row``. The totals a file
 states about itself are then compared with the staged lines they cover (``control_total``).
@@ -15,24 +15,35 @@ from __future__ import annotations
 
 import io
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any, BinaryIO
 
 from salesops_pipeline.core.db.connect import Connection, Cursor
-from salesops_pipeline.core.extract.capped import (
+from salesops_pipeline.core.extract.copy_lines import ParsedFile, TableResult, parse_to_copy
+from salesops_pipeline.core.extract.header.columns import ColumnMap, default_column_map
+from salesops_pipeline.core.extract.memory_cap import (
     CHUNK_BYTES,
     DEFAULT_PARSE_MEMORY_MB,
     preload,
     run_capped,
 )
-from salesops_pipeline.core.extract.columns import ColumnMap, default_column_map
-from salesops_pipeline.core.extract.date_order import configured_for
-from salesops_pipeline.core.extract.parse import StageResult, TableResult, parse_to_copy
+from salesops_pipeline.core.extract.rows.date_order import configured_for
 from salesops_pipeline.core.load import control_totals, import_log
+from salesops_pipeline.core.load.control_totals import ControlTotal
 from salesops_pipeline.core.load.progress import RowProgress, Stage
 
 __all__ = ["StageResult", "TableResult", "stage_file"]
+
+
+@dataclass
+class StageResult(ParsedFile):
+    """What staging found: what the file held, and its stated totals checked against the staged
+    lines (a check of the database, so it is load's, not extract's)."""
+
+    control_totals: list[ControlTotal] = field(default_factory=list)
+
 
 STAGE_COLUMNS = ("import_id", "source_sheet", "source_row_number", "sold_at", "product",
                  "seller", "shipping_company", "unit_price", "units", "total_price")
@@ -42,7 +53,7 @@ COPY_REJECTS = ("COPY salesops.stage_rejected_row (import_id, source_sheet, sour
 COPY_SKIPPED = ("COPY salesops.skipped_row (import_id, source_sheet, source_row_number, kind,"
                 " reason, raw_values) FROM STDIN")
 # The parser's modules are imported once in the fork server, not in every child (~60 ms each).
-preload(["salesops_pipeline.core.extract.parse"])
+preload(["salesops_pipeline.core.extract.copy_lines"])
 
 
 class _Counting(io.RawIOBase):
@@ -109,7 +120,8 @@ def stage_file(conn: Connection, *, import_id: int, key: str, path: Path,
             raise
         finally:
             reader.close()  # type: ignore[union-attr]
-        result: StageResult = call.result()  # the child's WorkbookError is raised here
+        parsed: ParsedFile = call.result()  # the child's WorkbookError is raised here
+        result = StageResult(**vars(parsed))
         if progress:
             rows = result.rows_read + result.rows_skipped
             progress(key, Stage.PARSE, rows, rows)

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from salesops_pipeline.cli.main import main
-from salesops_pipeline.core.extract.columns import (
+from salesops_pipeline.core.extract.header.columns import (
     ALIASES,
     CANONICAL_ORDER,
     default_column_map,
     describe_needed_columns,
     find_header,
     load_column_map,
+    missing_columns,
 )
 from salesops_pipeline.errors import ConfigError, MissingColumns
 from salesops_pipeline.settings import PROJECT_ROOT, Settings
@@ -214,15 +215,15 @@ def test_missing_columns_message_says_what_and_how_to_map(tmp_path: Path) -> Non
 
 
 def test_missing_columns_message_without_a_map_file_points_to_the_verb() -> None:
-    message = str(MissingColumns(["units"], None, 1, [f"C{i}" for i in range(10)]))
+    message = str(missing_columns(["units"], None, 1, [f"C{i}" for i in range(10)]))
     assert message.startswith("header on line 1: missing required column(s): Units (units);")
     assert "'C7' and 2 more;" in message and "'C8'" not in message
     assert "`salesops columns`" in message and 'units = ["C0"]' in message
-    assert str(MissingColumns(["units"], "S", 2, [])).startswith(
+    assert str(missing_columns(["units"], "S", 2, [])).startswith(
         "sheet 'S', header on row 2: missing required column(s): Units (units); "
         "header cells not recognised: none; accepted spellings include Units (units) as ")
     # A reader that does not pass the cells gets no claim about them.
-    assert "not recognised" not in str(MissingColumns(["units"], "S", 2))
+    assert "not recognised" not in str(missing_columns(["units"], "S", 2))
 
 
 def test_describe_needed_columns_uses_the_users_words(tmp_path: Path) -> None:

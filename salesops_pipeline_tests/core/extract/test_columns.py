@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from salesops_pipeline.core.extract.columns import (
+from salesops_pipeline.core.extract.header.columns import (
     ALIASES,
     CANONICAL_ORDER,
     REQUIRED_COLUMNS,

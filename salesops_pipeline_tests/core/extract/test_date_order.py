@@ -1,4 +1,4 @@
-"""The date-order rule alone (core/extract/date_order.py): evidence, decision, reasons, cost."""
+"""The date-order rule alone (extract/rows/date_order.py): evidence, decision, reasons, cost."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from salesops_pipeline.core.extract.date_order import (
+from salesops_pipeline.core.extract.rows.date_order import (
     NONE_NEEDED,
     ConfiguredOrder,
     DateOrder,

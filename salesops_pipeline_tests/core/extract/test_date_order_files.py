@@ -15,9 +15,9 @@ from types import ModuleType
 
 import pytest
 
-from salesops_pipeline.core.extract.columns import default_column_map
-from salesops_pipeline.core.extract.date_order import ConfiguredOrder, DateOrder
-from salesops_pipeline.core.extract.parse import StageResult, parse_to_copy
+from salesops_pipeline.core.extract.copy_lines import ParsedFile, parse_to_copy
+from salesops_pipeline.core.extract.header.columns import default_column_map
+from salesops_pipeline.core.extract.rows.date_order import ConfiguredOrder, DateOrder
 from salesops_pipeline.errors import WorkbookTooLarge
 from salesops_pipeline_tests.exports import ExpectedLine
 from salesops_pipeline_tests.exports_dates import (
@@ -34,11 +34,11 @@ UNDECIDED = range(1, 13)  # only days up to 12: every value reads two ways (but 
 
 class Staged:
     """What parse_to_copy made of a file: sold_at and total by (sheet, row), the quarantined
-    rows' reasons by row (tests quarantine rows of one sheet only), the StageResult."""
+    rows' reasons by row (tests quarantine rows of one sheet only), the ParsedFile."""
 
     def __init__(self, tmp_path: Path, path: Path, order: DateOrder = AUTO) -> None:
         out = io.BytesIO()
-        self.result: StageResult = parse_to_copy(
+        self.result: ParsedFile = parse_to_copy(
             out, path, 7, default_column_map(), 100_000, tmp_path / "rejects",
             tmp_path / "skipped", 100_000, ConfiguredOrder(order))
         self.loaded: dict[tuple[str | None, int], tuple[datetime, Decimal]] = {}

@@ -6,7 +6,13 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from salesops_pipeline.core.extract.drops import SUPPORTED_SUFFIXES, DropKind, classify, is_drop
+from salesops_pipeline.core.extract.formats.registry import FORMATS, format_of
+from salesops_pipeline.core.extract.intake.drops import (
+    SUPPORTED_SUFFIXES,
+    DropKind,
+    classify,
+    is_drop,
+)
 
 ACCEPTED = "(accepted: .xlsx, .xlsm, .xlsb, .xls, .csv, .tsv)"
 
@@ -46,3 +52,19 @@ def test_the_reason_names_the_suffix_and_what_is_accepted() -> None:
     assert classify("README").reason == (
         f"files without an extension are not sales exports {ACCEPTED}")
     assert SUPPORTED_SUFFIXES == (".xlsx", ".xlsm", ".xlsb", ".xls", ".csv", ".tsv")
+
+
+def test_the_registry_holds_every_format_once_with_a_guard(tmp_path: Path) -> None:
+    """A new format is one entry: its names feed the drop rule, its guard runs before its opener."""
+    suffixes = [s for f in FORMATS for s in f.suffixes]
+    assert len(suffixes) == len(set(suffixes)) and tuple(suffixes) == SUPPORTED_SUFFIXES
+    assert all(callable(f.guard) and callable(f.open) for f in FORMATS)
+    text = tmp_path / "sales.csv"
+    text.write_text("Time,Product\n", encoding="utf-8")
+    assert format_of(text).kind == "csv"
+    zipped = tmp_path / "really_a_workbook.csv"  # the content decides over the name
+    zipped.write_bytes(b"PK\x03\x04" + b"\0" * 26)
+    assert format_of(zipped).kind == "workbook" and ".xlsx" in format_of(zipped).suffixes
+    old = tmp_path / "old.csv"
+    old.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 8)
+    assert format_of(old).suffixes == (".xls",)

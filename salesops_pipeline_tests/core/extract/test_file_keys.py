@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from salesops_pipeline.core.extract import regular_file
-from salesops_pipeline.core.extract.file_keys import (
+from salesops_pipeline.core.extract.intake import regular_file
+from salesops_pipeline.core.extract.intake.file_keys import (
     copy_into,
     open_inside,
     private_copy,
     sha256_inside,
 )
-from salesops_pipeline.core.extract.folder_scan import FolderState, scan, walk
-from salesops_pipeline.core.extract.regular_file import (
+from salesops_pipeline.core.extract.intake.folder_scan import FolderState, scan, walk
+from salesops_pipeline.core.extract.intake.regular_file import (
     LINK_REASON,
     is_permission_reason,
     not_a_file,

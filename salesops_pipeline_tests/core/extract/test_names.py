@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesops_pipeline.core.extract.cells import InvalidCell
-from salesops_pipeline.core.extract.names import MAX_NAME_LENGTH, to_name
-from salesops_pipeline.core.extract.rows import RowParser, SalesLine, parse_row
+from salesops_pipeline.core.extract.rows.cells import InvalidCell
+from salesops_pipeline.core.extract.rows.names import MAX_NAME_LENGTH, to_name
+from salesops_pipeline.core.extract.rows.sales_line import RowParser, SalesLine, parse_row
 
 JOSE = "Jos\u00e9 \u00c1lvarez"  # composed (NFC), as Windows types it
 JOSE_NFD = "Jose\u0301 A\u0301lvarez"  # decomposed (NFD), as a Mac may store it

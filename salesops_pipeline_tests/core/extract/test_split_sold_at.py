@@ -9,22 +9,22 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from salesops_pipeline.core.extract.cells import (
+from salesops_pipeline.core.extract.formats.csv_tables import open_csv_table
+from salesops_pipeline.core.extract.formats.workbook_tables import open_workbook_tables
+from salesops_pipeline.core.extract.header.columns import (
+    default_column_map,
+    find_header,
+    load_column_map,
+)
+from salesops_pipeline.core.extract.rows.cells import (
     InvalidCell,
     SplitMoment,
     combine,
     to_date_part,
     to_time_part,
 )
-from salesops_pipeline.core.extract.columns import (
-    default_column_map,
-    find_header,
-    load_column_map,
-)
-from salesops_pipeline.core.extract.csv_reader import open_csv_table
-from salesops_pipeline.core.extract.date_order import TableDates
-from salesops_pipeline.core.extract.rows import RejectedRow, SalesLine, parse_row
-from salesops_pipeline.core.extract.workbook import open_workbook_tables
+from salesops_pipeline.core.extract.rows.date_order import TableDates
+from salesops_pipeline.core.extract.rows.sales_line import RejectedRow, SalesLine, parse_row
 from salesops_pipeline.errors import AmbiguousColumns, ConfigError
 
 REST = ("Product", "Seller", "Unit Price", "Units", "Total Price")

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from salesops_pipeline.core.extract import workbook_open as workbook_file
-from salesops_pipeline.core.extract import zip_bounds
-from salesops_pipeline.core.extract.workbook import open_workbook_tables
-from salesops_pipeline.core.extract.zip_bounds import check_zip_bounds
+from salesops_pipeline.core.extract.formats import workbook_guard as workbook_file
+from salesops_pipeline.core.extract.formats import zip_bounds
+from salesops_pipeline.core.extract.formats.registry import open_sales_file
+from salesops_pipeline.core.extract.formats.workbook_tables import open_workbook_tables
+from salesops_pipeline.core.extract.formats.zip_bounds import check_zip_bounds
 from salesops_pipeline.errors import WorkbookTooLarge
 from salesops_pipeline_tests.reliability import corpus
 from salesops_pipeline_tests.workbooks import write_clean_workbook
@@ -152,11 +153,12 @@ def test_a_declared_size_below_the_compressed_size_is_refused(tmp_path: Path) ->
 
 
 def test_both_entry_points_check_the_bounds_first(tmp_path: Path) -> None:
-    """check_grid_size may stream a whole sheet and calamine inflates it: neither sees a bomb."""
+    """check_grid_size may stream a whole sheet and calamine inflates it: neither sees a bomb
+    (the registry runs the zip format's guard before its opener)."""
     path = corpus.whitespace_inflated_sheet(tmp_path / "w.xlsx", ROWS[:1], size=256 * MiB)
     started = time.perf_counter()
     with pytest.raises(WorkbookTooLarge, match="ratio"):
         workbook_file.check_grid_size(path, workbook_file.MAX_GRID_CELLS)
     with pytest.raises(WorkbookTooLarge, match="ratio"):
-        workbook_file.open_workbook(path)
+        open_sales_file(path)
     assert time.perf_counter() - started < 0.5

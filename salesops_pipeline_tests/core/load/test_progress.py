@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from salesops_pipeline.core.db.connect import connect
-from salesops_pipeline.core.extract.file_keys import file_version
+from salesops_pipeline.core.extract.intake.file_keys import file_version
 from salesops_pipeline.core.load import import_log, staging
 from salesops_pipeline.core.load.progress import (
     Stage,

@@ -2,7 +2,7 @@
 
 Before this revision a name typed on Windows and on a Mac (NFC or NFD), or with a no-break
 space around it, became two sellers (products, shipping companies) and split their figures.
-Every stored name is now spelled by core/extract/names.py, the one definition the parser uses:
+Every stored name is now spelled by core/extract/rows/names.py, the one definition the parser uses:
 rows spelled alike are merged into the lowest id (their lines repointed in every partition,
 the duplicates deleted), a name alone is respelled in place, staged rows of imports not yet
 published are respelled, and the report days of the lines concerned are rewritten. Each merge
@@ -22,8 +22,8 @@ from psycopg import sql
 
 from salesops_pipeline.core.db.connect import Connection, Cursor
 from salesops_pipeline.core.db.migrations import run_sql_file, say
-from salesops_pipeline.core.extract.cells import InvalidCell
-from salesops_pipeline.core.extract.names import to_name
+from salesops_pipeline.core.extract.rows.cells import InvalidCell
+from salesops_pipeline.core.extract.rows.names import to_name
 from salesops_pipeline.core.load.publish import DIMENSIONS
 from salesops_pipeline.core.report.refresh import rewrite_days
 

@@ -11,20 +11,18 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import PurePath
 
+from salesops_pipeline.core.extract.formats.registry import FORMATS
+
 __all__ = [
     "SUPPORTED_SUFFIXES",
-    "TEXT_SUFFIXES",
-    "WORKBOOK_SUFFIXES",
     "Drop",
     "DropKind",
     "classify",
     "is_drop",
 ]
 
-# In the order the user reads them in messages; the workbook suffixes first.
-WORKBOOK_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm", ".xlsb", ".xls")
-TEXT_SUFFIXES: tuple[str, ...] = (".csv", ".tsv")  # delimited text: core/extract/csv_reader.py
-SUPPORTED_SUFFIXES: tuple[str, ...] = WORKBOOK_SUFFIXES + TEXT_SUFFIXES
+# Every format's names (formats/registry.py), in the order users read them in messages.
+SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(s for f in FORMATS for s in f.suffixes)
 # Prefixes of lock files (Excel `~$x.xlsx`, LibreOffice `.~lock.x.xlsx#`) and hidden files.
 SILENT_PREFIXES: tuple[str, ...] = ("~$", ".~lock", ".")
 # Files still being downloaded or written by a tool that renames them when done.

@@ -1,7 +1,7 @@
 """The user's column-map file: header spellings added to the built-in ones without touching code.
 
 The file is TOML with a table of canonical column → list of spellings and an optional table of
-file pattern → date order (core/extract/date_order.py; the first pattern matching a file's key
+file pattern → date order (core/extract/rows/date_order.py; the first pattern matching a file's key
 wins over SALESOPS_DATE_ORDER)::
 
     [columns]
@@ -24,7 +24,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from salesops_pipeline.core.extract.columns import (
+from salesops_pipeline.core.extract.header.columns import (
     ALIASES,
     CANONICAL_ORDER,
     SOLD_AT_PARTS,
@@ -32,7 +32,7 @@ from salesops_pipeline.core.extract.columns import (
     canonical_for,
     header_key,
 )
-from salesops_pipeline.core.extract.date_order import DATE_ORDER_TABLE, DateOrder
+from salesops_pipeline.core.extract.rows.date_order import DATE_ORDER_TABLE, DateOrder
 from salesops_pipeline.errors import ConfigError
 
 __all__ = ["TABLE", "read_column_map"]

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesops_pipeline.core.extract.columns import CANONICAL_ORDER
-from salesops_pipeline.core.extract.date_order import ConfiguredOrder, DateOrder, TableDates
-from salesops_pipeline.core.extract.rows import (
+from salesops_pipeline.core.extract.header.columns import CANONICAL_ORDER
+from salesops_pipeline.core.extract.rows.date_order import ConfiguredOrder, DateOrder, TableDates
+from salesops_pipeline.core.extract.rows.sales_line import (
     MAX_DECIMAL_PLACES,
     MONEY_LIMIT,
     UNITS_LIMIT,

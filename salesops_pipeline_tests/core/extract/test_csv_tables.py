@@ -12,16 +12,17 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from salesops_pipeline.core.extract.cells import MONEY_LIMIT, InvalidCell, to_decimal_comma
-from salesops_pipeline.core.extract.csv_reader import (
+from salesops_pipeline.core.extract.formats.csv_tables import (
     MAX_CSV_BYTES,
     MAX_FIELDS,
     MAX_RECORD_CHARS,
     CsvTable,
     open_csv_table,
+    refuse_non_text,
 )
-from salesops_pipeline.core.extract.date_order import ConfiguredOrder, DateOrder, TableDates
-from salesops_pipeline.core.extract.rows import RejectedRow, RowParser, SalesLine
+from salesops_pipeline.core.extract.rows.cells import MONEY_LIMIT, InvalidCell, to_decimal_comma
+from salesops_pipeline.core.extract.rows.date_order import ConfiguredOrder, DateOrder, TableDates
+from salesops_pipeline.core.extract.rows.sales_line import RejectedRow, RowParser, SalesLine
 from salesops_pipeline.errors import (
     MissingColumns,
     NoSalesSheet,
@@ -350,12 +351,12 @@ def test_decimal_comma_parser_remembers_only_valid_text() -> None:
         assert good.unit_price == Decimal("1234.5")
 
 
-# ---- what is not CSV text ---------------------------------------------------------------------
+# ---- what is not CSV text (the format's guard, refuse_non_text, runs before the opener) -------
 
 
 def test_empty_file(tmp_path: Path) -> None:
     with pytest.raises(UnreadableCsv, match=r"the file is empty \(0 bytes\)"):
-        open_csv_table(write(tmp_path, b""))
+        refuse_non_text(write(tmp_path, b""))
 
 
 def test_binary_garbage_is_refused(tmp_path: Path) -> None:
@@ -370,19 +371,19 @@ def test_xlsx_named_csv_is_named(tmp_path: Path) -> None:
     path = tmp_path / "sales.csv"
     book.save(path)
     with pytest.raises(UnreadableCsv, match=r"Excel workbook \(\.xlsx.*named \.csv"):
-        open_csv_table(path)
+        refuse_non_text(path)
 
 
 def test_xls_named_csv_is_named(tmp_path: Path) -> None:
     path = write(tmp_path, bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 504)
     with pytest.raises(UnreadableCsv, match=r"Excel 97-2003 workbook \(\.xls\) named \.csv"):
-        open_csv_table(path)
+        refuse_non_text(path)
 
 
 def test_utf16_text_is_named(tmp_path: Path) -> None:
     path = write(tmp_path, HEADER.replace(",", "\t"), encoding="utf-16")
     with pytest.raises(UnreadableCsv, match="UTF-16"):
-        open_csv_table(path)
+        refuse_non_text(path)
 
 
 def test_quote_left_open_is_refused(tmp_path: Path) -> None:
@@ -467,4 +468,4 @@ def test_a_file_past_the_size_limit_is_refused_before_reading(tmp_path: Path) ->
         handle.write(HEADER.encode())
     os.truncate(path, MAX_CSV_BYTES + 1)  # sparse: no disk used
     with pytest.raises(WorkbookTooLarge, match=f"limited to {MAX_CSV_BYTES} bytes"):
-        open_csv_table(path)
+        refuse_non_text(path)

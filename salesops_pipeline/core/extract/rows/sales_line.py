@@ -4,8 +4,8 @@ Rows that are wrong for the business but readable (total ≠ price × units, zer
 units, negative amounts, no shipping company) become SalesLines; data-quality checks flag them.
 parse_row never raises, whatever the cells hold.
 
-How dates and numbers are read (the conventions users are told about): see core/extract/cells.py;
-how names are spelled (NFC, whitespace and invisible characters): core/extract/names.py.
+How dates and numbers are read (the conventions users are told about): see rows/cells.py; how
+names are spelled (NFC, whitespace and invisible characters): rows/names.py.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from salesops_pipeline.core.extract.cells import (
+from salesops_pipeline.core.extract.header.columns import CANONICAL_ORDER
+from salesops_pipeline.core.extract.rows.cells import (
     INF,
     MAX_DECIMAL_PLACES,
     MIN_YEAR,
@@ -28,9 +29,8 @@ from salesops_pipeline.core.extract.cells import (
     to_decimal,
     to_decimal_comma,
 )
-from salesops_pipeline.core.extract.columns import CANONICAL_ORDER
-from salesops_pipeline.core.extract.date_order import TableDates
-from salesops_pipeline.core.extract.names import MAX_NAME_LENGTH, to_name
+from salesops_pipeline.core.extract.rows.date_order import TableDates
+from salesops_pipeline.core.extract.rows.names import MAX_NAME_LENGTH, to_name
 
 __all__ = [
     "MAX_DECIMAL_PLACES",

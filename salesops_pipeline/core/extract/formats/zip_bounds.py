@@ -5,7 +5,7 @@ anything), so a 3 MB file whose parts inflate to gigabytes (a decompression bomb
 milliseconds, before calamine reads it. Sizes that contradict each other (a local header against
 the central directory, a part declaring fewer bytes than its compressed data) are refused too;
 calamine's zip reader stops every part at its declared size, so the declared limits hold. The
-backstop for anything else is the parser child's memory cap (core/extract/capped.py).
+backstop for anything else is the parser child's memory cap (core/extract/memory_cap.py).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def check_zip_bounds(path: Path) -> None:
     local header contradicts the central directory, or a part declares fewer bytes than its
     compressed data can hold; a part inflating past its declared size is stopped by calamine's
     zip reader ("larger than its declared uncompressed size"), and the parser's memory cap
-    (core/extract/capped.py) is the backstop for the rest.
+    (core/extract/memory_cap.py) is the backstop for the rest.
     """
     try:
         with path.open("rb") as handle:

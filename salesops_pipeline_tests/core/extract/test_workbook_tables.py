@@ -14,10 +14,15 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from salesops_pipeline.core.extract.date_order import TableDates
-from salesops_pipeline.core.extract.rows import RejectedRow, RowParser, SalesLine
-from salesops_pipeline.core.extract.tables import TableLayout
-from salesops_pipeline.core.extract.workbook import SalesSheet, WorkbookTables, open_workbook_tables
+from salesops_pipeline.core.extract.formats.registry import format_of
+from salesops_pipeline.core.extract.formats.sales_table import TableLayout
+from salesops_pipeline.core.extract.formats.workbook_tables import (
+    SalesSheet,
+    WorkbookTables,
+    open_workbook_tables,
+)
+from salesops_pipeline.core.extract.rows.date_order import TableDates
+from salesops_pipeline.core.extract.rows.sales_line import RejectedRow, RowParser, SalesLine
 from salesops_pipeline.errors import (
     AmbiguousColumns,
     MissingColumns,
@@ -59,6 +64,8 @@ class FirstSheet:
 
 
 def open_sales_sheet(path: Path, **limits: int) -> FirstSheet:
+    """The workbook opened as the registry opens it (the format's guard first), with limits."""
+    format_of(path).guard(path)
     return FirstSheet(open_workbook_tables(path, **limits))
 
 

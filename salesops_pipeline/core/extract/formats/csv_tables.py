@@ -10,7 +10,7 @@ Decisions, each made before any row is yielded:
   comma, semicolon, tab). Quoting follows Python's csv module (Excel's rules): quoted fields may
   hold delimiters, doubled quotes and line breaks; a quote left open is refused, not guessed.
 * **Decimal commas.** A semicolon-separated file is a decimal-comma file (``decimal_comma``):
-  its number cells are read by cells.to_decimal_comma (rules in core/extract/cells.py).
+  its number cells are read by cells.to_decimal_comma (rules in core/extract/rows/cells.py).
 * **Row numbers** are record ordinals (1-based) as LibreOffice/Excel show them after opening the
   file: blank lines count, and a quoted line break does not shift the rows after it.
 
@@ -32,8 +32,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from salesops_pipeline.core.extract.cells import SplitMoment
-from salesops_pipeline.core.extract.columns import (
+from salesops_pipeline.core.extract.formats.sales_table import TableLayout
+from salesops_pipeline.core.extract.formats.workbook_guard import OLE2_SIGNATURE
+from salesops_pipeline.core.extract.formats.zip_bounds import ZIP_SIGNATURE
+from salesops_pipeline.core.extract.header.columns import (
     CANONICAL_ORDER,
     DISPLAY_NAMES,
     HEADER_SCAN_ROWS,
@@ -43,9 +45,7 @@ from salesops_pipeline.core.extract.columns import (
     default_column_map,
     find_header,
 )
-from salesops_pipeline.core.extract.tables import TableLayout
-from salesops_pipeline.core.extract.workbook_open import OLE2_SIGNATURE
-from salesops_pipeline.core.extract.zip_bounds import ZIP_SIGNATURE
+from salesops_pipeline.core.extract.rows.cells import SplitMoment
 from salesops_pipeline.errors import (
     NoSalesSheet,
     UnreadableCsv,
@@ -129,7 +129,7 @@ class CsvTable:
 
     def sold_at_values(self) -> Iterator[object]:
         """Yield the sold_at field of each record under the header (blank ones too), read
-        through a second handle with the same bounds (date_order.py's evidence)."""
+        through a second handle with the same bounds (rows/date_order.py's evidence)."""
         column = self.layout.columns["sold_at"]
         first = self.layout.header_row
         with _open_text(self.path, self.encoding) as handle:
@@ -172,8 +172,9 @@ def open_csv_table(path: Path, *, column_map: ColumnMap | None = None,
     return CsvTable(path, encoding, delimiter, layout, max_rows)
 
 
-def _detect_encoding(path: Path) -> str:
-    """"utf-8-sig" or "cp1252" for the file's bytes; refuse what is not CSV text."""
+def refuse_non_text(path: Path) -> None:
+    """The CSV format's guard (formats/registry.py): refuse an empty or oversized file, and name
+    what a file that is not text really is."""
     try:
         size = path.stat().st_size
         if size == 0:
@@ -183,7 +184,14 @@ def _detect_encoding(path: Path) -> str:
                 f"the file is {size} bytes; CSV files are limited to {MAX_CSV_BYTES} bytes")
         with path.open("rb") as handle:
             _check_signature(handle.read(8))
-            handle.seek(0)
+    except OSError as exc:
+        raise UnreadableCsv(f"cannot read the file: {exc}") from exc
+
+
+def _detect_encoding(path: Path) -> str:
+    """"utf-8-sig" or "cp1252" for the file's bytes (after the guard, refuse_non_text)."""
+    try:
+        with path.open("rb") as handle:
             if _decodes(handle, "utf-8"):
                 return "utf-8-sig"
             handle.seek(0)

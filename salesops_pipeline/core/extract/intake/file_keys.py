@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from salesops_pipeline.core.extract.regular_file import (
+from salesops_pipeline.core.extract.intake.regular_file import (
     LINK_ERRORS,
     O_DIRECTORY,
     OPEN_FLAGS,

@@ -7,7 +7,7 @@ Conventions users are told about:
 * **Dates as text.** ISO 8601 first (``2026-03-02``, ``2026-03-02 14:05``,
   ``2026-03-02T14:05:09.5``). Numeric dates with the day and month in front (``02/03/2026``,
   ``02.03.2026``, ``02-03-2026``) are day-first or month-first as decided **once per table**
-  (core/extract/date_order.py: the file's own values, else SALESOPS_DATE_ORDER, else the values
+  (core/extract/rows/date_order.py: the file's own values, else SALESOPS_DATE_ORDER, else the values
   that read two ways are quarantined); ``05/05/2026`` needs no decision. Year-first
   ``2026/03/02`` and ``2026.3.2`` are accepted; two-digit years are not. English month names:
   ``Mar 2, 2026``, ``2 March 2026``, ``02-Mar-2026``. An optional time follows: ``14:05``,
@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from salesops_pipeline.core.extract.date_order import DAY_MONTH_YEAR, DayMonth, TableDates
+from salesops_pipeline.core.extract.rows.date_order import DAY_MONTH_YEAR, DayMonth, TableDates
 
 MAX_DECIMAL_PLACES = 6
 MONEY_LIMIT = 1e13  # |unit_price|, |total_price| below this: numeric(19, 6) holds it
@@ -229,7 +229,7 @@ _MONTHS = {
 _DATE_PATTERNS = tuple(
     re.compile(pattern + _TIME, re.IGNORECASE)
     for pattern in (
-        DAY_MONTH_YEAR,  # day and month in the table's order (date_order.py)
+        DAY_MONTH_YEAR,  # day and month in the table's order (rows/date_order.py)
         r"(?P<y>\d{4})(?P<sep>[/.-])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})",
         r"(?P<d>\d{1,2})(?:st|nd|rd|th)?[ -](?P<mon>[a-z]{3,9})\.?(?:,? |-)(?P<y>\d{4})",
         r"(?P<mon>[a-z]{3,9})\.? (?P<d>\d{1,2})(?:st|nd|rd|th)?,? (?P<y>\d{4})",
@@ -246,7 +246,7 @@ def to_datetime(value: object, dates: DayMonth = _ONE_VALUE) -> datetime:
 
     ``dates`` orders numeric text dates (``11/01/2026``): the table's TableDates.
     """
-    if type(value) is str:  # first: every CSV cell (a workbook's datetimes take rows.py's path)
+    if type(value) is str:  # first: every CSV cell (workbook datetimes: sales_line.py's path)
         result = _datetime_from_text(value, dates)
     elif type(value) is SplitMoment:
         return combine(value, dates)

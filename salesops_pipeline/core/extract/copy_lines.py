@@ -1,11 +1,11 @@
 """Parse one dropped file into PostgreSQL COPY text: the part of staging that reads the file.
 
-It runs in a child process whose memory is capped (extract/capped.py, called by staging.py), so a
-hostile file can only exhaust that child. Every sales table of the file (each sales sheet of a
-workbook, or the one table of a CSV/TSV file) is parsed row by row: good rows are written as
-COPY lines to ``out`` (staging feeds them to ``stage_sales_line``), unreadable ones with their
-reasons to the rejects file, and rows that are not sales (subtotal and total rows, notes under
-the table, repeated headers) to the skipped file. What was found comes back as a StageResult.
+It runs in a child process whose memory is capped (extract/memory_cap.py, called by
+core/load/staging.py), so a hostile file can only exhaust that child. Every sales table of the file
+(each sales sheet of a workbook, or the one table of a CSV/TSV file) is parsed row by row: good rows
+are written as COPY lines to ``out`` (staging feeds them to ``stage_sales_line``), unreadable ones
+with their reasons to the rejects file, and rows that are not sales (subtotal and total rows, notes
+under the table, repeated headers) to the skipped file. What was found comes back as a ParsedFile.
 Pure: no database, no Dagster.
 """
 
@@ -18,15 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from salesops_pipeline.core.extract.columns import ColumnMap
-from salesops_pipeline.core.extract.date_order import NONE_NEEDED, ConfiguredOrder, TableDates
-from salesops_pipeline.core.extract.readers import open_sales_file
-from salesops_pipeline.core.extract.row_sorter import RowSorter, SkippedRow, StatedTotal
-from salesops_pipeline.core.extract.rows import RejectedRow, RowParser, SalesLine
-from salesops_pipeline.core.extract.tables import SkippedSheet
-from salesops_pipeline.core.load.control_totals import ControlTotal
+from salesops_pipeline.core.extract.formats.registry import open_sales_file
+from salesops_pipeline.core.extract.formats.sales_table import SkippedSheet
+from salesops_pipeline.core.extract.header.columns import ColumnMap
+from salesops_pipeline.core.extract.rows.date_order import NONE_NEEDED, ConfiguredOrder, TableDates
+from salesops_pipeline.core.extract.rows.non_sales import RowSorter, SkippedRow, StatedTotal
+from salesops_pipeline.core.extract.rows.sales_line import RejectedRow, RowParser, SalesLine
 
-__all__ = ["StageResult", "TableResult", "parse_to_copy"]
+__all__ = ["ParsedFile", "TableResult", "parse_to_copy"]
 
 _NULL = "\\N"
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -47,8 +46,9 @@ class TableResult:
 
 
 @dataclass
-class StageResult:
-    """What staging found; the samples keep a few rows for the UI."""
+class ParsedFile:
+    """What the file held (staging adds the control totals checked against the staged lines:
+    core/load/staging.ParsedFile); the samples keep a few rows for the UI."""
 
     tables: list[TableResult] = field(default_factory=list)
     skipped_sheets: list[SkippedSheet] = field(default_factory=list)
@@ -61,7 +61,6 @@ class StageResult:
     sample_rejections: list[RejectedRow] = field(default_factory=list)
     sample_skipped: list[SkippedRow] = field(default_factory=list)
     stated_totals: list[StatedTotal] = field(default_factory=list)
-    control_totals: list[ControlTotal] = field(default_factory=list)
 
     @property
     def sheet_name(self) -> str | None:
@@ -73,7 +72,7 @@ class StageResult:
 
     @property
     def dates_needed_order(self) -> bool:
-        """Whether some table's numeric text dates needed a date order (date_order.py)."""
+        """Whether some table's numeric text dates needed a date order (rows/date_order.py)."""
         return any(t.date_order_reason != NONE_NEEDED for t in self.tables)
 
     def sheets_json(self) -> str:
@@ -112,7 +111,7 @@ def _pg_array(items: Iterable[str]) -> str:
 class _Verdicts:
     """Writes the rows whose fate the sorter decided (quarantined or skipped) to their files."""
 
-    def __init__(self, result: StageResult, import_id: int, rejects: BinaryIO,
+    def __init__(self, result: ParsedFile, import_id: int, rejects: BinaryIO,
                  skipped: BinaryIO, sample_size: int) -> None:
         self.result, self.import_id, self.sample_size = result, import_id, sample_size
         self.rejects, self.skipped = rejects, skipped
@@ -139,7 +138,7 @@ class _Verdicts:
 def parse_to_copy(out: BinaryIO, path: Path, import_id: int, column_map: ColumnMap,
                   max_rows: int, rejects_path: Path, skipped_path: Path,
                   sample_size: int = 20, date_order: ConfiguredOrder | None = None
-                  ) -> StageResult:
+                  ) -> ParsedFile:
     """Write the COPY lines of ``path``'s good rows to ``out`` (stage_sales_line's columns),
     its quarantined and skipped rows to the two files; return what was found.
 
@@ -148,7 +147,7 @@ def parse_to_copy(out: BinaryIO, path: Path, import_id: int, column_map: ColumnM
 
     Raises a WorkbookError when the file as a whole is unusable.
     """
-    result = StageResult()
+    result = ParsedFile()
     with open_sales_file(path, column_map=column_map, max_rows=max_rows) as source, \
             rejects_path.open("wb") as rejects, skipped_path.open("wb") as skipped:
         result.skipped_sheets = list(source.skipped_sheets)

@@ -19,9 +19,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from salesops_pipeline.core.extract.drops import DropKind, classify
-from salesops_pipeline.core.extract.file_keys import sha256_inside
-from salesops_pipeline.core.extract.regular_file import LINK_REASON, not_a_file, permission_reason
+from salesops_pipeline.core.extract.intake.drops import DropKind, classify
+from salesops_pipeline.core.extract.intake.file_keys import sha256_inside
+from salesops_pipeline.core.extract.intake.regular_file import (
+    LINK_REASON,
+    not_a_file,
+    permission_reason,
+)
 from salesops_pipeline.errors import NotReadable, UnsafePath
 
 CURSOR_FORMAT = 2

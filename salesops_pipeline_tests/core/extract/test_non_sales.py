@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from salesops_pipeline.core.extract import row_sorter as totals
-from salesops_pipeline.core.extract.cells import to_decimal
-from salesops_pipeline.core.extract.columns import CANONICAL_ORDER, default_column_map
-from salesops_pipeline.core.extract.row_sorter import (
+from salesops_pipeline.core.extract.header.columns import CANONICAL_ORDER, default_column_map
+from salesops_pipeline.core.extract.rows import non_sales as totals
+from salesops_pipeline.core.extract.rows.cells import to_decimal
+from salesops_pipeline.core.extract.rows.non_sales import (
     NOTE_REASON,
     REPEATED_HEADER_REASON,
     RowSorter,
@@ -24,7 +24,7 @@ from salesops_pipeline.core.extract.row_sorter import (
     StatedTotal,
     total_label_scope,
 )
-from salesops_pipeline.core.extract.rows import RejectedRow, RowParser, SalesLine
+from salesops_pipeline.core.extract.rows.sales_line import RejectedRow, RowParser, SalesLine
 
 HEADER = ("Time", "Product", "Seller", "Unit Price", "Units", "Total Price", "Shipping Company")
 START = datetime(2026, 11, 2, 9, 0)

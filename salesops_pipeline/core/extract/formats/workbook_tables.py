@@ -13,7 +13,7 @@ Two calamine details shape this module:
   ``workbook_file.check_grid_size`` checks .xlsx/.xlsm sheets before calamine sees them.
 * ``sheet.start`` is the first used cell; ``iter_rows()`` first yields ``start[0]`` padding rows,
   so the i-th row it yields (0-based) is Excel row i + 1, while its columns begin at ``start[1]``.
-  ``test_workbook.py::test_data_starting_at_c5_keeps_excel_numbers`` pins this.
+  ``test_workbook_tables.py::test_data_starting_at_c5_keeps_excel_numbers`` pins this.
 """
 
 from __future__ import annotations
@@ -28,8 +28,13 @@ from typing import Any
 
 from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum
 
-from salesops_pipeline.core.extract.cells import SplitMoment
-from salesops_pipeline.core.extract.columns import (
+from salesops_pipeline.core.extract.formats.sales_table import SkippedSheet, TableLayout
+from salesops_pipeline.core.extract.formats.workbook_guard import (
+    MAX_GRID_CELLS,
+    check_grid_size,
+    open_workbook,
+)
+from salesops_pipeline.core.extract.header.columns import (
     CANONICAL_ORDER,
     HEADER_SCAN_ROWS,
     MIN_HEADER_MATCHES,
@@ -38,12 +43,7 @@ from salesops_pipeline.core.extract.columns import (
     describe_needed_columns,
     find_header,
 )
-from salesops_pipeline.core.extract.tables import SkippedSheet, TableLayout
-from salesops_pipeline.core.extract.workbook_open import (
-    MAX_GRID_CELLS,
-    check_grid_size,
-    open_workbook,
-)
+from salesops_pipeline.core.extract.rows.cells import SplitMoment
 from salesops_pipeline.errors import NoSalesSheet, UnreadableWorkbook, WorkbookTooLarge
 
 __all__ = ["MAX_GRID_CELLS", "SalesSheet", "WorkbookTables", "open_workbook_tables"]
@@ -106,7 +106,7 @@ class SalesSheet:
 
     def sold_at_values(self) -> Iterator[object]:
         """Yield the sold_at cell of each row under the header: a second pass over the sheet's
-        grid, already in memory (date_order.py's evidence)."""
+        grid, already in memory (rows/date_order.py's evidence)."""
         start = self._sheet.start
         if start is None:
             return

@@ -210,13 +210,13 @@ def default_column_map() -> ColumnMap:
 
 def load_column_map(path: Path | None, *, explicit: bool) -> ColumnMap:
     """The built-in spellings merged with those of the TOML file at ``path`` (see
-    core/extract/column_map.py, which holds the file format and its validation).
+    core/extract/header/column_map.py, which holds the file format and its validation).
 
     A missing file means built-in spellings only, unless ``explicit`` (configured on purpose):
     then it is a ConfigError, like every invalid file.
     """
     # column_map builds on this module, so it is imported when a file is loaded.
-    from salesops_pipeline.core.extract.column_map import read_column_map
+    from salesops_pipeline.core.extract.header.column_map import read_column_map
 
     return read_column_map(path, explicit=explicit)
 
@@ -224,6 +224,16 @@ def load_column_map(path: Path | None, *, explicit: bool) -> ColumnMap:
 def user_name(column: str) -> str:
     """A canonical column in the users' words with the name the map file uses: "Time (sold_at)"."""
     return f"{DISPLAY_NAMES[column]} ({column})"
+
+
+def missing_columns(missing: list[str], sheet: str | None, header_row: int,
+                    unrecognised: list[str] | None = None,
+                    column_map: ColumnMap | None = None) -> MissingColumns:
+    """The MissingColumns error of a header, in users' words with the spellings it accepts."""
+    column_map = column_map or default_column_map()
+    return MissingColumns(missing, sheet, header_row, unrecognised,
+                          described=[(user_name(c), column_map.examples(c)) for c in missing],
+                          map_file=column_map.map_file)
 
 
 def describe_needed_columns(column_map: ColumnMap | None = None) -> str:
@@ -307,8 +317,8 @@ def find_header(rows: Iterable[tuple[int, Sequence[object]]], *, column_map: Col
     _, row_number, found, cells = best
     missing = [column for column in REQUIRED_COLUMNS if column not in found]
     if missing:
-        raise MissingColumns(missing, sheet, row_number, column_map.unrecognised(cells),
-                             column_map=column_map)
+        raise missing_columns(missing, sheet, row_number, column_map.unrecognised(cells),
+                              column_map)
     split = split_sold_at(cells, found["sold_at"], first_column, column_map)
     if split is not None:
         found["sold_at"] = [split[0]]

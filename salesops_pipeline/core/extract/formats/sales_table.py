@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from salesops_pipeline.core.extract.columns import SplitColumns
+from salesops_pipeline.core.extract.header.columns import SplitColumns
 
 __all__ = ["SalesTable", "SkippedSheet", "TableLayout"]
 

@@ -63,7 +63,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from salesops_pipeline.core.extract.cells import (
+from salesops_pipeline.core.extract.header.columns import (
+    CANONICAL_ORDER,
+    MIN_HEADER_MATCHES,
+    ColumnMap,
+)
+from salesops_pipeline.core.extract.rows.cells import (
     MONEY_LIMIT,
     UNITS_LIMIT,
     InvalidCell,
@@ -71,9 +76,8 @@ from salesops_pipeline.core.extract.cells import (
     show,
     to_datetime,
 )
-from salesops_pipeline.core.extract.columns import CANONICAL_ORDER, MIN_HEADER_MATCHES, ColumnMap
-from salesops_pipeline.core.extract.date_order import ANY_ORDER
-from salesops_pipeline.core.extract.rows import Number, RejectedRow
+from salesops_pipeline.core.extract.rows.date_order import ANY_ORDER
+from salesops_pipeline.core.extract.rows.sales_line import Number, RejectedRow
 
 __all__ = [
     "MAX_PENDING_NOTES",

@@ -58,7 +58,7 @@ __all__ = [
 SETTING = "SALESOPS_DATE_ORDER"
 NONE_NEEDED = "none needed"  # the summary of a table whose dates needed no order
 DATE_ORDER_TABLE = "date_order"  # the column map file's table of file pattern → order
-# Two numbers then a four-digit year, one separator (cells.py builds its text pattern on this).
+# Two numbers then a four-digit year, one separator (rows/cells.py builds its text pattern on this).
 DAY_MONTH_YEAR = r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})"
 _PREFIX = re.compile(DAY_MONTH_YEAR + r"(?:[ T,]|$)")
 

@@ -1,8 +1,8 @@
 """Open a workbook file safely: refuse what is not one, encrypted, or too big for memory.
 
-Zip-based workbooks (.xlsx/.xlsm/.xlsb) are checked against the zip bounds (extract/zip_bounds.py)
-before anything inflates them: a 3 MB file whose parts inflate to gigabytes (a decompression
-bomb) is refused from its central directory alone, in milliseconds.
+Zip-based workbooks (.xlsx/.xlsm/.xlsb) are checked against the zip bounds (formats/zip_bounds.py)
+before anything inflates them: a 3 MB file whose parts inflate to gigabytes (a decompression bomb)
+is refused from its central directory alone, in milliseconds.
 
 Every refusal is an UnreadableWorkbook or WorkbookTooLarge whose message says what the file looks
 like (a CSV named .xlsx, an interrupted copy, a password) and what to do about it.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook, PasswordError
 
-from salesops_pipeline.core.extract.zip_bounds import ZIP_SIGNATURE, check_zip_bounds
+from salesops_pipeline.core.extract.formats.zip_bounds import check_zip_bounds
 from salesops_pipeline.errors import UnreadableWorkbook, WorkbookTooLarge
 
 # calamine keeps about 32 bytes per grid cell: 100M cells is ~3 GB, far beyond any real export.
@@ -29,8 +29,21 @@ _ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")  # stream name inside
 
 
 
+def refuse_encrypted(path: Path) -> None:
+    """The OLE2 format's guard (formats/registry.py): a password-protected workbook, whether an
+    old .xls or an encrypted .xlsx (which is an OLE2 container), is refused by name."""
+    try:
+        if _is_encrypted_ooxml(path) or _is_encrypted_xls(path):
+            raise UnreadableWorkbook(
+                "the workbook is password-protected (encrypted); save it without a password")
+    except OSError as exc:
+        raise UnreadableWorkbook(f"cannot read the file: {exc}") from exc
+
+
 def open_workbook(path: Path) -> CalamineWorkbook:
-    """Open with calamine; any failure becomes UnreadableWorkbook with a reason users act on."""
+    """Open with calamine; any failure becomes UnreadableWorkbook with a reason users act on.
+
+    Runs after the format's guard (formats/registry.py: the zip bounds, or refuse_encrypted)."""
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)
@@ -38,13 +51,6 @@ def open_workbook(path: Path) -> CalamineWorkbook:
                 raise UnreadableWorkbook(
                     "not a readable Excel workbook: the file is empty (0 bytes)"
                 )
-            if head.startswith(OLE2_SIGNATURE) and (_is_encrypted_ooxml(path)
-                                                     or _is_encrypted_xls(path)):
-                raise UnreadableWorkbook(
-                    "the workbook is password-protected (encrypted); save it without a password"
-                )
-            if head.startswith(ZIP_SIGNATURE):
-                check_zip_bounds(path)
             handle.seek(0)
             return CalamineWorkbook.from_filelike(handle)
     except (UnreadableWorkbook, WorkbookTooLarge):

@@ -1,5 +1,5 @@
-"""extract/capped.py: a function runs in a child whose address space is capped; the parent survives
-whatever the child does and gets its result, its exception or a named error."""
+"""extract/memory_cap.py: a function runs in a child whose address space is capped; the parent
+survives whatever the child does and gets its result, its exception or a named error."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import time
 import psutil
 import pytest
 
-from salesops_pipeline.core.extract.capped import run_capped
+from salesops_pipeline.core.extract.header.columns import missing_columns
+from salesops_pipeline.core.extract.memory_cap import run_capped
 from salesops_pipeline.errors import (
     MissingColumns,
     ParseMemoryExceeded,
@@ -119,7 +120,7 @@ def test_an_exception_in_the_child_comes_back_as_itself() -> None:
 
 
 def test_an_error_with_its_own_arguments_keeps_its_message_and_fields() -> None:
-    original = MissingColumns(["units"], "Sales", 3, ["Qty?"])
+    original = missing_columns(["units"], "Sales", 3, ["Qty?"])
     _, call = run_capped(fail_with, (original,), memory_bytes=CAP)
     with pytest.raises(MissingColumns) as caught:
         call.result()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from salesops_pipeline.core.extract.cells import INF, InvalidCell, kind, show
+from salesops_pipeline.core.extract.rows.cells import INF, InvalidCell, kind, show
 
 __all__ = ["MAX_NAME_LENGTH", "to_name"]
 
