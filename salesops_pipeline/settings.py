@@ -279,3 +279,13 @@ class Settings(BaseSettings):
         names = ["127.0.0.1", "localhost", own.lower(),
                  *self.ui_hosts.lower().replace(",", " ").split()]
         return tuple(dict.fromkeys(n for n in names if n))
+
+    # -- Scale-out profile (appended) -----------------------------------------------------------
+    # `salesops up --workers N` runs Redis (Debian's redis-server) on 127.0.0.1 at this port as
+    # the Celery broker; SALESOPS_CELERY_BROKER_URL points elsewhere (a managed Redis) instead.
+    redis_port: int = Field(default=6380, ge=1, le=65535, validation_alias="SALESOPS_REDIS_PORT")
+    celery_broker_url: SecretStr = Field(default=SecretStr(""),
+                                         validation_alias="SALESOPS_CELERY_BROKER_URL")
+    # The code server (`dagster code-server start`) of the profile listens here on 127.0.0.1.
+    code_server_port: int = Field(default=4266, ge=1, le=65535,
+                                  validation_alias="SALESOPS_CODE_SERVER_PORT")
