@@ -289,3 +289,15 @@ class Settings(BaseSettings):
     # The code server (`dagster code-server start`) of the profile listens here on 127.0.0.1.
     code_server_port: int = Field(default=4266, ge=1, le=65535,
                                   validation_alias="SALESOPS_CODE_SERVER_PORT")
+
+    # -- The API on a hot standby (appended) ----------------------------------------------------
+    # Where the API reads (a physical streaming replica; imports keep writing to DATABASE_URL).
+    # Unset: the API reads what SALESOPS_API_DATABASE_URL / the read-only role names.
+    api_replica_url: str | None = Field(default=None, validation_alias="SALESOPS_API_REPLICA_URL")
+    # A replica further behind than this answers 503 with the reason instead of old figures.
+    api_max_replica_lag_seconds: float = Field(
+        default=30.0, gt=0, validation_alias="SALESOPS_API_MAX_REPLICA_LAG_SECONDS")
+
+    def api_read_url(self) -> str:
+        """What the API's pool connects to: the replica when one is set, else :meth:`api_url`."""
+        return self.api_replica_url or self.api_url()
