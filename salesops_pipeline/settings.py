@@ -301,3 +301,6 @@ class Settings(BaseSettings):
     def api_read_url(self) -> str:
         """What the API's pool connects to: the replica when one is set, else :meth:`api_url`."""
         return self.api_replica_url or self.api_url()
+    # `salesops up --replica`: the embedded cluster's hot standby (pg_basebackup) listens here.
+    standby_pg_port: int = Field(default=5434, ge=1, le=65535,
+                                 validation_alias="SALESOPS_STANDBY_PG_PORT")

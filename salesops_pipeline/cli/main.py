@@ -118,7 +118,7 @@ def _db_reset(args: argparse.Namespace, settings: Settings) -> int:
 def _up(args: argparse.Namespace, settings: Settings) -> int:
     from salesops_pipeline.cli.up import run_stack
 
-    return run_stack(settings, workers=args.workers)
+    return run_stack(settings, workers=args.workers, replica=args.replica)
 
 
 def _seed(args: argparse.Namespace, settings: Settings) -> int:
@@ -184,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
         "workers, the code location as its own gRPC server; docs/deploy.md).")
     up.add_argument("--workers", type=int, default=0, metavar="N",
                     help="run the runs on N Celery workers (Redis broker on 127.0.0.1)")
+    up.add_argument("--replica", action="store_true",
+                    help="the API reads a hot standby of the embedded cluster (pg_basebackup, "
+                    "port SALESOPS_STANDBY_PG_PORT); imports write to the primary")
     up.set_defaults(func=_up)
     seed = verbs.add_parser("seed", help="write a realistic sample workbook",
                             description="Write a sample workbook (default: into SALES_DATA_DIR).")

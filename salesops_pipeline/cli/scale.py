@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from salesops_pipeline.core.db.pgcluster import LocalCluster, embedded_cluster
 from salesops_pipeline.core.redis_server import LocalRedis
-from salesops_pipeline.settings import PROJECT_ROOT, Settings
+from salesops_pipeline.errors import ConfigError
+from salesops_pipeline.settings import PROJECT_ROOT, Settings, database_name, reader_url
 
 LOCATION = "salesops"
 CODE_MODULE = "salesops_pipeline.definitions"
@@ -78,6 +80,24 @@ def code_server_command(bindir: Path, settings: Settings) -> list[str]:
     return [str(bindir / "dagster"), "code-server", "start", "--host", "127.0.0.1",
             "--port", str(settings.code_server_port), "--module-name", CODE_MODULE,
             "--working-directory", str(PROJECT_ROOT), "--location-name", LOCATION]
+
+
+def start_standby(settings: Settings) -> tuple[LocalCluster, str]:
+    """The embedded cluster's hot standby in SALESOPS_HOME/standby (made with pg_basebackup on
+    first use, then streaming), started; and the URL the API reads it with (the read-only
+    role, replicated from the primary)."""
+    if not settings.embedded:
+        raise ConfigError("--replica makes a standby of the embedded cluster; with DATABASE_URL "
+                          "set, point SALESOPS_API_REPLICA_URL at your server's read replica")
+    standby = LocalCluster(settings.home.resolve() / "standby", settings.standby_pg_port)
+    if standby.init_standby_of(embedded_cluster(settings)):
+        print(f"made a hot standby in {standby.home} (pg_basebackup)", flush=True)
+    standby.start()
+    standby.wait_ready()
+    url = standby.url(database_name(settings.warehouse_url()))
+    if settings.reader_password_file.exists():
+        url = reader_url(url, settings.reader_password_file.read_text().strip())
+    return standby, url
 
 
 def worker_command(bindir: Path, n: int) -> list[str]:

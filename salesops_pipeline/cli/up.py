@@ -150,9 +150,10 @@ def _stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
             proc.wait()
 
 
-def run_stack(settings: Settings, *, workers: int = 0) -> int:
+def run_stack(settings: Settings, *, workers: int = 0, replica: bool = False) -> int:
     """Run until Ctrl-C (or SIGTERM) or until a child dies; return the exit code. ``workers``:
-    the scale-out profile with that many Celery run workers (cli/scale.py)."""
+    the scale-out profile with that many Celery run workers; ``replica``: the API reads a hot
+    standby of the embedded cluster (cli/scale.py)."""
     if workers < 0:
         raise SalesOpsError("--workers takes a number of workers, 0 or more")
     check_configuration(settings)  # a bad column map or threshold stops start-up here
@@ -168,6 +169,11 @@ def run_stack(settings: Settings, *, workers: int = 0) -> int:
     if sample:
         print(f"wrote sample workbook {sample}", flush=True)
     env = stack_environment(settings)
+    standby = None
+    if replica:
+        from salesops_pipeline.cli.scale import start_standby
+
+        standby, env["SALESOPS_API_REPLICA_URL"] = start_standby(settings)
     orphans = fail_orphaned_runs(env)
     if orphans:
         print(f"{orphans} run(s) of a stack that died were marked failed (Dagster retries them)",
@@ -230,6 +236,8 @@ def run_stack(settings: Settings, *, workers: int = 0) -> int:
             time.sleep(0.5)
     finally:
         _stop(procs)
+        if standby is not None:
+            standby.stop()
         if settings.embedded and not was_running:
             cluster.stop()
             print("PostgreSQL stopped.", flush=True)
