@@ -9,6 +9,7 @@ from salesops_pipeline.defs.checks import all_checks
 from salesops_pipeline.defs.exports import weekly_report_export
 from salesops_pipeline.defs.freshness import freshness_job, freshness_schedule
 from salesops_pipeline.defs.ingest import ingest_assets, ingest_job
+from salesops_pipeline.defs.location import SETTINGS
 from salesops_pipeline.defs.logs import run_loggers
 from salesops_pipeline.defs.maintenance import nightly_maintenance
 from salesops_pipeline.defs.reports import reports_job, sales_reports
@@ -20,7 +21,6 @@ from salesops_pipeline.defs.schedules import (
 )
 from salesops_pipeline.defs.sensors import sales_folder_sensor, stale_reports_sensor
 from salesops_pipeline.defs.withdraw import withdraw_file
-from salesops_pipeline.settings import Settings
 
 # Code references are marked beta in Dagster 1.13 (pinned): say so once here, not in every load.
 warnings.filterwarnings(
@@ -34,6 +34,6 @@ defs = Definitions(
     jobs=[ingest_job, reports_job, weekly_job, nightly_maintenance, withdraw_file, freshness_job],
     sensors=[sales_folder_sensor, stale_reports_sensor, *alert_sensors],
     schedules=[weekly_reports_schedule, nightly_maintenance_schedule, freshness_schedule],
-    resources=resources_from_env(),
-    loggers=run_loggers(Settings().log_format),  # SALESOPS_LOG_FORMAT=json: JSON run logs
+    resources=resources_from_env(SETTINGS),
+    loggers=run_loggers(SETTINGS.log_format),  # SALESOPS_LOG_FORMAT=json: JSON run logs
 )

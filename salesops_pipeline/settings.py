@@ -280,3 +280,28 @@ class Settings(BaseSettings):
         names = ["127.0.0.1", "localhost", own.lower(),
                  *self.ui_hosts.lower().replace(",", " ").split()]
         return tuple(dict.fromkeys(n for n in names if n))
+
+    # -- Scale-out profile (appended) -----------------------------------------------------------
+    # `salesops up --workers N` runs Redis (Debian's redis-server) on 127.0.0.1 at this port as
+    # the Celery broker; SALESOPS_CELERY_BROKER_URL points elsewhere (a managed Redis) instead.
+    redis_port: int = Field(default=6380, ge=1, le=65535, validation_alias="SALESOPS_REDIS_PORT")
+    celery_broker_url: SecretStr = Field(default=SecretStr(""),
+                                         validation_alias="SALESOPS_CELERY_BROKER_URL")
+    # The code server (`dagster code-server start`) of the profile listens here on 127.0.0.1.
+    code_server_port: int = Field(default=4266, ge=1, le=65535,
+                                  validation_alias="SALESOPS_CODE_SERVER_PORT")
+
+    # -- The API on a hot standby (appended) ----------------------------------------------------
+    # Where the API reads (a physical streaming replica; imports keep writing to DATABASE_URL).
+    # Unset: the API reads what SALESOPS_API_DATABASE_URL / the read-only role names.
+    api_replica_url: str | None = Field(default=None, validation_alias="SALESOPS_API_REPLICA_URL")
+    # A replica further behind than this answers 503 with the reason instead of old figures.
+    api_max_replica_lag_seconds: float = Field(
+        default=30.0, gt=0, validation_alias="SALESOPS_API_MAX_REPLICA_LAG_SECONDS")
+
+    def api_read_url(self) -> str:
+        """What the API's pool connects to: the replica when one is set, else :meth:`api_url`."""
+        return self.api_replica_url or self.api_url()
+    # `salesops up --replica`: the embedded cluster's hot standby (pg_basebackup) listens here.
+    standby_pg_port: int = Field(default=5434, ge=1, le=65535,
+                                 validation_alias="SALESOPS_STANDBY_PG_PORT")

@@ -38,6 +38,7 @@ os.environ["SALESOPS_HOME"] = tempfile.mkdtemp(prefix="salesops-test-home-")
 # folder. The marker is given here by where a test lives, so no test file carries it.
 SLOW_PATHS = (
     "reliability/",  # fault injection, soak, hypothesis: real servers restarted
+    "scale/",  # `salesops up --workers 2`: Redis, Celery workers, a code server
     "browser/",  # Chromium through Playwright
     "test_end_to_end.py",  # the whole stack as `make up` runs it
     "test_dg.py",  # Dagster's own tooling in subprocesses

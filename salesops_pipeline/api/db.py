@@ -38,7 +38,7 @@ def make_pool(settings: Settings) -> Pool:
     """The pool, not yet open (``await pool.open()`` inside the running event loop)."""
     timeout_ms = settings.api_statement_timeout_ms
     return AsyncConnectionPool(
-        settings.api_url(),
+        settings.api_read_url(),
         min_size=min(settings.api_pool_min_size, settings.api_pool_size),
         max_size=settings.api_pool_size,
         timeout=settings.api_pool_timeout_seconds,
@@ -80,7 +80,7 @@ def explain(exc: psycopg.Error, pool: Pool | None, settings: Settings) -> Wareho
                 f"all {stats['pool_max']} database connections stayed busy for {wait:g} s;"
                 " try again shortly")
         return WarehouseUnavailable(
-            f"cannot connect to the database {redact(settings.api_url())} within {wait:g} s"
+            f"cannot connect to the database {redact(settings.api_read_url())} within {wait:g} s"
             " (is PostgreSQL running? the API log has the reason)")
     return WarehouseUnavailable(f"the database connection failed: {first_line(exc)}")
 

@@ -19,6 +19,7 @@ from pydantic import BeforeValidator
 
 from salesops_pipeline.api import keys
 from salesops_pipeline.api.db import Connection, Pool
+from salesops_pipeline.api.replica import check_lag
 from salesops_pipeline.core.db.connect import WarehouseUnavailable
 from salesops_pipeline.core.report import weeks
 from salesops_pipeline.settings import Settings
@@ -84,6 +85,7 @@ class Authenticate:
             if found is None:
                 raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key",
                                     headers=_UNAUTHORIZED)
+            check_lag(found.replica_lag, settings_of(request).api_max_replica_lag_seconds)
             if self.admin and found.role != "admin":
                 raise HTTPException(status.HTTP_403_FORBIDDEN, f"the API key {found.name!r} "
                                     f"has role {found.role}; this needs admin")

@@ -24,10 +24,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import psycopg.errors
 
+from salesops_pipeline.api.replica import LAG_SQL
 from salesops_pipeline.core.db.connect import connect
 from salesops_pipeline.errors import (
     DuplicateKeyName,
@@ -92,8 +93,9 @@ def verify(key: str, stored_hash: str) -> bool:
 
 #: The key's row and, in the same statement (one round trip per request instead of two), the
 #: report-refresh state that report answers' ETags are derived from (api/revalidation.py).
-ACTIVE_KEY_SQL = """
-    SELECT k.name, k.role, k.key_hash, k.revoked_at, r.refresh_id, r.refreshed_at
+ACTIVE_KEY_SQL = f"""
+    SELECT k.name, k.role, k.key_hash, k.revoked_at, r.refresh_id, r.refreshed_at,
+           {LAG_SQL} AS replica_lag
       FROM salesops.api_key AS k
       LEFT JOIN LATERAL (SELECT refresh_id, refreshed_at FROM salesops.report_refresh
                           ORDER BY refresh_id DESC LIMIT 1) AS r ON true
@@ -107,6 +109,8 @@ class ActiveKey:
     role: Role
     #: ``(refresh_id, refreshed_at)`` of the latest report refresh, None before the first.
     report_state: tuple[int, datetime] | None
+    #: Seconds the server read is behind its primary (api/replica.py); None on a primary.
+    replica_lag: float | None = None
 
 
 async def active_key(conn: Connection, key: str) -> ActiveKey | None:
@@ -119,8 +123,7 @@ async def active_key(conn: Connection, key: str) -> ActiveKey | None:
     row = await cur.fetchone()
     if row is None or row["revoked_at"] is not None or not verify(key, row["key_hash"]):
         return None
-    state = None if row["refresh_id"] is None else (row["refresh_id"], row["refreshed_at"])
-    return ActiveKey(row["name"], row["role"], state)
+    return _active(row)
 
 
 async def session_key(conn: Connection, prefix: str) -> tuple[ActiveKey, str] | None:
@@ -130,8 +133,13 @@ async def session_key(conn: Connection, prefix: str) -> tuple[ActiveKey, str] | 
     row = await cur.fetchone()
     if row is None or row["revoked_at"] is not None:
         return None
+    return _active(row), row["key_hash"]
+
+
+def _active(row: dict[str, Any]) -> ActiveKey:
     state = None if row["refresh_id"] is None else (row["refresh_id"], row["refreshed_at"])
-    return ActiveKey(row["name"], row["role"], state), row["key_hash"]
+    lag = None if row["replica_lag"] is None else float(row["replica_lag"])
+    return ActiveKey(row["name"], row["role"], state, lag)
 
 
 def check_name(name: str) -> str:

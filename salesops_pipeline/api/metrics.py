@@ -18,6 +18,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from salesops_pipeline.api.replica import LAG_SQL
 from salesops_pipeline.core.report import quality
 
 UNMATCHED = "unmatched"
@@ -27,6 +28,7 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0
 
 AGES_SQL = f"""
     SELECT extract(epoch FROM now() - {quality.LATEST_PUBLISHED_AT}) AS import_age,
+           {LAG_SQL} AS replica_lag,
            extract(epoch FROM now() - (SELECT max(refreshed_at) FROM salesops.report_refresh))
                AS report_age
     """
@@ -69,7 +71,9 @@ class ScrapeGauges(Collector):
                                     "1 when the age query of this scrape succeeded",
                                     value=int(self.database_up))
         for key, help_text in (("import_age", "Seconds since the latest loaded import started"),
-                               ("report_age", "Seconds since the report tables were refreshed")):
+                               ("report_age", "Seconds since the report tables were refreshed"),
+                               ("replica_lag", "Seconds the read replica the API reads is "
+                                               "behind its primary (no sample on a primary)")):
             value = self.ages.get(key)
             family = GaugeMetricFamily(f"salesops_{key}_seconds", help_text)
             if value is not None:

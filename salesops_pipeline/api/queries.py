@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from salesops_pipeline.api.db import Connection, Row, fetch
+from salesops_pipeline.api.replica import LAG_SQL
 from salesops_pipeline.core.report import queries as report
 from salesops_pipeline.core.report.refresh import SAMPLES_PER_DAY_AND_RULE
 from salesops_pipeline.core.report.rules import MISMATCHED_TOTAL
@@ -147,8 +148,8 @@ async def rejections(conn: Connection, *, import_id: int, limit: int, offset: in
 
 async def health(conn: Connection) -> Row:
     """The health figures: the server's clock, the latest import, the latest report refresh."""
-    rows = await fetch(conn, """
-        SELECT now() AS checked_at,
+    rows = await fetch(conn, f"""
+        SELECT now() AS checked_at, {LAG_SQL} AS replica_lag_seconds,
                (SELECT max(started_at) FROM salesops.import_log) AS latest_import_at,
                (SELECT max(refreshed_at) FROM salesops.report_refresh) AS reports_refreshed_at
         """)

@@ -220,3 +220,6 @@ class Health(BaseModel):
         default=None, description="Latest report refresh")
     report_age_seconds: float | None = Field(
         default=None, description="Seconds since the latest report refresh")
+    replica_lag_seconds: float | None = Field(
+        default=None, description="Seconds the read replica the API reads is behind its "
+        "primary (null: the API reads the primary)")

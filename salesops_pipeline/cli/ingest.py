@@ -22,7 +22,7 @@ from salesops_pipeline.cli.ingest_paths import resolve_keys
 from salesops_pipeline.cli.ingest_progress import BarProgress, LineProgress
 from salesops_pipeline.core.db.connect import connect
 from salesops_pipeline.core.extract.intake.file_keys import sha256_inside
-from salesops_pipeline.core.extract.intake.folder_scan import plan_runs
+from salesops_pipeline.core.load import import_log
 from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.core.load.progress import listening
 from salesops_pipeline.errors import SalesOpsError
@@ -68,13 +68,8 @@ def ingest_files(keys: list[str], settings: Settings, *, instance=None, echo=pri
     from dagster import DagsterInstance
 
     from salesops_pipeline.definitions import defs
-    from salesops_pipeline.defs.ingest import (
-        BATCH_TAG,
-        FILE_TAG,
-        REIMPORT_TAG,
-        SALES_FILES,
-        partition_range_tags,
-    )
+    from salesops_pipeline.defs.ingest import SALES_FILES
+    from salesops_pipeline.defs.run_requests import plan_ingest_runs
 
     if instance is None:
         try:
@@ -86,26 +81,22 @@ def ingest_files(keys: list[str], settings: Settings, *, instance=None, echo=pri
                 "database running? (`salesops db status`)") from None
     job = defs.resolve_job_def("ingest_file")
     known = set(instance.get_dynamic_partitions(SALES_FILES))
-    lone, batches = plan_runs([(key, "", 0) for key in keys], known, settings.ingest_batch_files)
-    groups = [[key] for key, _, _ in lone] + [[key for key, _, _ in b] for b in batches]
+    runs = plan_ingest_runs([(key, "", 0) for key in keys], known, settings.ingest_batch_files,
+                            reimport=reimport)
     outcomes: dict[str, FileOutcome] = {}
-    for group in groups:
+    for run in runs:
+        group = run.keys
         done = len(outcomes)
         span = f"[{done + 1}/{len(keys)}]" if len(group) == 1 else (
             f"[{done + 1}-{done + len(group)}/{len(keys)}]")
         echo(f"{span} {group[0] if len(group) == 1 else f'{len(group)} new files'}: importing …")
         # New names are added together, so they are a contiguous range: one run for the group.
         instance.add_dynamic_partitions(SALES_FILES, group)
-        lone_file = group[0] if len(group) == 1 else None  # a batch is a range, by tags
-        tags = ({FILE_TAG: group[0]} if lone_file is not None else
-                {**partition_range_tags(group[0], group[-1]), BATCH_TAG: str(len(group))})
-        if reimport:
-            tags[REIMPORT_TAG] = "true"
         with listening(progress) if progress else nullcontext():
             try:
                 result = job.execute_in_process(instance=instance, raise_on_error=False,
                                                 run_config=console_config(verbose),
-                                                partition_key=lone_file, tags=tags)
+                                                partition_key=run.partition_key, tags=run.tags)
             finally:
                 if progress:
                     progress.close()
@@ -124,11 +115,7 @@ def _outcome(settings: Settings, key: str, run_id: str, success: bool) -> FileOu
     deadline = time.monotonic() + SETTLE_SECONDS
     while True:
         with connect(settings.warehouse_url()) as conn, conn.cursor() as cur:
-            cur.execute("SELECT status, rows_read, rows_loaded, rows_rejected, error,"
-                        " rows_skipped"
-                        " FROM salesops.import_log WHERE source_file = %s AND sha256 = %s",
-                        (key, sha))
-            row = cur.fetchone()
+            row = import_log.outcome_of(cur, key, sha)
         # A concurrent import of the same version (another command, the sensor's run) may be
         # the one publishing it: give it a moment before calling this version unfinished.
         if not (success and row and row[0] in UNFINISHED) or (

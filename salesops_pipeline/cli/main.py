@@ -118,7 +118,7 @@ def _db_reset(args: argparse.Namespace, settings: Settings) -> int:
 def _up(args: argparse.Namespace, settings: Settings) -> int:
     from salesops_pipeline.cli.up import run_stack
 
-    return run_stack(settings)
+    return run_stack(settings, workers=args.workers, replica=args.replica)
 
 
 def _seed(args: argparse.Namespace, settings: Settings) -> int:
@@ -176,10 +176,18 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     reset.set_defaults(func=_db_reset)
 
-    verbs.add_parser("up", help="run everything: database, Dagster, API (what `make up` runs)",
-                     description="Start PostgreSQL (embedded unless DATABASE_URL), apply the "
-                     "schema, seed a sample workbook, run the Dagster webserver + daemon and the "
-                     "API in the foreground; Ctrl-C stops all of it.").set_defaults(func=_up)
+    up = verbs.add_parser(
+        "up", help="run everything: database, Dagster, API (what `make up` runs)",
+        description="Start PostgreSQL (embedded unless DATABASE_URL), apply the schema, seed a "
+        "sample workbook, run the Dagster webserver + daemon and the API in the foreground; "
+        "Ctrl-C stops all of it. With --workers N: the scale-out profile (Redis, N Celery run "
+        "workers, the code location as its own gRPC server; docs/deploy.md).")
+    up.add_argument("--workers", type=int, default=0, metavar="N",
+                    help="run the runs on N Celery workers (Redis broker on 127.0.0.1)")
+    up.add_argument("--replica", action="store_true",
+                    help="the API reads a hot standby of the embedded cluster (pg_basebackup, "
+                    "port SALESOPS_STANDBY_PG_PORT); imports write to the primary")
+    up.set_defaults(func=_up)
     seed = verbs.add_parser("seed", help="write a realistic sample workbook",
                             description="Write a sample workbook (default: into SALES_DATA_DIR).")
     seed.add_argument("path", nargs="?", type=Path, help="where to write it")

@@ -26,6 +26,7 @@ from salesops_pipeline.core.db.bootstrap import init_databases
 from salesops_pipeline.core.db.pgcluster import embedded_cluster
 from salesops_pipeline.core.extract.intake.drops import is_drop
 from salesops_pipeline.core.extract.sample import write_sample_workbook
+from salesops_pipeline.errors import SalesOpsError
 from salesops_pipeline.settings import PROJECT_ROOT, Settings, sqlalchemy_url
 
 STOP_GRACE_SECONDS = 20
@@ -149,8 +150,12 @@ def _stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
             proc.wait()
 
 
-def run_stack(settings: Settings) -> int:
-    """Run until Ctrl-C (or SIGTERM) or until a child dies; return the exit code."""
+def run_stack(settings: Settings, *, workers: int = 0, replica: bool = False) -> int:
+    """Run until Ctrl-C (or SIGTERM) or until a child dies; return the exit code. ``workers``:
+    the scale-out profile with that many Celery run workers; ``replica``: the API reads a hot
+    standby of the embedded cluster (cli/scale.py)."""
+    if workers < 0:
+        raise SalesOpsError("--workers takes a number of workers, 0 or more")
     check_configuration(settings)  # a bad column map or threshold stops start-up here
     nginx = find_nginx()  # the UI's front door (installed when root and missing)
     door = door_of(settings)
@@ -164,6 +169,11 @@ def run_stack(settings: Settings) -> int:
     if sample:
         print(f"wrote sample workbook {sample}", flush=True)
     env = stack_environment(settings)
+    standby = None
+    if replica:
+        from salesops_pipeline.cli.scale import start_standby
+
+        standby, env["SALESOPS_API_REPLICA_URL"] = start_standby(settings)
     orphans = fail_orphaned_runs(env)
     if orphans:
         print(f"{orphans} run(s) of a stack that died were marked failed (Dagster retries them)",
@@ -182,6 +192,9 @@ def run_stack(settings: Settings) -> int:
     code = 0
     try:
         workspace = str(PROJECT_ROOT / "workspace.yaml")
+        restartable: dict[str, list[str]] = {}  # the profile's code server and workers
+        if workers:
+            workspace = str(_scale_out(settings, env, procs, restartable, bindir, workers))
         procs["dagster-daemon"] = _spawn(
             "dagster-daemon", [str(bindir / "dagster-daemon"), "run", "-w", workspace], env)
         door.prepare()
@@ -210,6 +223,12 @@ def run_stack(settings: Settings) -> int:
         print("=" * 60 + "\n", flush=True)
         while not stopping:
             dead = [n for n, p in procs.items() if p.poll() is not None]
+            for name in [n for n in dead if n in restartable]:
+                print(f"{name} exited (code {procs[name].returncode}); starting it again",
+                      flush=True)
+                procs[name] = _spawn(name, restartable[name], env)
+                _write_pid(settings, name, procs[name])
+                dead.remove(name)
             if dead:
                 print(f"{', '.join(dead)} exited unexpectedly; stopping the stack", flush=True)
                 code = 1
@@ -217,7 +236,44 @@ def run_stack(settings: Settings) -> int:
             time.sleep(0.5)
     finally:
         _stop(procs)
+        if standby is not None:
+            standby.stop()
         if settings.embedded and not was_running:
             cluster.stop()
             print("PostgreSQL stopped.", flush=True)
     return code
+
+
+def _scale_out(settings: Settings, env: dict[str, str], procs: dict[str, subprocess.Popen[bytes]],
+               restartable: dict[str, list[str]], bindir: Path, workers: int) -> Path:
+    """Start Redis (unless SALESOPS_CELERY_BROKER_URL), the code server and the workers; point
+    ``env`` at the profile's Dagster instance; return the workspace that names the code server.
+
+    The code server and the workers are ``restartable``: when one exits (a deploy stops it, or
+    it died) it is started again with the same command and a new pid file in
+    SALESOPS_HOME/scale/ (docs/deploy.md); the rest of the stack keeps running."""
+    from salesops_pipeline.cli import scale
+    from salesops_pipeline.core.redis_server import find_redis_server
+
+    broker = settings.celery_broker_url.get_secret_value()
+    if not broker:
+        redis = scale.local_redis(settings)
+        procs["redis"] = _spawn("redis", redis.command(find_redis_server()), env)
+        redis.wait(30)
+        broker = redis.url()
+    env["SALESOPS_CELERY_BROKER_URL"] = broker
+    env["DAGSTER_HOME"] = str(scale.write_instance(settings, Path(env["DAGSTER_HOME"])))
+    workspace = scale.write_workspace(settings)
+    restartable["code-server"] = scale.code_server_command(bindir, settings)
+    for n in range(1, workers + 1):
+        restartable[f"worker{n}"] = scale.worker_command(bindir, n)
+    for name, command in restartable.items():
+        procs[name] = _spawn(name, command, env)
+        _write_pid(settings, name, procs[name])
+    return workspace
+
+
+def _write_pid(settings: Settings, name: str, proc: subprocess.Popen[bytes]) -> None:
+    from salesops_pipeline.cli.scale import profile_home
+
+    (profile_home(settings) / f"{name}.pid").write_text(f"{proc.pid}\n")

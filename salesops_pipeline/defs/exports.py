@@ -36,6 +36,7 @@ from salesops_pipeline.core.notify.mail import send_report
 from salesops_pipeline.core.report.figures import money_text, units_text
 from salesops_pipeline.core.report.week_files import WeekExport, write_week_export
 from salesops_pipeline.core.report.weeks import zone
+from salesops_pipeline.defs.location import SETTINGS
 from salesops_pipeline.defs.reports import REPORT_ASSETS, REPORT_GROUP
 from salesops_pipeline.defs.resources import (
     QualityResource,
@@ -45,7 +46,6 @@ from salesops_pipeline.defs.resources import (
 )
 from salesops_pipeline.defs.table_schemas import OWNERS
 from salesops_pipeline.errors import ConfigError, MailDeliveryFailed
-from salesops_pipeline.settings import Settings
 
 FIRST_WEEK = date.fromisocalendar(2020, 1, 1)
 """The first exportable week (ISO 2020-W01, Monday 2019-12-30): older sales are not expected;
@@ -64,7 +64,7 @@ def week_partitions(timezone: str) -> WeeklyPartitionsDefinition:
                                       day_offset=MONDAY)
 
 
-export_weeks = week_partitions(Settings().timezone)
+export_weeks = week_partitions(SETTINGS.timezone)
 
 
 @asset(deps=list(REPORT_ASSETS), partitions_def=export_weeks, group_name=REPORT_GROUP,

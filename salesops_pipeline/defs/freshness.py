@@ -33,8 +33,8 @@ from dagster import (
 
 from salesops_pipeline.core.report import quality, weeks
 from salesops_pipeline.defs.ingest import KIND_TAG, fact_sales_line
+from salesops_pipeline.defs.location import SETTINGS
 from salesops_pipeline.defs.resources import QualityResource, WarehouseResource
-from salesops_pipeline.settings import Settings
 
 # Hourly: the limit is in hours, and a warehouse that goes stale fails within the hour.
 FRESHNESS_CRON = "0 * * * *"
@@ -102,7 +102,7 @@ freshness_job = define_asset_job(
 
 freshness_schedule = ScheduleDefinition(
     name="freshness_schedule", job=freshness_job, cron_schedule=FRESHNESS_CRON,
-    execution_timezone=weeks.zone(Settings().timezone).key,
+    execution_timezone=weeks.zone(SETTINGS.timezone).key,
     default_status=DefaultScheduleStatus.RUNNING,
     description="Every hour: is the latest published import within "
                 "SALESOPS_MAX_IMPORT_AGE_HOURS? (alerts when it stops being so)")

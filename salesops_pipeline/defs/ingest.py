@@ -37,6 +37,7 @@ from salesops_pipeline.core.load import import_log, partitions, progress, stagin
 from salesops_pipeline.core.load import publish as loader
 from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.core.load.progress import Stage
+from salesops_pipeline.defs.location import SETTINGS
 from salesops_pipeline.defs.logs import RUN_CONFIG
 from salesops_pipeline.defs.metadata import (
     count,
@@ -47,6 +48,7 @@ from salesops_pipeline.defs.metadata import (
 )
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
 from salesops_pipeline.defs.retry import TRANSIENT, retry_transient_db_errors
+from salesops_pipeline.defs.run_requests import partition_range_tags as partition_range_tags
 from salesops_pipeline.defs.table_schemas import OWNERS, table_metadata
 
 # The run tags live in defs/tags.py; named here too for the modules that import them from here.
@@ -59,7 +61,6 @@ from salesops_pipeline.errors import (
     UnsafePath,
     WorkbookError,
 )
-from salesops_pipeline.settings import Settings
 
 SALES_FILES = "sales_files"  # the name of the dynamic partitions, one per file
 sales_files = DynamicPartitionsDefinition(name=SALES_FILES)
@@ -67,7 +68,7 @@ INGEST_GROUP = "ingest"
 READABLE_CHECK = "file_is_readable_workbook"
 # A backfill from the UI (e.g. re-import every file) runs up to this many files per run too.
 # `backfill_policy` is marked beta in Dagster 1.13 (pinned): say so once here, not in every log.
-BACKFILL = BackfillPolicy.multi_run(max_partitions_per_run=Settings().ingest_batch_files)
+BACKFILL = BackfillPolicy.multi_run(max_partitions_per_run=SETTINGS.ingest_batch_files)
 warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=BetaWarning)
 
 
@@ -200,12 +201,6 @@ def _progress(context: AssetExecutionContext) -> progress.Throttle:
     return progress.Throttle(report)
 
 
-def partition_range_tags(first: str, last: str) -> dict[str, str]:
-    """Dagster's run tags for a run over the partitions first..last (in the order added)."""
-    return {"dagster/asset_partition_range_start": first,
-            "dagster/asset_partition_range_end": last}
-
-
 def _readable(passed: bool, detail: str) -> AssetCheckResult:
     return AssetCheckResult(check_name=READABLE_CHECK, passed=passed,
                             severity=AssetCheckSeverity.ERROR, metadata={"detail": detail})
@@ -221,16 +216,8 @@ def _record_failure(warehouse: WarehouseResource, import_id: int, exc: Exception
 
 
 def _staged_import(warehouse: WarehouseResource, key: str, run_id: str) -> int | None:
-    """The file's version to publish: staged, or being staged right now (publish waits for it
-    on the file lock); this run's own version first when a stale one is also pending."""
-    with warehouse.connection() as conn, conn.cursor() as cur:
-        cur.execute("SELECT import_id FROM salesops.import_log WHERE source_file = %s"
-                    " AND status = ANY(%s)"
-                    " ORDER BY status = %s DESC, run_id = %s DESC, import_id DESC LIMIT 1",
-                    (key, [ImportStatus.STAGED, ImportStatus.RUNNING], ImportStatus.STAGED,
-                     run_id))
-        row = cur.fetchone()
-    return row[0] if row else None
+    with warehouse.connection() as conn:
+        return import_log.staged_import(conn.cursor(), key, run_id)
 
 
 def _dimension_asset(table: str):
@@ -334,11 +321,8 @@ def _publish(context: AssetExecutionContext, warehouse: WarehouseResource,
 
 
 def _rows_staged(warehouse: WarehouseResource, import_id: int) -> int | None:
-    with warehouse.connection() as conn, conn.cursor() as cur:
-        cur.execute("SELECT rows_read - rows_rejected FROM salesops.import_log"
-                    " WHERE import_id = %s AND status = %s", (import_id, ImportStatus.STAGED))
-        row = cur.fetchone()
-    return row[0] if row else None
+    with warehouse.connection() as conn:
+        return import_log.rows_staged(conn.cursor(), import_id)
 
 
 def _retire_partitions(context: AssetExecutionContext | OpExecutionContext,
@@ -364,12 +348,8 @@ def _current_sha(sales_folder: SalesFolderResource, key: str) -> str | None:
 
 def _failed_files(warehouse: WarehouseResource, keys: list[str]) -> list[tuple[str, str]]:
     """Files of this batch whose newest import failed (the import log says why)."""
-    with warehouse.connection() as conn, conn.cursor() as cur:
-        cur.execute(
-            "SELECT DISTINCT ON (source_file) source_file, status, coalesce(error, '')"
-            " FROM salesops.import_log WHERE source_file = ANY(%s)"
-            " ORDER BY source_file, import_id DESC", (keys,))
-        return [(k, e) for k, status, e in cur.fetchall() if status == ImportStatus.FAILED]
+    with warehouse.connection() as conn:
+        return import_log.failed_files(conn.cursor(), keys)
 
 
 ingest_assets = [raw_sales_rows, dim_product, dim_seller, dim_shipping_company, fact_sales_line]

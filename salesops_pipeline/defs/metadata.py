@@ -15,6 +15,7 @@ from salesops_pipeline.core.db.connect import Connection
 from salesops_pipeline.core.extract.formats.sales_table import SkippedSheet
 from salesops_pipeline.core.extract.rows.non_sales import SkippedRow
 from salesops_pipeline.core.extract.rows.sales_line import RejectedRow
+from salesops_pipeline.core.load import import_log
 from salesops_pipeline.core.load.control_totals import ControlTotal
 from salesops_pipeline.core.load.staging import StageResult
 from salesops_pipeline.core.report.render import markdown_text
@@ -52,11 +53,7 @@ def seconds_value(seconds: float) -> MetadataValue:
 def import_metadata(conn: Connection, import_id: int) -> dict[str, object]:
     """The import log row of one import plus a sample of its quarantined rows."""
     cur = conn.cursor()
-    cur.execute(
-        "SELECT source_file, sha256, status, rows_read, rows_loaded, rows_rejected, rows_skipped,"
-        " extract(epoch FROM coalesce(finished_at, now()) - started_at)"
-        " FROM salesops.import_log WHERE import_id = %s", (import_id,))
-    row = cur.fetchone()
+    row = import_log.summary(cur, import_id)
     if row is None:
         raise ImportConflict(f"import {import_id} is no longer in the import log (were the tables "
                              "reset meanwhile? `salesops db reset`); rerun the import")

@@ -15,17 +15,21 @@ from dagster import ConfigurableResource, EnvVar
 from salesops_pipeline.core.config_check import check_configuration
 from salesops_pipeline.core.db.connect import Connection, reused
 from salesops_pipeline.core.extract.header.columns import ColumnMap, load_column_map
-from salesops_pipeline.core.extract.memory_cap import DEFAULT_PARSE_MEMORY_MB
 from salesops_pipeline.core.notify.mail import SmtpConfig, split_addresses
 from salesops_pipeline.core.report.thresholds import Thresholds, parse_thresholds
 from salesops_pipeline.settings import Settings
+
+
+def _default(name: str) -> Any:
+    """A resource field's default is the setting's: one definition of each default value."""
+    return Settings.model_fields[name].default
 
 
 class WarehouseResource(ConfigurableResource):
     """The PostgreSQL warehouse (schema `salesops`)."""
 
     database_url: str
-    own_partition_rows: int = 100_000
+    own_partition_rows: int = _default("own_partition_rows")
     """A file version with at least this many rows gets a fact partition of its own (0: never)."""
 
     @contextmanager
@@ -41,16 +45,16 @@ class SalesFolderResource(ConfigurableResource):
     """The watched drop folder (SALES_DATA_DIR) and where exports go (never inside it)."""
 
     data_dir: str
-    export_dir: str = "data/exports"
+    export_dir: str = str(_default("export_dir"))
     max_rows_per_file: int = 5_000_000
-    settle_seconds: float = 10.0
+    settle_seconds: float = _default("settle_seconds")
     """A new or changed file is imported once it has not changed for this long (or one tick)."""
     column_map_file: str = ""
     """The user's column-map file (SALESOPS_COLUMN_MAP, or column_map.toml when it exists)."""
     column_map_explicit: bool = False
-    parse_memory_mb: int = DEFAULT_PARSE_MEMORY_MB
+    parse_memory_mb: int = _default("parse_memory_mb")
     """Address-space cap of the process that parses one file (SALESOPS_PARSE_MEMORY_MB)."""
-    date_order: str = "auto"
+    date_order: str = _default("date_order")
     """Order of numeric text dates no table decides: dmy, mdy or auto (SALESOPS_DATE_ORDER)."""
 
     @property
@@ -67,8 +71,8 @@ class SalesFolderResource(ConfigurableResource):
 class QualityResource(ConfigurableResource):
     """Data-quality settings shared by the report refresh and the asset checks."""
 
-    price_tolerance: str = "0.01"
-    max_import_age_hours: int = 168
+    price_tolerance: str = str(_default("price_tolerance"))
+    max_import_age_hours: int = _default("max_import_age_hours")
     rule_thresholds: str = ""
     """SALESOPS_RULE_THRESHOLDS (core/report/thresholds.py); empty: every rule warns above 0."""
 
@@ -87,14 +91,14 @@ class ReportMailResource(ConfigurableResource):
 
     to: str = ""
     host: str = ""
-    port: int = 587
-    security: str = "starttls"
+    port: int = _default("smtp_port")
+    security: str = _default("smtp_security")
     user: str = ""
     password: str = ""
     sender: str = ""
-    attempts: int = 3
-    retry_seconds: float = 5.0
-    timeout_seconds: float = 30.0
+    attempts: int = _default("smtp_attempts")
+    retry_seconds: float = _default("smtp_retry_seconds")
+    timeout_seconds: float = _default("smtp_timeout_seconds")
 
     @property
     def recipients(self) -> list[str]:
@@ -118,9 +122,10 @@ class ReportMailResource(ConfigurableResource):
                           timeout_seconds=self.timeout_seconds)
 
 
-def resources_from_env() -> dict[str, ConfigurableResource]:
-    """The secret URL stays an EnvVar (never shown in the UI); the rest comes from Settings."""
-    settings = Settings()
+def resources_from_env(settings: Settings | None = None) -> dict[str, ConfigurableResource]:
+    """The secret URL stays an EnvVar (never shown in the UI); the rest comes from ``settings``
+    (the code location's, defs/location.py; read afresh from the environment without)."""
+    settings = settings or Settings()
     password = settings.smtp_password.get_secret_value()
     if password:  # from .env: put it where EnvVar reads it, so it never appears as a value
         os.environ.setdefault("SALESOPS_SMTP_PASSWORD", password)

@@ -29,13 +29,12 @@ from salesops_pipeline.defs.alerts import WEEK_TAG
 from salesops_pipeline.defs.checks import reports_reconcile
 from salesops_pipeline.defs.exports import export_weeks, weekly_report_export
 from salesops_pipeline.defs.ingest import KIND_TAG, fact_sales_line
+from salesops_pipeline.defs.location import SETTINGS
 from salesops_pipeline.defs.logs import RUN_CONFIG
 from salesops_pipeline.defs.maintenance import nightly_maintenance
 from salesops_pipeline.defs.reports import sales_reports
 from salesops_pipeline.errors import ConfigError
-from salesops_pipeline.settings import Settings
 
-SETTINGS = Settings()
 WEEKDAYS = {name: n for n, name in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}
 _WEEKLY_CRON = re.compile(r"(\d{1,2}) (\d{1,2}) \* \* ([0-7]|[a-z]{3})")
 

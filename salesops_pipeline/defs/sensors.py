@@ -11,7 +11,6 @@ by mistake, a symbolic link, a FIFO, socket or device (never opened), a file or 
 process may not read (core/extract/intake/folder_scan.py).
 """
 
-import hashlib
 import time
 from pathlib import Path
 
@@ -26,29 +25,14 @@ from dagster import (
     sensor,
 )
 
-from salesops_pipeline.core.extract.intake.folder_scan import (
-    Version,
-    dump_state,
-    load_state,
-    plan_runs,
-    scan,
-)
+from salesops_pipeline.core.extract.intake.folder_scan import dump_state, load_state, scan
 from salesops_pipeline.core.load import import_log
-from salesops_pipeline.defs.ingest import (
-    BATCH_TAG,
-    FILE_TAG,
-    KIND_TAG,
-    SALES_FILES,
-    ingest_job,
-    partition_range_tags,
-    sales_files,
-)
-from salesops_pipeline.defs.logs import RUN_CONFIG
+from salesops_pipeline.defs.ingest import KIND_TAG, SALES_FILES, ingest_job, sales_files
+from salesops_pipeline.defs.location import SETTINGS
 from salesops_pipeline.defs.reports import reports_job
 from salesops_pipeline.defs.resources import SalesFolderResource, WarehouseResource
-from salesops_pipeline.settings import Settings
+from salesops_pipeline.defs.run_requests import plan_ingest_runs
 
-SETTINGS = Settings()
 ACTIVE = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
           DagsterRunStatus.STARTED]
 REPORT_RETRY_SECONDS = 300
@@ -71,13 +55,9 @@ def sales_folder_sensor(context: SensorEvaluationContext, sales_folder: SalesFol
         except Exception as exc:  # noqa: BLE001 - a database hiccup must not stop the sensor
             context.log.warning(f"could not mark vanished files: {exc}")
     known = set(context.instance.get_dynamic_partitions(SALES_FILES))
-    lone, batches = plan_runs(found.new_versions, known, SETTINGS.ingest_batch_files)
+    runs = plan_ingest_runs(found.new_versions, known, SETTINGS.ingest_batch_files)
     keys = [key for key, _sha, _version in found.new_versions if key not in known]
-    requests = [
-        RunRequest(run_key=f"{key}:{sha}:v{version}", partition_key=key,
-                   tags={FILE_TAG: key, KIND_TAG: "ingest"})
-        for key, sha, version in lone
-    ] + [_batch_request(batch) for batch in batches]
+    requests = [run.run_request() for run in runs]
     for key, reason in found.skipped:
         context.log.warning(f"{key}: not imported: {reason}")
     if found.unreported:
@@ -91,15 +71,6 @@ def sales_folder_sensor(context: SensorEvaluationContext, sales_folder: SalesFol
         dynamic_partitions_requests=[sales_files.build_add_request(keys)] if keys else [],
         cursor=dump_state(state),
     )
-
-
-def _batch_request(batch: list[Version]) -> RunRequest:
-    versions = "\n".join(f"{key}:{sha}:v{version}" for key, sha, version in batch)
-    digest = hashlib.sha256(versions.encode()).hexdigest()[:32]
-    # A partition range gets no partition's default config from Dagster: name the loggers here.
-    return RunRequest(run_key=f"batch:{digest}", run_config=RUN_CONFIG,
-                      tags={**partition_range_tags(batch[0][0], batch[-1][0]), KIND_TAG: "ingest",
-                            BATCH_TAG: str(len(batch))})
 
 
 @sensor(job=reports_job, minimum_interval_seconds=15,

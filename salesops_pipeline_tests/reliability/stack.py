@@ -177,6 +177,7 @@ class Stack:
     dagster_url: str
     settle_seconds: str = "1"
     sensor_interval_seconds: str = "1"
+    up_args: tuple[str, ...] = ("up",)  # ("up", "--workers", "2"): the scale-out profile
     folder: Path = field(init=False)
     log: Path = field(init=False)
     env: dict[str, str] = field(init=False)
@@ -206,7 +207,7 @@ class Stack:
         """Start ``salesops up`` and wait until the API and the Dagster webserver (through the
         UI's front door, with the admin key) answer; return the seconds it took."""
         started = time.monotonic()
-        self.proc = spawn_salesops(["up"], self.env, self.log)
+        self.proc = spawn_salesops(list(self.up_args), self.env, self.log)
         wait_until(lambda: httpx.get(f"{self.api}/health", timeout=2).status_code == 200,
                    f"{self.api}/health to answer", timeout=timeout, interval=0.5, log=self.log)
         wait_until(lambda: httpx.get(f"{self.dagster}/server_info", timeout=2,

@@ -154,6 +154,34 @@ class LocalCluster:
         raise ClusterError(f"PostgreSQL did not accept connections on port {self.port}; "
                            f"see {self.log_file}")
 
+    def init_standby_of(self, primary: LocalCluster) -> bool:
+        """Make this cluster a hot standby of ``primary`` (physical streaming replication) with
+        ``pg_basebackup -R`` unless it exists; return True when it was made now.
+
+        The copy holds the primary's roles and passwords, so it shares the password file; the
+        standby reaches the primary with a passfile of its own (mode 0600), named in the
+        ``primary_conninfo`` that ``-R`` writes. Read-only: every write goes to the primary.
+        """
+        if self.is_initialized():
+            return False
+        bindir = find_pg_bin()
+        for d in (self.home, self.run_dir, self.log_file.parent):
+            d.mkdir(parents=True, exist_ok=True)
+        self._make_reachable()
+        password = primary.password_file.read_text().strip()
+        shutil.copy(primary.password_file, self.password_file)
+        self.password_file.chmod(0o600)
+        passfile = self.run_dir / "primary.pgpass"
+        passfile.write_text(f"127.0.0.1:{primary.port}:*:{EMBEDDED_SUPERUSER}:{password}\n")
+        passfile.chmod(0o600)
+        self.data_dir.mkdir(mode=0o700, exist_ok=True)
+        self._chown(self.data_dir, self.run_dir, self.log_file.parent, passfile)
+        conninfo = (f"host=127.0.0.1 port={primary.port} user={EMBEDDED_SUPERUSER} "
+                    f"passfile={passfile} application_name=salesops_standby")
+        self._run([str(bindir / "pg_basebackup"), "-D", str(self.data_dir), "-d", conninfo,
+                   "-X", "stream", "-R", "--checkpoint=fast"], "pg_basebackup")
+        return True
+
     # -- helpers ---------------------------------------------------------------------------
     def _as_server_user(self) -> bool:
         return os.geteuid() == 0

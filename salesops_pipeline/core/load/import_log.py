@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from salesops_pipeline.core.db.connect import Cursor
 from salesops_pipeline.core.extract.intake.file_keys import FileVersion
@@ -271,3 +271,72 @@ def mark_source_missing(cur: Cursor, keys: list[str]) -> int:
     cur.execute("UPDATE salesops.import_log SET source_missing = true"
                 " WHERE source_file = ANY(%s) AND NOT source_missing", (keys,))
     return cur.rowcount
+
+
+# -- Reads for the runs and `salesops ingest` (every statement on import_log lives here) --------
+
+
+def staged_import(cur: Cursor, key: str, run_id: str) -> int | None:
+    """The file's version to publish: staged, or being staged right now (publish waits for it
+    on the file lock); this run's own version first when a stale one is also pending."""
+    cur.execute("SELECT import_id FROM salesops.import_log WHERE source_file = %s"
+                " AND status = ANY(%s)"
+                " ORDER BY status = %s DESC, run_id = %s DESC, import_id DESC LIMIT 1",
+                (key, [ImportStatus.STAGED, ImportStatus.RUNNING], ImportStatus.STAGED, run_id))
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
+def rows_staged(cur: Cursor, import_id: int) -> int | None:
+    """The rows a staged version will publish (None: it is not staged)."""
+    cur.execute("SELECT rows_read - rows_rejected FROM salesops.import_log"
+                " WHERE import_id = %s AND status = %s", (import_id, ImportStatus.STAGED))
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
+def failed_files(cur: Cursor, keys: list[str]) -> list[tuple[str, str]]:
+    """Of ``keys``, the files whose newest import failed, with the error."""
+    cur.execute("SELECT DISTINCT ON (source_file) source_file, status, coalesce(error, '')"
+                " FROM salesops.import_log WHERE source_file = ANY(%s)"
+                " ORDER BY source_file, import_id DESC", (keys,))
+    return [(k, e) for k, status, e in cur.fetchall() if status == ImportStatus.FAILED]
+
+
+class ImportSummary(NamedTuple):
+    """One import's row as the UI's metadata shows it (seconds: so far, while running)."""
+
+    file: str
+    sha256: str
+    status: str
+    rows_read: int | None
+    rows_loaded: int | None
+    rows_rejected: int | None
+    rows_skipped: int | None
+    seconds: float | None
+
+
+def summary(cur: Cursor, import_id: int) -> ImportSummary | None:
+    cur.execute("SELECT source_file, sha256, status, rows_read, rows_loaded, rows_rejected,"
+                " rows_skipped, extract(epoch FROM coalesce(finished_at, now()) - started_at)"
+                " FROM salesops.import_log WHERE import_id = %s", (import_id,))
+    row = cur.fetchone()
+    return ImportSummary(*row) if row else None
+
+
+class VersionOutcome(NamedTuple):
+    """Where one file version ended, as `salesops ingest` reports it."""
+
+    status: str
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    error: str | None
+    rows_skipped: int | None
+
+
+def outcome_of(cur: Cursor, key: str, sha256: str) -> VersionOutcome | None:
+    cur.execute("SELECT status, rows_read, rows_loaded, rows_rejected, error, rows_skipped"
+                " FROM salesops.import_log WHERE source_file = %s AND sha256 = %s", (key, sha256))
+    row = cur.fetchone()
+    return VersionOutcome(*row) if row else None
