@@ -11,12 +11,14 @@ from a status allowed to reach the new one (ImportStateConflict otherwise; nothi
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from salesops_pipeline.core.db.connect import Cursor
 from salesops_pipeline.core.extract.file_keys import FileVersion
+from salesops_pipeline.core.load.drift import Version
 from salesops_pipeline.core.shell import salesops_command
 from salesops_pipeline.errors import ImportStateConflict
 
@@ -211,10 +213,13 @@ def mark_staged(cur: Cursor, import_id: int, result: StageResult) -> None:
     _move(cur, import_id, ImportStatus.STAGED,
           ", sheet_name = %(sheet)s, header_row = %(header)s, rows_read = %(read)s,"
           " rows_rejected = %(rejected)s, rows_skipped = %(skipped)s,"
-          " sheets = %(sheets)s::jsonb, skipped_sheets = %(skipped_sheets)s::jsonb",
+          " sheets = %(sheets)s::jsonb, skipped_sheets = %(skipped_sheets)s::jsonb,"
+          " drift = %(drift)s::jsonb",
           sheet=result.sheet_name, header=result.header_row, read=result.rows_read,
           rejected=result.rows_rejected, skipped=result.rows_skipped,
-          sheets=result.sheets_json(), skipped_sheets=result.skipped_sheets_json())
+          sheets=result.sheets_json(), skipped_sheets=result.skipped_sheets_json(),
+          drift=None if result.drift is None else json.dumps(result.drift.to_json(),
+                                                             ensure_ascii=False))
 
 
 def mark_loaded(cur: Cursor, import_id: int, rows_loaded: int) -> None:
@@ -271,3 +276,26 @@ def mark_source_missing(cur: Cursor, keys: list[str]) -> int:
     cur.execute("UPDATE salesops.import_log SET source_missing = true"
                 " WHERE source_file = ANY(%s) AND NOT source_missing", (keys,))
     return cur.rowcount
+
+
+def drift_references(cur: Cursor, key: str, import_id: int, *, siblings: int = 50
+                     ) -> tuple[Version | None, list[Version]]:
+    """What core/load/drift.py compares a version with: the file's last loaded version, and the
+    loaded versions of the other files of its folder (at most ``siblings``, newest first)."""
+    # A version whose facts were the file's: loaded, withdrawn, or replaced by a newer one
+    # (superseded_by set; a staged version found outdated is superseded without it).
+    cur.execute("SELECT import_id, source_file, sheets FROM salesops.import_log"
+                " WHERE source_file = %s AND import_id <> %s AND sheets IS NOT NULL"
+                " AND (status = ANY(%s) OR (status = %s AND superseded_by IS NOT NULL))"
+                " ORDER BY finished_at DESC NULLS LAST, import_id DESC LIMIT 1",
+                (key, import_id, [ImportStatus.LOADED, ImportStatus.WITHDRAWN],
+                 ImportStatus.SUPERSEDED))
+    previous = cur.fetchone()
+    cur.execute("SELECT import_id, source_file, sheets FROM salesops.import_log"
+                " WHERE status = %s AND source_file <> %s AND sheets IS NOT NULL"
+                " AND coalesce(substring(source_file FROM '^(.*)/[^/]*$'), '')"
+                "     = coalesce(substring(%s FROM '^(.*)/[^/]*$'), '')"
+                " ORDER BY finished_at DESC NULLS LAST, import_id DESC LIMIT %s",
+                (ImportStatus.LOADED, key, key, siblings))
+    return ((previous[0], previous[1], previous[2]) if previous else None,
+            [(i, f, sheets) for i, f, sheets in cur.fetchall()])

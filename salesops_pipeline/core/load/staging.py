@@ -6,7 +6,8 @@ parse_file.parse_to_copy in a child process whose address space is capped
 only that child, and the import is rejected with the reason. The child streams the good rows'
 COPY lines straight into ``stage_sales_line``; its quarantined rows go to ``stage_rejected_row``
 and its skipped rows (totals, notes, repeated headers) to ``skipped_row``. The totals a file
-states about itself are then compared with the staged lines they cover (``control_total``).
+states about itself are then compared with the staged lines they cover (``control_total``),
+and its header with the file's last version and its folder (drift.py: ``import_log.drift``).
 Staging is keyed by the import, idempotent (a rerun deletes and re-stages) and never read by
 reports; a failure anywhere rolls the whole transaction back.
 """
@@ -30,6 +31,7 @@ from salesops_pipeline.core.extract.columns import ColumnMap, default_column_map
 from salesops_pipeline.core.extract.date_order import configured_for
 from salesops_pipeline.core.extract.parse import StageResult, TableResult, parse_to_copy
 from salesops_pipeline.core.load import control_totals, import_log
+from salesops_pipeline.core.load.drift import find_drift
 from salesops_pipeline.core.load.progress import RowProgress, Stage
 
 __all__ = ["StageResult", "TableResult", "stage_file"]
@@ -117,6 +119,7 @@ def stage_file(conn: Connection, *, import_id: int, key: str, path: Path,
             with spool.open("rb") as handle:
                 copy_in(cur, copy, handle)
     result.control_totals = control_totals.record(cur, import_id, result.stated_totals)
+    result.drift = find_drift(result.sheets(), *import_log.drift_references(cur, key, import_id))
     import_log.mark_staged(cur, import_id, result)
     result.seconds = time.perf_counter() - started
     return result
