@@ -107,19 +107,54 @@ async def sales_lines(conn: Connection, *, start: date, end: date, seller: str |
          "shipping": shipping_company, "limit": limit, "offset": offset})
 
 
-async def imports(conn: Connection, *, limit: int, offset: int) -> list[Row]:
-    """The import log, newest first; the internal status 'staged' is shown as 'running'."""
-    return await fetch(
-        conn,
-        """
+_IMPORT_COLUMNS = """
         SELECT import_id AS id, source_file, sha256,
                CASE status WHEN 'staged' THEN 'running' ELSE status END AS status,
                rows_read, rows_loaded, rows_rejected, rows_skipped, error, run_id,
-               started_at AS imported_at, finished_at, duplicate_of, superseded_by, withdrawn_at
+               started_at AS imported_at, finished_at, duplicate_of, superseded_by, withdrawn_at,
+               drift"""
+
+
+async def imports(conn: Connection, *, limit: int, offset: int) -> list[Row]:
+    """The import log, newest first; the internal status 'staged' is shown as 'running'."""
+    return await fetch(conn, _IMPORT_COLUMNS + """
           FROM salesops.import_log
          ORDER BY started_at DESC, import_id DESC
          LIMIT %(limit)s OFFSET %(offset)s
         """, {"limit": limit, "offset": offset})
+
+
+async def import_detail(conn: Connection, *, import_id: int) -> Row | None:
+    """One import as /imports shows it, with its tables (``sheets``) and skipped sheets."""
+    rows = await fetch(conn, _IMPORT_COLUMNS + """,
+               coalesce(sheets, '[]') AS sheets, coalesce(skipped_sheets, '[]') AS skipped_sheets
+          FROM salesops.import_log WHERE import_id = %(id)s""", {"id": import_id})
+    return rows[0] if rows else None
+
+
+async def feedback_rows(conn: Connection, *, import_id: int, limit: int
+                        ) -> tuple[list[Row], list[Row], list[Row]]:
+    """The first quarantined and skipped rows of one import, and its control totals."""
+    quarantined = await fetch(conn, """
+        SELECT nullif(source_sheet, '') AS sheet, source_row_number AS row, reasons,
+               raw_values AS values
+          FROM salesops.rejected_row WHERE import_id = %(id)s
+         ORDER BY source_sheet, source_row_number LIMIT %(limit)s
+        """, {"id": import_id, "limit": limit})
+    skipped = await fetch(conn, """
+        SELECT nullif(source_sheet, '') AS sheet, source_row_number, reason,
+               raw_values AS raw, kind
+          FROM salesops.skipped_row WHERE import_id = %(id)s
+         ORDER BY source_sheet, source_row_number LIMIT %(limit)s
+        """, {"id": import_id, "limit": limit})
+    totals = await fetch(conn, """
+        SELECT nullif(source_sheet, '') AS sheet, source_row_number, label, scope, first_row,
+               last_row, stated_total, loaded_total, difference, stated_units, loaded_units,
+               lines_loaded, quarantined_rows
+          FROM salesops.control_total WHERE import_id = %(id)s
+         ORDER BY source_sheet, source_row_number
+        """, {"id": import_id})
+    return quarantined, skipped, totals
 
 
 async def import_count(conn: Connection) -> int:

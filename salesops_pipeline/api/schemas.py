@@ -160,6 +160,40 @@ class SalesLines(_Report):
     next_offset: int | None = Field(description="offset of the next page; null on the last page")
 
 
+DriftKind = Literal["new", "missing", "renamed", "moved", "date_order", "decimal_separator"]
+
+
+class DriftChange(BaseModel):
+    """One change of the header against one reference (core/load/drift.py)."""
+
+    kind: DriftKind
+    against: Literal["previous", "folder"] = Field(
+        description="previous: the file's last loaded version; folder: its folder's usual header")
+    sheet: str | None = Field(description="Worksheet; null for CSV/TSV files")
+    column: str | None = Field(description="The sales column (sold_at, units, …); null for a "
+                                           "column that is no sales column")
+    before: str | None = Field(description="Header text, date order (dmy, mdy) or decimal "
+                                           "separator in the reference")
+    after: str | None = Field(description="The same in this import")
+    before_position: int | None = Field(description="0-based column index in the reference")
+    after_position: int | None = Field(description="0-based column index in this import")
+
+
+class DriftReference(BaseModel):
+    against: Literal["previous", "folder"]
+    file: str
+    import_id: int
+    files_alike: int = Field(description="Files of the folder sharing the header compared with")
+    files_compared: int = Field(description="Other loaded files of the folder looked at")
+
+
+class Drift(BaseModel):
+    """How the header changed; empty ``changes``: unchanged against ``references``."""
+
+    changes: list[DriftChange]
+    references: list[DriftReference]
+
+
 class ImportRow(BaseModel):
     """One file version seen by the importer."""
 
@@ -180,6 +214,19 @@ class ImportRow(BaseModel):
     duplicate_of: int | None
     superseded_by: int | None
     withdrawn_at: datetime | None = Field(description="When it was withdrawn (status withdrawn)")
+    drift: Drift | None = Field(description="Its header against the file's last loaded version "
+                                            "and its folder; null when it was not staged or "
+                                            "was imported before drift was recorded")
+
+
+class ImportDetail(ImportRow):
+    """One import, with the tables it read and the sheets it skipped."""
+
+    sheets: list[dict[str, JsonValue]] = Field(
+        description="Each table read: sheet, header_row, rows, date_order (+ reason), "
+                    "decimal_separator, columns (header, column, position)")
+    skipped_sheets: list[dict[str, JsonValue]] = Field(
+        description="Worksheets without a sales header: sheet, reason")
 
 
 class Imports(BaseModel):

@@ -35,8 +35,10 @@ from dagster import (
 from salesops_pipeline.core.extract.intake.file_keys import FileVersion, private_copy, sha256_inside
 from salesops_pipeline.core.load import import_log, partitions, progress, staging
 from salesops_pipeline.core.load import publish as loader
+from salesops_pipeline.core.load.drift import Drift
 from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.core.load.progress import Stage
+from salesops_pipeline.defs.drift_check import SHAPE_SPEC, shape_result
 from salesops_pipeline.defs.location import SETTINGS
 from salesops_pipeline.defs.logs import RUN_CONFIG
 from salesops_pipeline.defs.metadata import (
@@ -77,7 +79,8 @@ warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", categor
     owners=OWNERS, tags={"domain": "sales", "layer": "staging"},
     metadata=table_metadata("stage_sales_line"), backfill_policy=BACKFILL,
     check_specs=[AssetCheckSpec(READABLE_CHECK, asset="raw_sales_rows",
-                                description="The run's files are sales workbooks.")],
+                                description="The run's files are sales workbooks."),
+                 SHAPE_SPEC],
     description="Parse each workbook of the run and COPY its rows into staging; bad rows go to "
                 "quarantine.",
 )
@@ -89,16 +92,18 @@ def raw_sales_rows(context: AssetExecutionContext, warehouse: WarehouseResource,
     fails at the end of fact_sales_line. A lone file's failure fails the run here, as before.
     """
     keys = list(context.partition_keys)
+    drifts: dict[str, Drift | None] = {}
     problems, last = _for_each_file(
-        context, "staged", lambda key: _extract(context, warehouse, sales_folder, key))
+        context, "staged", lambda key: _extract(context, warehouse, sales_folder, key, drifts))
+    shape = shape_result(drifts)
     if len(keys) == 1:
         detail = problems.get(keys[0]) or last.get("detail", "")
-        return MaterializeResult(check_results=[_readable(not problems, str(detail))])
+        return MaterializeResult(check_results=[_readable(not problems, str(detail)), shape])
     detail = "; ".join(f"{k}: {p}" for k, p in list(problems.items())[:10]) or (
         f"all {len(keys)} files readable")
     return MaterializeResult(
         metadata={"files": len(keys), "files_not_staged": len(problems)},
-        check_results=[_readable(not problems, detail)])
+        check_results=[_readable(not problems, detail), shape])
 
 
 def _for_each_file(context: AssetExecutionContext, verb: str,
@@ -140,11 +145,13 @@ def _reason(exc: Exception) -> str:
 
 
 def _extract(context: AssetExecutionContext, warehouse: WarehouseResource,
-             sales_folder: SalesFolderResource, key: str) -> tuple[dict[str, object], str | None]:
-    """Stage one file; return its metadata and, when it was rejected, why."""
+             sales_folder: SalesFolderResource, key: str, drifts: dict[str, Drift | None]
+             ) -> tuple[dict[str, object], str | None]:
+    """Stage one file; return its metadata and, when it was rejected, why (its header's drift
+    goes into ``drifts``)."""
     try:
         with private_copy(key, sales_folder.root) as version:
-            return _import_version(context, warehouse, sales_folder, version)
+            return _import_version(context, warehouse, sales_folder, version, drifts)
     except FileNotFoundError:
         raise Failure(f"{key}: the file is no longer in {sales_folder.root}; nothing imported",
                       allow_retries=False) from None
@@ -153,8 +160,8 @@ def _extract(context: AssetExecutionContext, warehouse: WarehouseResource,
 
 
 def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource,
-                    sales_folder: SalesFolderResource, version: FileVersion
-                    ) -> tuple[dict[str, object], str | None]:
+                    sales_folder: SalesFolderResource, version: FileVersion,
+                    drifts: dict[str, Drift | None]) -> tuple[dict[str, object], str | None]:
     """Record, stage and report one version (parsed from the private copy that was hashed)."""
     key = version.key
     reimport = context.run.tags.get(REIMPORT_TAG) == "true"
@@ -188,6 +195,9 @@ def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource
     report(key, Stage.STAGE, staged.rows_staged, staged.rows_staged)  # committed
     if staged.dates_needed_order:
         context.log.info(f"{key}: date order {date_order_text(staged)}")
+    drifts[key] = staged.drift
+    if staged.drift is not None and staged.drift.changed:
+        context.log.warning(f"{key}: {staged.drift.summary()}")
     return {**base, **stage_metadata(staged)}, None
 
 

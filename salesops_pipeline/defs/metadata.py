@@ -17,6 +17,7 @@ from salesops_pipeline.core.extract.rows.non_sales import SkippedRow
 from salesops_pipeline.core.extract.rows.sales_line import RejectedRow
 from salesops_pipeline.core.load import import_log
 from salesops_pipeline.core.load.control_totals import ControlTotal
+from salesops_pipeline.core.load.drift import FIXES, Drift
 from salesops_pipeline.core.load.staging import StageResult
 from salesops_pipeline.core.report.render import markdown_text
 from salesops_pipeline.errors import ImportConflict
@@ -113,6 +114,21 @@ def date_order_text(staged: StageResult) -> str:
                      f"{t.sheet!r}: {t.date_order_reason}" for t in staged.tables)
 
 
+def drift_markdown(drift: Drift | None) -> str:
+    """The header's changes, what it was compared with and how to fix each kind, as inert
+    Markdown (header texts and file names come from the dropped files)."""
+    if drift is None or not drift.references:
+        return "_nothing to compare with: no earlier version of the file or of its folder_"
+    compared = "; ".join(markdown_text(r.text()) for r in drift.references)
+    if not drift.changed:
+        return f"header unchanged against {compared}"
+    lines = [f"compared with {compared}", ""]
+    lines += [f"- {markdown_text(line)}" for line in drift.lines()]
+    lines += ["", "How to fix at the source:"]
+    lines += [f"- **{kind}**: {FIXES[kind]}" for kind in sorted({c.kind for c in drift.changes})]
+    return "\n".join(lines)
+
+
 def stage_metadata(staged: StageResult) -> dict[str, object]:
     """What staging of one file found: sheets, counts, samples of quarantined/skipped rows and
     the control totals, for the raw_sales_rows materialization."""
@@ -131,6 +147,8 @@ def stage_metadata(staged: StageResult) -> dict[str, object]:
         "control_totals_mismatched": count(mismatched),
         "control_totals_detail": control_totals_table(staged.control_totals),
         "date_order": date_order_text(staged),
+        "header_changes": count(len(staged.drift.changes) if staged.drift else 0),
+        "drift": MetadataValue.md(drift_markdown(staged.drift)),
         "duration_s": seconds_value(staged.seconds), "rows_per_second": count(round(rate)),
         "parser_peak_rss_mb": count(round(staged.parser_peak_rss_mb)),
         "detail": sheets,

@@ -48,7 +48,7 @@ def test_imports_newest_first_with_staged_shown_as_running(admin: TestClient, sq
         "rows_read": 5, "rows_loaded": 3, "rows_rejected": 2, "rows_skipped": 0, "error": None,
         "run_id": "run-1",
         "imported_at": "2026-03-02T08:00:00Z", "finished_at": "2026-03-02T08:00:00Z",
-        "duplicate_of": None, "superseded_by": None, "withdrawn_at": None}
+        "duplicate_of": None, "superseded_by": None, "withdrawn_at": None, "drift": None}
     assert body["data"][1]["error"] == "no sales sheet"
     assert body["data"][2]["duplicate_of"] == ids["loaded"]
 

@@ -310,6 +310,37 @@ def test_a_csv_download_has_the_panel_rows(browser_page: Page, live_api, known_d
                                 Decimal(w["units"]), str(w["line_count"])) for w in want]
 
 
+def test_an_import_whose_header_drifted_is_marked_and_its_feedback_saved(
+        browser_page: Page, live_api, known_data, sql) -> None:
+    change = {"kind": "renamed", "against": "previous", "sheet": "Sales",
+              "column": "unit_price", "before": "Unit Price", "after": "<Price>",
+              "before_position": 3, "after_position": 3}
+    sql("UPDATE salesops.import_log SET drift = %s WHERE source_file = 'sales.xlsx'",
+        (json.dumps({"changes": [change], "references": [
+            {"against": "previous", "file": "sales.xlsx", "import_id": 1, "files_alike": 1,
+             "files_compared": 1}]}),))
+    page = browser_page
+    open_dashboard(page, live_api, live_api.admin_key)
+    wait_loaded(page, WEEK.start, WEEK.end)
+    rows = page.locator("#imports-table tbody tr")
+    sales = rows.filter(has_text="sales.xlsx")
+    mark = sales.locator(".drift")
+    expect(mark).to_have_text("changed (1)")
+    expect(mark).to_have_attribute(
+        "title", "previous Sales renamed unit_price “Unit Price” → “<Price>”")
+    expect(rows.filter(has_text="broken.xlsx").locator(".drift")).to_have_count(0)
+    with page.expect_download() as info:
+        sales.get_by_role("button", name="Feedback").click()
+    download = info.value
+    import_id = next(r["id"] for r in api_json(live_api, "/imports")["data"]
+                     if r["source_file"] == "sales.xlsx")
+    assert download.suggested_filename == f"import-{import_id}-feedback.md"
+    assert live_api.admin_key not in download.url
+    page_text = download.path().read_text(encoding="utf-8")
+    assert page_text.startswith("# Import feedback: sales.xlsx\n")
+    assert "renamed 'Unit Price' → '\\<Price\\>'" in page_text
+
+
 def test_the_page_and_only_its_own_files_are_served(live_api) -> None:
     for path in ("/", "/dashboard"):
         page = httpx.get(live_api.url(path), timeout=10)  # no key: the page holds no data

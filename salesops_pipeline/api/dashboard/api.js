@@ -54,18 +54,24 @@ const SalesApi = (() => {
 
   /** Fetch ?format=csv|xlsx with the key header and save it under the server's file name. */
   async function download(path, params, format) {
-    const response = await request(path, { ...params, format });
+    return save(path, { ...params, format }, `report.${format}`);
+  }
+
+  /** Fetch ``path`` with the key header and save the answer under the server's file name
+   * (``fallback`` when it gives none): an export, or an import's feedback page. */
+  async function save(path, params, fallback) {
+    const response = await request(path, params);
     const disposition = response.headers.get("Content-Disposition") || "";
     const match = /filename="([^"]+)"/.exec(disposition);
     const blob = await response.blob();
     const link = document.createElement("a");
     link.href = URL.createObjectURL(blob);
-    link.download = match ? match[1] : `report.${format}`;
+    link.download = match ? match[1] : fallback;
     document.body.appendChild(link);
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(link.href), 10000);
   }
 
-  return { ApiError, key, getJSON, download };
+  return { ApiError, key, getJSON, download, save };
 })();

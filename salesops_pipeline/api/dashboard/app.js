@@ -157,7 +157,33 @@
       ["Rejected", (r) => String(r.rows_rejected), "num"],
       ["Skipped", (r) => String(r.rows_skipped), "num"],
       ["Started", (r) => r.imported_at], ["Error", (r) => r.error ?? ""],
+      ["Header", driftMark],
+      ["", (r) => button("Feedback", () => saveFeedback(r.id))],
     ], log.data, (r) => `status-${r.status}`);
+  }
+
+  /** The import's header drift: a marker listing the changes (as its tooltip), "unchanged",
+   * or nothing when no comparison was recorded. */
+  function driftMark(r) {
+    if (!r.drift) return "";
+    const changes = r.drift.changes;
+    if (!changes.length) return r.drift.references.length ? "unchanged" : "";
+    const mark = document.createElement("span");
+    mark.className = "badge warn drift";
+    mark.textContent = `changed (${changes.length})`;
+    mark.title = changes.map((c) => [c.against, c.sheet, c.kind, c.column,
+      c.before === null ? null : `“${c.before}”`, "→", c.after === null ? null : `“${c.after}”`]
+      .filter((part) => part !== null).join(" ")).join("\n");
+    return mark;
+  }
+
+  /** Save the import's feedback page (Markdown, to forward to whoever makes the export). */
+  async function saveFeedback(id) {
+    try {
+      await SalesApi.save(`/imports/${id}/feedback`, {}, `import-${id}-feedback.md`);
+    } catch (error) {
+      if (error.status === 401) signOut(BAD_KEY); else say(`Feedback failed: ${error.message}`);
+    }
   }
 
   function range() { return { start_date: period.start, end_date: period.end }; }

@@ -21,6 +21,7 @@ from typing import BinaryIO
 from salesops_pipeline.core.extract.formats.registry import open_sales_file
 from salesops_pipeline.core.extract.formats.sales_table import SkippedSheet
 from salesops_pipeline.core.extract.header.columns import ColumnMap
+from salesops_pipeline.core.extract.header.shape import decimal_separator, header_columns
 from salesops_pipeline.core.extract.rows.date_order import NONE_NEEDED, ConfiguredOrder, TableDates
 from salesops_pipeline.core.extract.rows.non_sales import RowSorter, SkippedRow, StatedTotal
 from salesops_pipeline.core.extract.rows.sales_line import RejectedRow, RowParser, SalesLine
@@ -43,6 +44,10 @@ class TableResult:
     rows_skipped: int = 0
     date_order: str | None = None  # "dmy" or "mdy" as decided; None: undecided or none needed
     date_order_reason: str = NONE_NEEDED  # "month-first: 55 values like '11/13/2026'"
+    # The header as header.shape.header_columns describes it, and the decimal separator of
+    # numbers as text: what core/load/drift.py compares with other versions and files.
+    columns: list[dict[str, object]] = field(default_factory=list)
+    decimal_separator: str | None = None
 
 
 @dataclass
@@ -75,12 +80,16 @@ class ParsedFile:
         """Whether some table's numeric text dates needed a date order (rows/date_order.py)."""
         return any(t.date_order_reason != NONE_NEEDED for t in self.tables)
 
+    def sheets(self) -> list[dict[str, object]]:
+        """Each table as the import log's ``sheets`` keeps it."""
+        return [{"sheet": t.sheet, "header_row": t.header_row, "rows_read": t.rows_read,
+                 "rows_rejected": t.rows_rejected, "rows_skipped": t.rows_skipped,
+                 "date_order": t.date_order, "date_order_reason": t.date_order_reason,
+                 "decimal_separator": t.decimal_separator, "columns": t.columns}
+                for t in self.tables]
+
     def sheets_json(self) -> str:
-        return json.dumps([{"sheet": t.sheet, "header_row": t.header_row, "rows_read": t.rows_read,
-                            "rows_rejected": t.rows_rejected, "rows_skipped": t.rows_skipped,
-                            "date_order": t.date_order,
-                            "date_order_reason": t.date_order_reason}
-                           for t in self.tables], ensure_ascii=False)
+        return json.dumps(self.sheets(), ensure_ascii=False)
 
     def skipped_sheets_json(self) -> str:
         return json.dumps([{"sheet": s.sheet_name, "reason": s.reason}
@@ -156,7 +165,9 @@ def parse_to_copy(out: BinaryIO, path: Path, import_id: int, column_map: ColumnM
         batch: list[str] = []
         for table in source.tables:
             layout = table.layout
-            done = TableResult(layout.sheet_name, layout.header_row)
+            done = TableResult(layout.sheet_name, layout.header_row,
+                               columns=header_columns(layout),
+                               decimal_separator=decimal_separator(table.decimal_comma))
             result.tables.append(done)
             prefix = f"{import_id}\t{_text(layout.sheet_name or '')}\t"
             dates = TableDates(date_order, table.sold_at_values)

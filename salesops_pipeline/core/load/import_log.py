@@ -11,17 +11,19 @@ from a status allowed to reach the new one (ImportStateConflict otherwise; nothi
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
 from salesops_pipeline.core.db.connect import Cursor
 from salesops_pipeline.core.extract.intake.file_keys import FileVersion
+from salesops_pipeline.core.load.drift import Version
 from salesops_pipeline.core.shell import salesops_command
 from salesops_pipeline.errors import ImportStateConflict
 
 if TYPE_CHECKING:  # the parser is not imported with the log (the API reads statuses only)
-    from salesops_pipeline.core.extract.copy_lines import ParsedFile
+    from salesops_pipeline.core.load.staging import StageResult
 
 LOCK_FILE = "SELECT pg_advisory_xact_lock(hashtextextended('salesops.file:' || %s, 0))"
 LOCK_CONTENT = "SELECT pg_advisory_xact_lock(hashtextextended('salesops.sha256:' || %s, 0))"
@@ -206,15 +208,18 @@ def ensure_can_become(cur: Cursor, import_id: int, target: ImportStatus) -> None
         raise _refused(cur, import_id, target)
 
 
-def mark_staged(cur: Cursor, import_id: int, result: ParsedFile) -> None:
+def mark_staged(cur: Cursor, import_id: int, result: StageResult) -> None:
     """Its rows are staged and complete (same transaction as the COPY); publish comes next."""
     _move(cur, import_id, ImportStatus.STAGED,
           ", sheet_name = %(sheet)s, header_row = %(header)s, rows_read = %(read)s,"
           " rows_rejected = %(rejected)s, rows_skipped = %(skipped)s,"
-          " sheets = %(sheets)s::jsonb, skipped_sheets = %(skipped_sheets)s::jsonb",
+          " sheets = %(sheets)s::jsonb, skipped_sheets = %(skipped_sheets)s::jsonb,"
+          " drift = %(drift)s::jsonb",
           sheet=result.sheet_name, header=result.header_row, read=result.rows_read,
           rejected=result.rows_rejected, skipped=result.rows_skipped,
-          sheets=result.sheets_json(), skipped_sheets=result.skipped_sheets_json())
+          sheets=result.sheets_json(), skipped_sheets=result.skipped_sheets_json(),
+          drift=None if result.drift is None else json.dumps(result.drift.to_json(),
+                                                             ensure_ascii=False))
 
 
 def mark_loaded(cur: Cursor, import_id: int, rows_loaded: int) -> None:
@@ -340,3 +345,26 @@ def outcome_of(cur: Cursor, key: str, sha256: str) -> VersionOutcome | None:
                 " FROM salesops.import_log WHERE source_file = %s AND sha256 = %s", (key, sha256))
     row = cur.fetchone()
     return VersionOutcome(*row) if row else None
+
+
+def drift_references(cur: Cursor, key: str, import_id: int, *, siblings: int = 50
+                     ) -> tuple[Version | None, list[Version]]:
+    """What core/load/drift.py compares a version with: the file's last loaded version, and the
+    loaded versions of the other files of its folder (at most ``siblings``, newest first)."""
+    # A version whose facts were the file's: loaded, withdrawn, or replaced by a newer one
+    # (superseded_by set; a staged version found outdated is superseded without it).
+    cur.execute("SELECT import_id, source_file, sheets FROM salesops.import_log"
+                " WHERE source_file = %s AND import_id <> %s AND sheets IS NOT NULL"
+                " AND (status = ANY(%s) OR (status = %s AND superseded_by IS NOT NULL))"
+                " ORDER BY finished_at DESC NULLS LAST, import_id DESC LIMIT 1",
+                (key, import_id, [ImportStatus.LOADED, ImportStatus.WITHDRAWN],
+                 ImportStatus.SUPERSEDED))
+    previous = cur.fetchone()
+    cur.execute("SELECT import_id, source_file, sheets FROM salesops.import_log"
+                " WHERE status = %s AND source_file <> %s AND sheets IS NOT NULL"
+                " AND coalesce(substring(source_file FROM '^(.*)/[^/]*$'), '')"
+                "     = coalesce(substring(%s FROM '^(.*)/[^/]*$'), '')"
+                " ORDER BY finished_at DESC NULLS LAST, import_id DESC LIMIT %s",
+                (ImportStatus.LOADED, key, key, siblings))
+    return ((previous[0], previous[1], previous[2]) if previous else None,
+            [(i, f, sheets) for i, f, sheets in cur.fetchall()])

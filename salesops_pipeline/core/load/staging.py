@@ -6,7 +6,8 @@ extract/copy_lines.parse_to_copy in a child process whose address space is cappe
 kills only that child, and the import is rejected with the reason. The child streams the good rows'
 COPY lines straight into ``stage_sales_line``; its quarantined rows go to ``stage_rejected_row``
 and its skipped rows (totals, notes, repeated headers) to ``skipped_row``. The totals a file
-states about itself are then compared with the staged lines they cover (``control_total``).
+states about itself are then compared with the staged lines they cover (``control_total``),
+and its header with the file's last version and its folder (drift.py: ``import_log.drift``).
 Staging is keyed by the import, idempotent (a rerun deletes and re-stages) and never read by
 reports; a failure anywhere rolls the whole transaction back.
 """
@@ -32,6 +33,7 @@ from salesops_pipeline.core.extract.memory_cap import (
 from salesops_pipeline.core.extract.rows.date_order import configured_for
 from salesops_pipeline.core.load import control_totals, import_log
 from salesops_pipeline.core.load.control_totals import ControlTotal
+from salesops_pipeline.core.load.drift import Drift, find_drift
 from salesops_pipeline.core.load.progress import RowProgress, Stage
 
 __all__ = ["StageResult", "TableResult", "stage_file"]
@@ -43,6 +45,7 @@ class StageResult(ParsedFile):
     lines (a check of the database, so it is load's, not extract's)."""
 
     control_totals: list[ControlTotal] = field(default_factory=list)
+    drift: Drift | None = None  # the header against the file's last version and its folder
 
 
 STAGE_COLUMNS = ("import_id", "source_sheet", "source_row_number", "sold_at", "product",
@@ -129,6 +132,7 @@ def stage_file(conn: Connection, *, import_id: int, key: str, path: Path,
             with spool.open("rb") as handle:
                 copy_in(cur, copy, handle)
     result.control_totals = control_totals.record(cur, import_id, result.stated_totals)
+    result.drift = find_drift(result.sheets(), *import_log.drift_references(cur, key, import_id))
     import_log.mark_staged(cur, import_id, result)
     result.seconds = time.perf_counter() - started
     return result

@@ -13,10 +13,10 @@ import pytest
 
 import salesops_pipeline
 from salesops_pipeline.core.db.connect import Cursor, connect
-from salesops_pipeline.core.extract.copy_lines import ParsedFile
 from salesops_pipeline.core.extract.intake.file_keys import FileVersion
 from salesops_pipeline.core.load import import_log, staging
 from salesops_pipeline.core.load.import_log import TRANSITIONS, Action, ImportStatus
+from salesops_pipeline.core.load.staging import StageResult
 from salesops_pipeline.errors import ImportStateConflict
 from salesops_pipeline.settings import sql_dir
 from salesops_pipeline_tests.workbooks import write_clean_workbook
@@ -33,7 +33,7 @@ ROW = ("SELECT status, error, finished_at, rows_loaded, withdrawn_at, superseded
 # Each step's allowed starting statuses, written out here (not read from TRANSITIONS).
 STEPS: dict[str, tuple[set[ImportStatus], ImportStatus, Callable[[Cursor, int], None]]] = {
     "mark_staged": ({RUNNING, FAILED}, STAGED,
-                    lambda cur, i: import_log.mark_staged(cur, i, ParsedFile())),
+                    lambda cur, i: import_log.mark_staged(cur, i, StageResult())),
     "mark_loaded": ({STAGED}, LOADED, lambda cur, i: import_log.mark_loaded(cur, i, 0)),
     "mark_outdated": ({STAGED}, SUPERSEDED,
                       lambda cur, i: import_log.mark_outdated(cur, i, "file changed")),

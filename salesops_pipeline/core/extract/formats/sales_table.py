@@ -21,13 +21,15 @@ __all__ = ["SalesTable", "SkippedSheet", "TableLayout"]
 class TableLayout:
     """Where a sales table is: its sheet (None for CSV/TSV), the 1-based header row as a
     spreadsheet shows it, and canonical column → 0-based column index (A = 0); ``split`` when
-    sold_at is a date column (columns["sold_at"]) plus a time column (columns.split_sold_at)."""
+    sold_at is a date column (columns["sold_at"]) plus a time column (columns.split_sold_at).
+    ``header_cells`` start at column ``first_column`` (a sheet's first used column; 0 for CSV)."""
 
     sheet_name: str | None
     header_row: int
     columns: dict[str, int]
     header_cells: tuple[Any, ...] = field(default=(), compare=False)
     split: SplitColumns | None = None
+    first_column: int = 0
 
 
 @dataclass(frozen=True)

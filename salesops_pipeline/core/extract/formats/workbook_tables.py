@@ -196,7 +196,7 @@ def _sales_table(workbook: CalamineWorkbook, name: str,
     if match is None:
         return None
     return SalesSheet(sheet, TableLayout(name, match.row_number, match.columns, match.cells,
-                                         match.split))
+                                         match.split, first_column=start[1]))
 
 
 def _load_sheet(workbook: CalamineWorkbook, name: str) -> CalamineSheet:
