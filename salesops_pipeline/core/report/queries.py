@@ -171,3 +171,17 @@ def quality_samples_at(db: Fetcher, *, start: date, end: date, tolerance: Decima
     return db.fetch(QUALITY_SAMPLES_AT_SQL, {"start": start, "end": end, "tolerance": tolerance,
                                              "limit": limit, "per_day": SAMPLES_PER_DAY_AND_RULE,
                                              "rule": MISMATCHED_TOTAL.sample_rule})
+
+
+PRODUCT_FIGURES_SQL = """
+    SELECT product, sum(revenue) AS revenue, sum(units) AS units
+      FROM salesops.report_daily_product
+     WHERE day BETWEEN %(start)s AND %(end)s AND product = ANY(%(products)s)
+     GROUP BY product
+    """
+
+
+def product_figures(db: Fetcher, *, start: date, end: date, products: list[str]) -> list[Row]:
+    """Revenue and units of the named products over the period (the compared figures of a
+    top-products list, whose names need not be the compared period's top)."""
+    return db.fetch(PRODUCT_FIGURES_SQL, {"start": start, "end": end, "products": products})
