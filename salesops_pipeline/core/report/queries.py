@@ -108,10 +108,16 @@ def quality_counts(db: Fetcher, *, start: date, end: date, default_tolerance: De
                     {"start": start, "end": end, "tolerance": default_tolerance})[0]
 
 
-QUALITY_SAMPLES_SQL = """
+# A sample's shipping company by name, as people read it (the stored values keep its id).
+_NAMED_VALUES = """CASE WHEN s.row_values ? 'shipping_company_id'
+         THEN (s.row_values - 'shipping_company_id') || jsonb_build_object('shipping_company',
+              (SELECT c.name FROM salesops.dim_shipping_company c
+                WHERE c.shipping_company_id = (s.row_values ->> 'shipping_company_id')::bigint))
+         ELSE s.row_values END AS row_values"""
+QUALITY_SAMPLES_SQL = f"""
     SELECT day, rule, source_file, nullif(source_sheet, '') AS source_sheet,
-           source_row_number, row_values
-      FROM salesops.report_quality_sample
+           source_row_number, {_NAMED_VALUES}
+      FROM salesops.report_quality_sample AS s
      WHERE day BETWEEN %(start)s AND %(end)s
      ORDER BY day, rule, source_file COLLATE "C", source_sheet COLLATE "C", source_row_number
      LIMIT %(limit)s
@@ -141,7 +147,7 @@ def mismatched_count(db: Fetcher, *, start: date, end: date, tolerance: Decimal)
 
 QUALITY_SAMPLES_AT_SQL = f"""
     SELECT day, rule, source_file, nullif(source_sheet, '') AS source_sheet,
-           source_row_number, row_values FROM (
+           source_row_number, {_NAMED_VALUES} FROM (
         SELECT day, %(rule)s::text AS rule, source_file, source_sheet,
                source_row_number, row_values FROM (
             SELECT f.sold_at::date AS day, f.source_file, f.source_sheet,
