@@ -3,7 +3,7 @@ lines behind a figure; bad values are 422 like every other parameter."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from salesops_pipeline.api.routes.lines import FactRule
 from salesops_pipeline.core.report.rules import FACT_RULES
-from salesops_pipeline_tests.api.builders import Line, write_facts
+from salesops_pipeline_tests.api.builders import Line, write_facts, write_quality_sample
 
 PERIOD = {"start_date": "2026-03-02", "end_date": "2026-03-08"}
 
@@ -91,3 +91,19 @@ def test_bad_filters_are_422(admin: TestClient, params: dict[str, str]) -> None:
 def test_drill_down_is_admin_only(viewer: TestClient) -> None:
     assert viewer.get("/reports/lines", params={**PERIOD, "rule": "nonpositive_units"}
                       ).status_code == 403
+
+
+def test_quality_samples_name_the_shipping_company(admin: TestClient, sql) -> None:
+    write_facts(sql, LINES)
+    [(dhl,)] = sql("SELECT shipping_company_id FROM salesops.dim_shipping_company"
+                   " WHERE name = 'DHL'")
+    write_quality_sample(sql, date(2026, 3, 2), "mismatched_total", 3,
+                         {"total_price": "20.05", "shipping_company_id": dhl})
+    write_quality_sample(sql, date(2026, 3, 4), "missing_shipping_company", 7,
+                         {"total_price": "7.50", "shipping_company_id": None})
+    samples = admin.get("/reports/data-quality", params=PERIOD).json()["samples"]
+    assert [s["row_values"] for s in samples] == [
+        {"total_price": "20.05", "shipping_company": "DHL"},
+        {"total_price": "7.50", "shipping_company": None}]
+    at = admin.get("/reports/data-quality", params={**PERIOD, "tolerance": "0.01"}).json()
+    assert {s["row_values"]["shipping_company"] for s in at["samples"]} == {"DHL", None}

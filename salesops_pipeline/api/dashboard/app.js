@@ -1,8 +1,9 @@
 /* The dashboard: ask for a key, pick a period, fill each panel from its /reports endpoint.
  *
- * Money and units are shown exactly as the API sends them (strings); derived figures come from
- * decimal.js; tables are built by ui.js (text only, never innerHTML), the audit lines of a
- * data-quality sample by audit.js.
+ * Money and units are shown exactly as the API sends them (strings), grouped in the browser's
+ * locale; derived figures come from decimal.js; every figure opens its lines (drill.js); the
+ * filter state lives in the URL (state.js); tables are built by ui.js (text only, never
+ * innerHTML), the audit lines of a data-quality sample by audit.js.
  */
 "use strict";
 
@@ -55,16 +56,7 @@
     return pct === null ? `${diff} (no sales the week before)` : `${pct} % (${diff})`;
   }
 
-  /** The API's change of a compared row: "+12.50 % (+1,234.00)". */
-  function compared(r) {
-    if (r.revenue_change === null || r.revenue_change === undefined) return "";
-    const diff = num(r.revenue_change);
-    const signed = r.revenue_change.startsWith("-") ? diff : `+${diff}`;
-    if (r.revenue_change_pct === null) return `${signed} (nothing before)`;
-    const pct = r.revenue_change_pct.startsWith("-") ? r.revenue_change_pct
-      : `+${r.revenue_change_pct}`;
-    return `${pct} % (${signed})`;
-  }
+  const compared = SalesCompare.changeText;
 
   const within = (r) => ({ start_date: r.week_start < period.start ? period.start : r.week_start,
                            end_date: r.week_end > period.end ? period.end : r.week_end });
@@ -77,24 +69,12 @@
 
   const weekBefore = (isoMonday) => addDays(isoMonday, -7);
 
+  const weekRevenue = (r) => drill(num(r.revenue), `the week of ${r.week_start}`, within(r),
+                                   `week:${r.week_start}`);
+
   async function loadComparedWeeks() {
     const summary = await get("/reports/weekly-summary", { ...range(), compare: compare() });
-    const c = summary.comparison;
-    $("#weekly-note").textContent = `Compared with ${c.start_date} – ${c.end_date}: revenue `
-      + `${num(c.revenue)} against ${num(c.compared_revenue)}, ${compared(c)}.`;
-    fillTable($("#weekly-table"), [
-      ["Week", (r) => `${r.week_start} – ${r.week_end}`],
-      ["Revenue", (r) => drill(num(r.revenue), `the week of ${r.week_start}`, within(r),
-                                `week:${r.week_start}`), "num"],
-      ["Compared week", (r) => r.compared_week_start ?? ""],
-      ["Compared revenue", (r) => (r.compared_revenue === null ? "" : num(r.compared_revenue)),
-       "num"],
-      ["Change", compared, "num"],
-      ["Lines", (r) => num(String(r.line_count)), "num"],
-      ["Compared lines", (r) => (r.compared_line_count === null ? ""
-        : num(String(r.compared_line_count))), "num"],
-    ], summary.data);
-    SalesCharts.weekly(summary.data);
+    SalesCompare.showWeeks(summary, weekRevenue);
   }
 
   async function loadWeekly() {
@@ -117,8 +97,7 @@
     const partial = (r) => r.week_start < period.start || r.week_end > period.end;
     fillTable($("#weekly-table"), [
       ["Week", (r) => `${r.week_start} – ${r.week_end}${partial(r) ? " (partial)" : ""}`],
-      ["Revenue", (r) => drill(num(r.revenue), `the week of ${r.week_start}`, within(r),
-                                `week:${r.week_start}`), "num"],
+      ["Revenue", weekRevenue, "num"],
       ["Change", (r) => change(r.revenue, previousOf(r).revenue), "num"],
       ["Units", (r) => num(r.units), "num"],
       ["Change", (r) => change(r.units, previousOf(r).units), "num"],
