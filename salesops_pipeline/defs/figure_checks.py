@@ -26,6 +26,7 @@ from salesops_pipeline.core.report.anomalies import (
     FigureFinding,
 )
 from salesops_pipeline.core.report.figure_series import figure_findings
+from salesops_pipeline.core.report.figures import money_text
 from salesops_pipeline.core.report.rules import Severity
 from salesops_pipeline.defs.resources import FigureResource, WarehouseResource
 
@@ -48,10 +49,10 @@ def judged_week(context: AssetCheckExecutionContext, timezone: str) -> date:
 
 
 def finding_figures(found: FigureFinding) -> dict[str, str]:
-    """A finding's figures as text, exact (what the alert shows)."""
+    """A finding's figures as text, exact, money as people write it (what the alert shows)."""
     return {"name": found.name, "kind": found.kind, "week": found.week.isoformat(),
-            "revenue": f"{found.revenue:f}", "median": f"{found.median:f}",
-            "spread": f"{found.spread:f}", "weeks_with_sales": str(found.weeks_with_sales),
+            "revenue": money_text(found.revenue), "median": money_text(found.median),
+            "spread": money_text(found.spread), "weeks_with_sales": str(found.weeks_with_sales),
             "change_pct": "" if found.change_pct is None else f"{found.change_pct:f}"}
 
 

@@ -12,6 +12,8 @@ from dagster import AssetCheckSeverity
 from salesops_pipeline.core.notify.alerts import Alert
 from salesops_pipeline.core.notify.check_cursor import CheckCursor
 from salesops_pipeline.core.notify.figure_alerts import finding_alerts
+from salesops_pipeline_tests.core.notify.webhook_receiver import webhook_receiver
+from salesops_pipeline_tests.defs.alert_support import tick
 from salesops_pipeline_tests.ingest_support import checks_by_name
 from salesops_pipeline_tests.workbooks import write_clean_workbook
 
@@ -38,12 +40,30 @@ def _rows() -> list[dict[str, object]]:
     return rows
 
 
-def test_weekly_job_warns_on_the_planted_drop_and_the_silent_seller(ingest) -> None:
-    write_clean_workbook(ingest.folder / "sales.xlsx", _rows())
-    ingest.run("sales.xlsx")
+def _weekly(ingest):
     result = ingest.run_job("weekly_reports", {"ops": {"sales_reports": {"config": {
         "weeks": [WEEK.isoformat()]}}}}, partition_key=WEEK.isoformat())
     assert result.success
+    return result
+
+
+def test_weekly_job_warns_on_the_planted_drop_and_the_silent_seller(ingest, alert_env) -> None:
+    write_clean_workbook(ingest.folder / "sales.xlsx", _rows())
+    ingest.run("sales.xlsx")
+    with webhook_receiver() as receiver:
+        alert_env(webhook=receiver.url)
+        cursor, _ = tick(ingest.instance, None)  # first tick: starts from now
+        result = _weekly(ingest)
+        cursor, _ = tick(ingest.instance, cursor)
+        _weekly(ingest)  # the same week again, unchanged: no alert repeated
+        cursor, _ = tick(ingest.instance, cursor)
+    sent = sorted(b["title"] for b in receiver.bodies)
+    assert sent == ["WARN unusual figure: drop of Ada", "WARN unusual figure: drop of Widget",
+                    "WARN unusual figure: drop of all sales",
+                    "WARN unusual figure: silent of Bob", "WARN unusual figure: silent of Gadget"]
+    ada = next(b for b in receiver.bodies if b["title"].endswith("drop of Ada"))
+    assert (ada["subject"], ada["figures"]["median"], ada["figures"]["revenue"]) == \
+        ("week of 2026-03-02", "1000.00", "200.00")
     checks = checks_by_name(result)
     sellers = checks["unusual_seller_weeks"]
     assert not sellers.passed and sellers.severity == AssetCheckSeverity.WARN

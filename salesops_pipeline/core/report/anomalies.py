@@ -29,6 +29,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 
+from salesops_pipeline.core.report.figures import money_text
 from salesops_pipeline.core.report.rules import Severity
 from salesops_pipeline.errors import ConfigError
 
@@ -78,8 +79,9 @@ class FigureFinding:
         """One line for people: ``seller Ada: drop, revenue 120.00 vs median 1000.00 (−88 %)``."""
         pct = "" if self.change_pct is None else f" ({self.change_pct:+f} %)"
         return (f"{self.scope} {self.name}: {self.kind} in the week of {self.week}, revenue "
-                f"{self.revenue:f} vs median {self.median:f} of the last {TRAILING_WEEKS} "
-                f"weeks{pct}, spread {self.spread:f}, {self.weeks_with_sales} weeks with sales")
+                f"{money_text(self.revenue)} vs median {money_text(self.median)} of the last "
+                f"{TRAILING_WEEKS} weeks{pct}, spread {money_text(self.spread)}, "
+                f"{self.weeks_with_sales} weeks with sales")
 
 
 def assess(scope: str, name: str, week: date, history: Sequence[Decimal], current: Decimal,

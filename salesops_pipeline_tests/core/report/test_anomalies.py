@@ -85,3 +85,17 @@ def test_thresholds_parse_like_the_rules() -> None:
 def test_bad_thresholds_name_the_variable(bad: str) -> None:
     with pytest.raises(ConfigError, match="SALESOPS_FIGURE_THRESHOLDS"):
         parse_figure_thresholds(bad)
+
+
+def test_start_up_refuses_bad_figure_thresholds_and_passes_good_ones(monkeypatch) -> None:
+    from salesops_pipeline.core.config_check import check_configuration
+    from salesops_pipeline.defs.resources import resources_from_env
+    from salesops_pipeline.settings import Settings
+
+    monkeypatch.setenv("SALESOPS_FIGURE_THRESHOLDS", "sellers=drop>50%")
+    for start in (lambda: check_configuration(Settings()), resources_from_env):
+        with pytest.raises(ConfigError, match="SALESOPS_FIGURE_THRESHOLDS: 'sellers=drop>50%'"):
+            start()
+    monkeypatch.setenv("SALESOPS_FIGURE_THRESHOLDS", "seller=drop>60%,error")
+    assert resources_from_env()["figure_settings"].limits["seller"] == \
+        Limits(drop=Decimal(60), severity=Severity.ERROR)
