@@ -55,7 +55,8 @@ class WeeklyCompareRow(WeeklySummaryRow):
 
 class WeeklySummaryCompared(_Report):
     data: list[WeeklyCompareRow] = Field(
-        description="Every ISO week the period touches, a week without sales as 0")
+        description="Every ISO week of the period with sales in it or in its compared week "
+                    "(a week without sales as 0)")
     comparison: ComparedTotals
 
 

@@ -6,14 +6,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi.exceptions import RequestValidationError
+
 from salesops_pipeline.api import queries
 from salesops_pipeline.api.db import Connection, fetch
 from salesops_pipeline.api.deps import Period
 from salesops_pipeline.core.report import compare as cmp
 from salesops_pipeline.core.report import queries as report
+from salesops_pipeline.errors import ComparisonOutOfRange
 
 Row = dict[str, Any]
 _FIGURES = ("revenue", "units", "line_count")
+
+
+def _shifted(period: Period, compare: cmp.Compare) -> cmp.Shifted:
+    """The compared period; 422 (on ``compare``) when there is none before 0001-01-01."""
+    try:
+        return cmp.compared_period(period.start, period.end, compare)
+    except ComparisonOutOfRange as exc:
+        raise RequestValidationError([{"type": "value_error", "loc": ("query", "compare"),
+                                       "input": compare, "msg": str(exc)}]) from exc
 
 
 def _comparison(shifted: cmp.Shifted, compare: cmp.Compare) -> Row:
@@ -22,10 +34,10 @@ def _comparison(shifted: cmp.Shifted, compare: cmp.Compare) -> Row:
 
 async def weekly(conn: Connection, period: Period, compare: cmp.Compare) -> tuple[list[Row], Row]:
     """Every week of the period with its compared week, and the period totals compared."""
-    shifted = cmp.compared_period(period.start, period.end, compare)
+    shifted = _shifted(period, compare)
     now = await queries.weekly_summary(conn, start=period.start, end=period.end)
     then = await queries.weekly_summary(conn, start=shifted.start, end=shifted.end)
-    rows = cmp.weekly_rows(now, then, period.start, period.end, shifted)
+    rows = cmp.weekly_rows(now, then, shifted)
     current, before = cmp.totals(now, _FIGURES), cmp.totals(then, _FIGURES)
     totals = {**_comparison(shifted, compare), **current,
               **{f"compared_{f}": before[f] for f in _FIGURES},
@@ -38,7 +50,7 @@ async def sellers(conn: Connection, period: Period, compare: cmp.Compare
                   ) -> tuple[list[Row], Row]:
     """The ranking with each seller's compared figures; sellers of the compared period only
     follow with rank null."""
-    shifted = cmp.compared_period(period.start, period.end, compare)
+    shifted = _shifted(period, compare)
     now = await queries.seller_ranking(conn, start=period.start, end=period.end)
     then = await queries.seller_ranking(conn, start=shifted.start, end=shifted.end)
     rows = cmp.merge_rows(now, then, key="seller", figures=_FIGURES, keep_absent=True)
@@ -48,7 +60,7 @@ async def sellers(conn: Connection, period: Period, compare: cmp.Compare
 async def products(conn: Connection, period: Period, compare: cmp.Compare, *, limit: int
                    ) -> tuple[list[Row], Row]:
     """The top products with the same products' compared figures."""
-    shifted = cmp.compared_period(period.start, period.end, compare)
+    shifted = _shifted(period, compare)
     now = await queries.top_products(conn, start=period.start, end=period.end, limit=limit)
     then = await fetch(conn, report.PRODUCT_FIGURES_SQL, {
         "start": shifted.start, "end": shifted.end, "products": [r["product"] for r in now]})

@@ -108,3 +108,27 @@ def test_compare_exports_and_bad_values(viewer: TestClient, sql) -> None:
     for bad in ("Previous", "month", ""):
         assert viewer.get("/reports/weekly-summary",
                           params={**PERIOD, "compare": bad}).status_code == 422
+
+
+def test_a_week_that_sold_only_a_year_before_reads_zero(viewer: TestClient, sql) -> None:
+    lines = [line(date(2026, 3, 3), "Ada", "Dock", "10.00"),     # 2026-W10
+             line(date(2025, 3, 4), "Ada", "Dock", "30.00"),     # 2025-W10
+             line(date(2025, 3, 11), "Ada", "Dock", "40.00")]    # 2025-W11: 2026-W11 sold nothing
+    write_reports(sql, lines)
+    body = viewer.get("/reports/weekly-summary",
+                      params={"start_date": "2026-03-02", "end_date": "2026-03-29",
+                              "compare": "year"}).json()
+    assert [(r["week_start"], r["compared_week_start"], r["revenue"], r["compared_revenue"],
+             r["revenue_change"], r["revenue_change_pct"]) for r in body["data"]] == [
+        ("2026-03-02", "2025-03-03", "10.00", "30.00", "-20.00", "-66.67"),
+        ("2026-03-09", "2025-03-10", "0.00", "40.00", "-40.00", "-100.00")]  # W12, W13: nothing
+
+
+def test_no_period_before_the_first_day_is_a_422(viewer: TestClient) -> None:
+    for compare in ("previous", "year"):
+        response = viewer.get("/reports/seller-ranking", params={
+            "start_date": "0001-01-01", "end_date": "0001-01-07", "compare": compare})
+        assert response.status_code == 422, response.text
+        assert "before 0001-01-01" in response.text
+    assert viewer.get("/reports/weekly-summary", params={
+        "start_date": "0001-01-01", "end_date": "9999-12-31"}).status_code == 200

@@ -142,8 +142,8 @@ async def weekly_summary(reader: ViewerDep, request: Request, period: PeriodDep,
     """Revenue, units and line count per ISO week (Monday-Sunday) touching the period.
 
     Only the days inside the period count: a week cut by `start_date` or `end_date` is partial.
-    With `compare`, every week the period touches (0 without sales) with its compared week,
-    and `comparison`: the compared period and both periods' totals.
+    With `compare`, every week with sales in the period or in its compared week (0 without)
+    with its compared week, and `comparison`: the compared period and both periods' totals.
     """
     async def compute(conn: Connection) -> Any:
         if compare is not None:

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from salesops_pipeline.core.report.weeks import WEEK, week_start
+from salesops_pipeline.errors import ComparisonOutOfRange
 
 __all__ = ["COMPARISONS", "Compare", "Shifted", "change_pct", "compared_period", "merge_rows",
            "totals", "week_pairs", "weekly_rows"]
@@ -56,13 +56,17 @@ def compared_period(start: date, end: date, compare: Compare) -> Shifted:
     >>> compared_period(date(2026, 3, 2), date(2026, 3, 8), "year").start  # 2025-W10 Monday
     datetime.date(2025, 3, 3)
     """
-    if compare == "previous":
-        shift = end - start + timedelta(days=1)
-    else:
-        year, week, weekday = start.isocalendar()
-        earlier = date.fromisocalendar(year - 1, min(week, _weeks_in(year - 1)), weekday)
-        shift = start - earlier
-    return Shifted(start - shift, end - shift, shift)
+    try:
+        if compare == "previous":
+            shift = end - start + timedelta(days=1)
+        else:
+            year, week, weekday = start.isocalendar()
+            earlier = date.fromisocalendar(year - 1, min(week, _weeks_in(year - 1)), weekday)
+            shift = start - earlier
+        return Shifted(start - shift, end - shift, shift)
+    except (OverflowError, ValueError) as exc:
+        raise ComparisonOutOfRange(f"the period {start}..{end} has no {compare} period to "
+                                   "compare with: it would begin before 0001-01-01") from exc
 
 
 def change_pct(current: Decimal, compared: Decimal) -> Decimal | None:
@@ -103,26 +107,26 @@ def _zero(value: object) -> object:
     return 0 if isinstance(value, int) else Decimal(0)
 
 
-def week_pairs(start: date, end: date, shifted: Shifted) -> list[tuple[date, date | None]]:
-    """Every ISO week (its Monday) the period touches, with the Monday of its compared week
-    (None when the shift is not whole weeks: then only the period totals compare)."""
-    mondays, monday = [], week_start(start)
-    while monday <= end:
-        mondays.append(monday)
-        monday += WEEK
-    return [(m, m - shifted.shift if shifted.whole_weeks else None) for m in mondays]
+def week_pairs(current: Iterable[date], compared: Iterable[date], shifted: Shifted
+               ) -> list[tuple[date, date | None]]:
+    """The ISO weeks (Mondays) with sales in the period or in their compared week, each with
+    the Monday of its compared week (None when the shift is not whole weeks: then only the
+    period totals compare, and only the period's own weeks are listed)."""
+    if not shifted.whole_weeks:
+        return [(m, None) for m in sorted(set(current))]
+    mondays = set(current) | {m + shifted.shift for m in compared}
+    return [(m, m - shifted.shift) for m in sorted(mondays)]
 
 
-def weekly_rows(current: Sequence[Row], compared: Sequence[Row], start: date, end: date,
-                shifted: Shifted) -> list[Row]:
-    """The period's weekly rows, one per ISO week it touches (a week without sales reads 0),
-    each with its compared week's figures and the change (compared fields None when the shift
-    is not whole weeks)."""
+def weekly_rows(current: Sequence[Row], compared: Sequence[Row], shifted: Shifted) -> list[Row]:
+    """The period's weekly rows with sales then or in the compared week (a week without sales
+    reads 0), each with its compared week's figures and the change (compared fields None when
+    the shift is not whole weeks)."""
     now = {r["week_start"]: r for r in current}
     then = {r["week_start"]: r for r in compared}
     figures = ("revenue", "units", "line_count")
     rows = []
-    for monday, earlier in week_pairs(start, end, shifted):
+    for monday, earlier in week_pairs(now, then, shifted):
         row = now.get(monday) or {"week_start": monday, "week_end": monday + timedelta(days=6),
                                   "revenue": Decimal(0), "units": Decimal(0), "line_count": 0}
         if earlier is None:
