@@ -1,6 +1,7 @@
 """Drill-down, comparison and the URL state in a real browser, in German (de-DE) so the locale's
 grouping shows: one page load from a shared link, a click on a seller's revenue shows exactly
-that seller's lines with file, row and import; the import link opens its feedback."""
+that seller's lines with file, row and import; the import link opens its feedback; a
+data-quality count opens the lines its rule flags."""
 
 from __future__ import annotations
 
@@ -74,6 +75,11 @@ def test_a_shared_link_restores_the_view_and_a_figure_opens_its_lines(
     assert [r[10] for r in lines] == [_de(f"{x.total_price:.2f}") for x in ada]
     page.locator("#drill-table tbody tr").first.get_by_role("link").click()  # its import
     expect(page.locator("#drill-import-title")).to_contain_text("sales.xlsx — loaded")
+
+    page.click('a[data-drill="rule:missing_shipping_company"]')  # a data-quality count
+    expect(page.locator("#drill")).to_have_attribute("data-loaded", "no shipping company|0|1")
+    [dock] = table(page, "#drill-table")
+    assert (dock[2], dock[6], dock[7]) == ("5", "Dock", "")
 
     page.select_option("#compare", "year")
     wait_loaded(page, WEEK.start, WEEK.end)

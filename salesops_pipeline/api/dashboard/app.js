@@ -165,7 +165,10 @@
     const count = (r) => {
       const text = num(String(dq.counts[`${r[0]}_count`]));
       if (r[0] === "rejected_row") return text;  // not sales lines: see the imports' rejections
-      const tolerance = r[0] === "mismatched_total" ? { tolerance: dq.tolerance } : {};
+      // The tolerance the count was made with, when the API takes it (0-5, two decimals);
+      // else the lines default to the configured one, which the refresh also used.
+      const asked = /^([0-4](\.\d{1,2})?|5(\.0{1,2})?)$/.test(dq.tolerance);
+      const tolerance = r[0] === "mismatched_total" && asked ? { tolerance: dq.tolerance } : {};
       return drill(text, r[1].toLowerCase(), { ...range(), rule: r[0], ...tolerance },
                    `rule:${r[0]}`);
     };
