@@ -4,8 +4,9 @@ product, shipping company and data-quality rule, each with its file, sheet, row 
 Only the filters asked for are written into the statement (fixed fragments from code, every
 value bound), so each filter meets its index whatever plan PostgreSQL caches: the period
 ``(sold_at)``, a seller ``(seller_id, sold_at)``, a product ``(product_id, sold_at)``, a shipping
-company ``(shipping_company_id, sold_at)``, and a rule its partial or expression index
-(revision 0006). Every index is on the partitioned parent, so each partition has it.
+company ``(shipping_company_id, sold_at)``, and a rule its partial index on ``sold_at``
+(revision 0006; the price rule's holds every line with a price gap, any tolerance's hits).
+Every index is on the partitioned parent, so each partition has it.
 """
 
 from __future__ import annotations
@@ -92,5 +93,7 @@ def lines_query(want: LineFilter, *, limit: int, offset: int) -> tuple[str, dict
         assert rule.sql is not None  # a fact rule always has its expression
         text += f"\n       AND {rule.sql}"
         if "%(tolerance)s" in rule.sql:
+            # Implied by the rule (a tolerance is never negative): the partial index's condition.
+            text += f"\n       AND {rule.sql.replace('%(tolerance)s', '0')}"
             params["tolerance"] = want.tolerance
     return text + _ORDER, params
