@@ -5,7 +5,7 @@ every line; these indexes make each filter an index scan on a warehouse of milli
 (shipping_company_id, sold_at), and partial indexes on sold_at for the non-positive-units and
 negative-amount rules and for the lines with any price gap (the mismatched-total rule). Built on
 the partitioned fact table, so every partition has them. Building them takes a share lock on the
-facts (imports wait; on a 10M-line warehouse about 35 s on two cores).
+facts (imports wait; on a 10M-line warehouse about 30 s on two cores).
 
 Revision ID: 0006
 Revises: 0003 (0004 and 0005 are developed beside it; the merge re-chains the ids)
