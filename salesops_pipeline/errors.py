@@ -236,3 +236,7 @@ class UnknownKeyName(ApiKeyError):
 
 class KeyNotStored(ApiKeyError):
     """The database refused or lost a new key; it was never shown and does not work."""
+
+
+class ComparisonOutOfRange(SalesOpsError):
+    """The period a report is compared with would begin before the first day a date holds."""

@@ -251,6 +251,10 @@ class Settings(BaseSettings):
     # unset or empty: every rule warns above 0 and never errs. An error blocks the report refresh.
     # Read (and refused with what to write instead) by core/config_check.py at start-up.
     rule_thresholds: str = Field(default="", validation_alias="SALESOPS_RULE_THRESHOLDS")
+    # Unusual business figures (core/report/anomalies.py): "total=drop>30%,jump>50%;
+    # seller=drop>50%,jump>100%,spread>3" (those are the defaults, products as sellers);
+    # `error` in a scope's terms fails its check as ERROR instead of WARN. Checked at start-up.
+    figure_thresholds: str = Field(default="", validation_alias="SALESOPS_FIGURE_THRESHOLDS")
 
     # -- The Dagster UI's front door (appended) -------------------------------------------------
     # `salesops up` serves the UI only through nginx on 127.0.0.1:SALESOPS_DAGSTER_PORT, which

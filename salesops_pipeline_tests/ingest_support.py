@@ -19,6 +19,7 @@ from salesops_pipeline.defs.ingest import (
 from salesops_pipeline.defs.maintenance import nightly_maintenance
 from salesops_pipeline.defs.reports import reports_job, sales_reports
 from salesops_pipeline.defs.resources import (
+    FigureResource,
     QualityResource,
     ReportMailResource,
     SalesFolderResource,
@@ -38,6 +39,8 @@ class Ingestor:
     own_partition_rows: int = 100_000
     mail: ReportMailResource | None = None
     """Where the weekly job e-mails its report (None: not configured)."""
+    figure_thresholds: str = ""
+    """SALESOPS_FIGURE_THRESHOLDS of the business-figure checks (empty: the defaults)."""
 
     def resources(self) -> dict:
         return {
@@ -47,6 +50,7 @@ class Ingestor:
                                                 export_dir=str(self.folder.parent / "exports")),
             "quality_settings": QualityResource(price_tolerance=self.tolerance),
             "report_mail": self.mail or ReportMailResource(),
+            "figure_settings": FigureResource(figure_thresholds=self.figure_thresholds),
         }
 
     def definitions(self) -> Definitions:

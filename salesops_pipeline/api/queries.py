@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from salesops_pipeline.api.db import Connection, Row, fetch
 from salesops_pipeline.api.replica import LAG_SQL
+from salesops_pipeline.core.report import lines
 from salesops_pipeline.core.report import queries as report
 from salesops_pipeline.core.report.refresh import SAMPLES_PER_DAY_AND_RULE
 from salesops_pipeline.core.report.rules import MISMATCHED_TOTAL
@@ -65,46 +66,12 @@ async def quality_samples_at(conn: Connection, *, start: date, end: date, tolera
                         "rule": MISMATCHED_TOTAL.sample_rule})
 
 
-_LINE_FILTERS = """
-         WHERE f.sold_at >= %(start)s AND f.sold_at < %(end)s::date + 1
-           AND (%(seller)s::text IS NULL OR f.seller_id =
-                (SELECT seller_id FROM salesops.dim_seller WHERE name = %(seller)s))
-           AND (%(product)s::text IS NULL OR f.product_id =
-                (SELECT product_id FROM salesops.dim_product WHERE name = %(product)s))
-           AND (%(shipping)s::text IS NULL
-                OR (%(shipping)s = 'UNKNOWN' AND f.shipping_company_id IS NULL)
-                OR f.shipping_company_id = (SELECT shipping_company_id
-                     FROM salesops.dim_shipping_company WHERE name = %(shipping)s))
-"""
-
-
-async def sales_lines(conn: Connection, *, start: date, end: date, seller: str | None,
-                      product: str | None, shipping_company: str | None, limit: int,
+async def sales_lines(conn: Connection, *, want: lines.LineFilter, limit: int,
                       offset: int) -> list[Row]:
-    """The fact lines behind a figure, oldest first, each with its file, row and import.
-
-    ``shipping_company="UNKNOWN"`` also matches lines without a shipping company, as the
-    shipping breakdown groups them under that name.
-    """
-    return await fetch(
-        conn,
-        """
-        SELECT f.sales_line_id, f.sold_at, p.name AS product, s.name AS seller,
-               c.name AS shipping_company, f.unit_price, f.units, f.total_price,
-               f.source_file, nullif(f.source_sheet, '') AS source_sheet,
-               f.source_row_number, f.import_id,
-               i.sha256 AS import_sha256, i.started_at AS imported_at
-          FROM salesops.fact_sales_line AS f
-          JOIN salesops.dim_product AS p USING (product_id)
-          JOIN salesops.dim_seller AS s USING (seller_id)
-          LEFT JOIN salesops.dim_shipping_company AS c USING (shipping_company_id)
-          JOIN salesops.import_log AS i ON i.import_id = f.import_id
-        """ + _LINE_FILTERS + """
-         ORDER BY f.sold_at, f.sales_line_id
-         LIMIT %(limit)s OFFSET %(offset)s
-        """,
-        {"start": start, "end": end, "seller": seller, "product": product,
-         "shipping": shipping_company, "limit": limit, "offset": offset})
+    """The fact lines behind a figure, oldest first, each with its file, row and import
+    (core/report/lines.py: only the filters asked for, each on its index)."""
+    text, params = lines.lines_query(want, limit=limit, offset=offset)
+    return await fetch(conn, text, params)
 
 
 _IMPORT_COLUMNS = """

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from salesops_pipeline.core.extract.header.columns import ColumnMap, load_column_map
+from salesops_pipeline.core.report.anomalies import Limits, parse_figure_thresholds
 from salesops_pipeline.core.report.thresholds import Thresholds, parse_thresholds
 from salesops_pipeline.settings import Settings
 
@@ -21,6 +22,7 @@ class CheckedConfig:
 
     column_map: ColumnMap
     thresholds: dict[str, Thresholds]
+    figure_limits: dict[str, Limits]
 
 
 def check_configuration(settings: Settings) -> CheckedConfig:
@@ -28,4 +30,5 @@ def check_configuration(settings: Settings) -> CheckedConfig:
     ConfigError (naming the file or the variable) when either is wrong."""
     map_file, explicit = settings.column_map_location()
     return CheckedConfig(column_map=load_column_map(map_file, explicit=explicit),
-                         thresholds=parse_thresholds(settings.rule_thresholds))
+                         thresholds=parse_thresholds(settings.rule_thresholds),
+                         figure_limits=parse_figure_thresholds(settings.figure_thresholds))

@@ -46,9 +46,11 @@ from dagster import (
 
 from salesops_pipeline.core.notify.alerts import Alert, AlertConfig, deliver, run_link
 from salesops_pipeline.core.notify.check_cursor import BadCursor, CheckCursor, finding
+from salesops_pipeline.core.notify.figure_alerts import finding_alerts, forget
 from salesops_pipeline.core.notify.mail import SmtpConfig, split_addresses
 from salesops_pipeline.core.report.weeks import week_of_key
 from salesops_pipeline.defs.checks import WHOLE_WAREHOUSE
+from salesops_pipeline.defs.figure_checks import FIGURE_CHECKS
 from salesops_pipeline.defs.freshness import import_freshness
 from salesops_pipeline.defs.ingest import FILE_TAG
 from salesops_pipeline.settings import Settings
@@ -192,14 +194,33 @@ def warehouse_wide(alert: Alert) -> bool:
     return WHOLE_WAREHOUSE in (alert.subject, alert.figures.get("scope"))
 
 
-def _check_alert_of(context: SensorEvaluationContext, record: EventLogRecord,
-                    state: CheckCursor, base_url: str) -> Alert | None:
-    """The alert one event-log record calls for (None: a pass, or a failure not to alert);
-    keeps ``state``'s warehouse-wide findings up to date."""
+def _check_alerts_of(context: SensorEvaluationContext, record: EventLogRecord,
+                     state: CheckCursor, base_url: str) -> list[Alert]:
+    """The alerts one event-log record calls for: a business-figure check's new findings one
+    alert each (core/notify/figure_alerts.py), any other check's as :func:`_check_alert_of`."""
     event = record.event_log_entry.dagster_event
     evaluation = event.event_specific_data if event else None
     if not isinstance(evaluation, AssetCheckEvaluation):
-        return None
+        return []
+    if evaluation.check_name not in FIGURE_CHECKS:
+        alert = _check_alert_of(context, record, evaluation, state, base_url)
+        return [] if alert is None else [alert]
+    key = evaluation.asset_check_key.to_user_string()
+    if evaluation.passed:
+        forget(state, key)
+        return []
+    run = context.instance.get_run_by_id(record.run_id)
+    base = check_alert(evaluation, record.run_id, run.tags if run else {}, base_url)
+    findings = evaluation.metadata.get("findings")
+    listed = getattr(findings, "value", None)
+    return finding_alerts(key, base, listed if isinstance(listed, list) else [], state)
+
+
+def _check_alert_of(context: SensorEvaluationContext, record: EventLogRecord,
+                    evaluation: AssetCheckEvaluation, state: CheckCursor,
+                    base_url: str) -> Alert | None:
+    """The alert one check evaluation calls for (None: a pass, or a failure not to alert);
+    keeps ``state``'s warehouse-wide findings up to date."""
     key = evaluation.asset_check_key.to_user_string()
     if evaluation.passed and key not in state.alerted:
         return None  # the common case: no run to look up
@@ -256,8 +277,7 @@ def check_failure_alerts(context: SensorEvaluationContext) -> SkipReason:
                              f"one has run {TICK_BUDGET_SECONDS} s")
             break
         try:
-            alert = _check_alert_of(context, record, state, settings.dagster_ui_base())
-            if alert is not None:
+            for alert in _check_alerts_of(context, record, state, settings.dagster_ui_base()):
                 deliver(alert, config, context.log.info, skip=failed_destinations)
                 sent += 1
         except Exception as exc:  # noqa: BLE001 - one bad record must not block the rest

@@ -25,6 +25,7 @@ from salesops_pipeline.core.load import control_totals
 from salesops_pipeline.core.report import quality
 from salesops_pipeline.core.report.rules import QUARANTINED_ROWS, RULES, Rule, Severity
 from salesops_pipeline.core.report.thresholds import Thresholds, judge, share_text
+from salesops_pipeline.defs.figure_checks import business_figures
 from salesops_pipeline.defs.freshness import import_freshness
 from salesops_pipeline.defs.ingest import fact_sales_line
 from salesops_pipeline.defs.metadata import MetadataItem, control_totals_table
@@ -168,4 +169,4 @@ def control_totals_match(context: AssetCheckExecutionContext,
 
 
 all_checks = [data_quality_rules, integrity, import_freshness, reports_reconcile,
-              control_totals_match]
+              control_totals_match, business_figures]

@@ -16,6 +16,7 @@ from salesops_pipeline.core.config_check import check_configuration
 from salesops_pipeline.core.db.connect import Connection, reused
 from salesops_pipeline.core.extract.header.columns import ColumnMap, load_column_map
 from salesops_pipeline.core.notify.mail import SmtpConfig, split_addresses
+from salesops_pipeline.core.report.anomalies import Limits, parse_figure_thresholds
 from salesops_pipeline.core.report.thresholds import Thresholds, parse_thresholds
 from salesops_pipeline.settings import Settings
 
@@ -85,6 +86,18 @@ class QualityResource(ConfigurableResource):
         return parse_thresholds(self.rule_thresholds)
 
 
+class FigureResource(ConfigurableResource):
+    """SALESOPS_FIGURE_THRESHOLDS (core/report/anomalies.py) and the timezone that says which
+    week is complete, for the business-figure checks (defs/figure_checks.py)."""
+
+    figure_thresholds: str = ""
+    timezone: str = "UTC"
+
+    @property
+    def limits(self) -> dict[str, Limits]:
+        return parse_figure_thresholds(self.figure_thresholds)
+
+
 class ReportMailResource(ConfigurableResource):
     """Where the weekly report is e-mailed (SALESOPS_REPORT_EMAIL_TO, SALESOPS_SMTP_*); sent only
     when recipients and a host are both set. The password comes in as an EnvVar (never shown)."""
@@ -144,6 +157,8 @@ def resources_from_env(settings: Settings | None = None) -> dict[str, Configurab
         "quality_settings": QualityResource(price_tolerance=str(settings.price_tolerance),
                                    max_import_age_hours=settings.max_import_age_hours,
                                    rule_thresholds=settings.rule_thresholds),
+        "figure_settings": FigureResource(figure_thresholds=settings.figure_thresholds,
+                                          timezone=settings.timezone),
         "report_mail": ReportMailResource(
             to=settings.report_email_to, host=settings.smtp_host, port=settings.smtp_port,
             security=settings.smtp_security, user=settings.smtp_user,
@@ -152,3 +167,4 @@ def resources_from_env(settings: Settings | None = None) -> dict[str, Configurab
             retry_seconds=settings.smtp_retry_seconds,
             timeout_seconds=settings.smtp_timeout_seconds),
     }
+

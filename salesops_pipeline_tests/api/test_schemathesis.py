@@ -20,6 +20,8 @@ from schemathesis.core.parameters import ParameterLocation
 from salesops_pipeline.api.keys import create_key
 from salesops_pipeline.api.main import create_app
 from salesops_pipeline.core.db.schema import reset
+from salesops_pipeline.core.report.compare import compared_period
+from salesops_pipeline.errors import ComparisonOutOfRange
 from salesops_pipeline_tests.api.builders import (
     random_lines,
     write_facts,
@@ -82,6 +84,26 @@ def one_tolerance(query: dict | None) -> None:
         query.pop("tol")
 
 
+def comparable_period(query: dict | None) -> None:
+    """A comparison needs a compared period after 0001-01-01 (the 422 otherwise is tested in
+    test_compare.py). Valid data obeys it."""
+    if not query or not query.get("compare") or query.get("start_date") is None:
+        return
+    try:
+        compared_period(date.fromisoformat(str(query["start_date"])),
+                        date.fromisoformat(str(query["end_date"])), query["compare"])
+    except (ComparisonOutOfRange, ValueError):
+        query.pop("compare")
+
+
+def tolerance_with_its_rule(path: str, query: dict | None) -> None:
+    """The lines take a tolerance only with rule=mismatched_total (the 422 otherwise is tested
+    in test_drill_down.py). Valid data obeys it."""
+    if path == "/reports/lines" and query and query.get("rule") != "mismatched_total":
+        query.pop("tolerance", None)
+        query.pop("tol", None)
+
+
 def header_is_mutated(case) -> bool:
     """Whether schemathesis made this case's headers (the X-API-Key) invalid on purpose."""
     header = case.meta.components.get(ParameterLocation.HEADER) if case.meta else None
@@ -136,6 +158,8 @@ def test_api_conforms_to_its_schema(live_schema, live_api: tuple[str, str], path
         if mode is GenerationMode.POSITIVE:
             coherent_period(case.query)
             one_tolerance(case.query)
+            tolerance_with_its_rule(path, case.query)
+            comparable_period(case.query)
         # Send the real key, unless this case is about a missing or invalid key (→ 401).
         headers = None if header_is_mutated(case) else {"X-API-Key": key}
         case.call_and_validate(headers=headers, timeout=30)

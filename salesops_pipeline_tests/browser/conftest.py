@@ -138,7 +138,7 @@ def page_log() -> PageLog:
 def browser_page(browser: Browser, page_log: PageLog) -> Iterator[Page]:
     """A page in its own context (no cookies or storage shared between tests); requests off
     this machine are aborted and recorded in ``page_log``, and fail the test at teardown."""
-    context = browser.new_context()
+    context = browser.new_context(locale="en-US")  # figures are grouped as the locale says
     context.set_default_timeout(TIMEOUT_MS)
 
     def local_only(route: Route, request: Request) -> None:

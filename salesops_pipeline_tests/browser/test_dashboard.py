@@ -102,8 +102,20 @@ def table(page: Page, selector: str) -> list[list[str]]:
         "rows => rows.map(r => Array.from(r.cells, c => c.textContent))")
 
 
+def grouped(api_text: str) -> str:
+    """The API's exact string as the page shows it in the en-US locale: thousands grouped."""
+    sign, digits = ("-", api_text[1:]) if api_text.startswith("-") else ("", api_text)
+    whole, dot, fraction = digits.partition(".")
+    return f"{sign}{int(whole):,}{dot}{fraction}"
+
+
+def plain(shown: str) -> Decimal:
+    """A figure shown in the en-US locale as a Decimal."""
+    return Decimal(shown.replace(",", ""))
+
+
 def same_text_and_value(shown: str, api_text: str, oracle: str | Decimal) -> None:
-    assert shown == api_text, "the page must show the API's string as given"
+    assert shown == grouped(api_text), "the page must show the API's string, every digit"
     assert Decimal(api_text) == Decimal(oracle)
 
 
@@ -115,7 +127,7 @@ def change_text(current: Decimal, previous: Decimal) -> tuple[Decimal, Decimal]:
 
 def parse_change(text: str) -> tuple[Decimal, Decimal]:
     pct, diff = text.split(" % (")
-    return Decimal(pct), Decimal(diff.rstrip(")"))
+    return Decimal(pct), plain(diff.rstrip(")"))
 
 
 def test_known_week_shows_exact_figures(browser_page: Page, page_log, live_api,
@@ -153,14 +165,14 @@ def test_known_week_shows_exact_figures(browser_page: Page, page_log, live_api,
 
     want = expected.products(LINES, WEEK.start, WEEK.end, 10)
     shown_rows = table(page, "#products-table")
-    assert [(r[1], Decimal(r[2]), Decimal(r[3])) for r in shown_rows] \
+    assert [(r[1], plain(r[2]), plain(r[3])) for r in shown_rows] \
         == [(w["product"], Decimal(w["revenue"]), Decimal(w["units"])) for w in want]
 
     want = expected.shipping(LINES, WEEK.start, WEEK.end)
     shown_rows = table(page, "#shipping-table")
     assert [r[0] for r in shown_rows] == [w["shipping_company"] for w in want]
     for shown, w in zip(shown_rows, want, strict=True):
-        assert Decimal(shown[1]) == Decimal(w["revenue"])
+        assert plain(shown[1]) == Decimal(w["revenue"])
         assert shown[3].endswith(" %")
         assert Decimal(shown[3][:-2]) == Decimal(w["revenue_share"]) * 100  # moved, not rounded
 
@@ -190,9 +202,9 @@ def test_the_figures_follow_the_date_range(browser_page: Page, live_api, known_d
     wait_loaded(page, BEFORE.start, BEFORE.end)
     last, = expected.weekly(LINES, BEFORE.start, BEFORE.end)
     (label, revenue, change, units, _, lines, _), = table(page, "#weekly-table")
-    assert (label, Decimal(revenue), Decimal(units), lines) == \
+    assert (label, plain(revenue), plain(units), lines) == \
         (f"{BEFORE.start} – {BEFORE.end}", Decimal("1050.00"), Decimal("3"), "2")
-    assert Decimal(revenue) == Decimal(last["revenue"])
+    assert plain(revenue) == Decimal(last["revenue"])
     assert change.endswith("(no sales the week before)")
     assert [r[1] for r in table(page, "#sellers-table")] == ["Ada", "Bob"]
 
@@ -202,7 +214,7 @@ def test_the_figures_follow_the_date_range(browser_page: Page, live_api, known_d
     wait_loaded(page, BEFORE.start, WEEK.end)
     assert [r[0] for r in table(page, "#weekly-table")] == [
         f"{BEFORE.start} – {BEFORE.end}", f"{WEEK.start} – {WEEK.end}"]
-    assert [Decimal(r[1]) for r in table(page, "#weekly-table")] == [
+    assert [plain(r[1]) for r in table(page, "#weekly-table")] == [
         Decimal(w["revenue"]) for w in expected.weekly(LINES, BEFORE.start, WEEK.end)]
 
     page.fill("#top-n", "1")

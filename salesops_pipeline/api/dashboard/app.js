@@ -1,8 +1,9 @@
 /* The dashboard: ask for a key, pick a period, fill each panel from its /reports endpoint.
  *
- * Money and units are shown exactly as the API sends them (strings); derived figures come from
- * decimal.js; tables are built by ui.js (text only, never innerHTML), the audit lines of a
- * data-quality sample by audit.js.
+ * Money and units are shown exactly as the API sends them (strings), grouped in the browser's
+ * locale; derived figures come from decimal.js; every figure opens its lines (drill.js); the
+ * filter state lives in the URL (state.js); tables are built by ui.js (text only, never
+ * innerHTML), the audit lines of a data-quality sample by audit.js.
  */
 "use strict";
 
@@ -12,6 +13,10 @@
   const IMPORTS_SHOWN = 20;
   const period = { start: null, end: null };
   let loadedImports = [];
+  let isAdmin = false;
+  const num = (text) => SalesDecimal.localized(text);
+  const drill = SalesDrill.link;
+  const compare = () => $("#compare").value;
   // Each start (new key, new period) and each sign-out begins a generation: answers to the
   // requests of an older one are dropped, so a slow old answer never overwrites a newer one.
   let generation = 0;
@@ -47,9 +52,14 @@
 
   function change(current, previous) {
     const pct = SalesDecimal.percentChange(current, previous);
-    const diff = SalesDecimal.subtract(current, previous);
+    const diff = num(SalesDecimal.subtract(current, previous));
     return pct === null ? `${diff} (no sales the week before)` : `${pct} % (${diff})`;
   }
+
+  const compared = SalesCompare.changeText;
+
+  const within = (r) => ({ start_date: r.week_start < period.start ? period.start : r.week_start,
+                           end_date: r.week_end > period.end ? period.end : r.week_end });
 
   function addDays(isoDate, days) {
     const d = new Date(`${isoDate}T00:00:00Z`);
@@ -59,7 +69,18 @@
 
   const weekBefore = (isoMonday) => addDays(isoMonday, -7);
 
+  const weekRevenue = (r) => drill(num(r.revenue), `the week of ${r.week_start}`, within(r),
+                                   `week:${r.week_start}`);
+
+  async function loadComparedWeeks() {
+    const summary = await get("/reports/weekly-summary", { ...range(), compare: compare() });
+    SalesCompare.showWeeks(summary, weekRevenue);
+  }
+
   async function loadWeekly() {
+    if (compare()) { await loadComparedWeeks(); return; }
+    $("#weekly-note").textContent = "Change: against the ISO week before (a week cut by the "
+      + "period is partial).";
     const summary = await get("/reports/weekly-summary", range());
     const rows = summary.data;
     let before = {};
@@ -76,22 +97,26 @@
     const partial = (r) => r.week_start < period.start || r.week_end > period.end;
     fillTable($("#weekly-table"), [
       ["Week", (r) => `${r.week_start} – ${r.week_end}${partial(r) ? " (partial)" : ""}`],
-      ["Revenue", (r) => r.revenue, "num"],
+      ["Revenue", weekRevenue, "num"],
       ["Change", (r) => change(r.revenue, previousOf(r).revenue), "num"],
-      ["Units", (r) => r.units, "num"],
+      ["Units", (r) => num(r.units), "num"],
       ["Change", (r) => change(r.units, previousOf(r).units), "num"],
-      ["Lines", (r) => String(r.line_count), "num"],
+      ["Lines", (r) => num(String(r.line_count)), "num"],
       ["Change", (r) => change(String(r.line_count), String(previousOf(r).line_count)), "num"],
     ], rows);
     SalesCharts.weekly(rows);
   }
 
   async function loadSellers() {
-    const ranking = await get("/reports/seller-ranking", range());
+    const ranking = await get("/reports/seller-ranking", { ...range(), compare: compare() });
+    const lines = (r) => drill(num(r.revenue), `seller ${r.seller}`,
+                               { ...range(), seller: r.seller }, `seller:${r.seller}`);
     fillTable($("#sellers-table"), [
-      ["#", (r) => String(r.rank), "num"], ["Seller", (r) => r.seller],
-      ["Revenue", (r) => r.revenue, "num"], ["Units", (r) => r.units, "num"],
-      ["Lines", (r) => String(r.line_count), "num"],
+      ["#", (r) => (r.rank === null ? "–" : String(r.rank)), "num"], ["Seller", (r) => r.seller],
+      ["Revenue", lines, "num"], ["Units", (r) => num(r.units), "num"],
+      ["Lines", (r) => num(String(r.line_count)), "num"],
+      ...(compare() ? [["Before", (r) => num(r.compared_revenue), "num"],
+                       ["Change", compared, "num"]] : []),
     ], ranking.data);
   }
 
@@ -101,18 +126,26 @@
   }
 
   async function loadProducts() {
-    const top = await get("/reports/top-products", { ...range(), limit: topN() });
+    const top = await get("/reports/top-products",
+                          { ...range(), limit: topN(), compare: compare() });
+    const lines = (r) => drill(num(r.revenue), `product ${r.product}`,
+                               { ...range(), product: r.product }, `product:${r.product}`);
     fillTable($("#products-table"), [
       ["#", (r) => String(r.rank), "num"], ["Product", (r) => r.product],
-      ["Revenue", (r) => r.revenue, "num"], ["Units", (r) => r.units, "num"],
+      ["Revenue", lines, "num"], ["Units", (r) => num(r.units), "num"],
+      ...(compare() ? [["Before", (r) => num(r.compared_revenue), "num"],
+                       ["Change", compared, "num"]] : []),
     ], top.data);
   }
 
   async function loadShipping() {
     const shipping = await get("/reports/shipping-breakdown", range());
     fillTable($("#shipping-table"), [
-      ["Company", (r) => r.shipping_company], ["Revenue", (r) => r.revenue, "num"],
-      ["Lines", (r) => String(r.line_count), "num"],
+      ["Company", (r) => r.shipping_company],
+      ["Revenue", (r) => drill(num(r.revenue), `shipping company ${r.shipping_company}`,
+                               { ...range(), shipping_company: r.shipping_company },
+                               `shipping:${r.shipping_company}`), "num"],
+      ["Lines", (r) => num(String(r.line_count)), "num"],
       ["Share", (r) => `${SalesDecimal.percent(r.revenue_share)} %`, "num"],
     ], shipping.data);
     SalesCharts.shipping(shipping.data);
@@ -129,9 +162,17 @@
     status.textContent = dq.status;
     status.className = `badge ${dq.status}`;
     $("#quality-tolerance").textContent = dq.tolerance;
-    fillTable($("#quality-table"), [["Check", (r) => r[1]],
-                                    ["Count", (r) => String(dq.counts[`${r[0]}_count`]), "num"]],
-              RULES);
+    const count = (r) => {
+      const text = num(String(dq.counts[`${r[0]}_count`]));
+      if (r[0] === "rejected_row") return text;  // not sales lines: see the imports' rejections
+      // The tolerance the count was made with, when the API takes it (0-5, two decimals);
+      // else the lines default to the configured one, which the refresh also used.
+      const asked = /^([0-4](\.\d{1,2})?|5(\.0{1,2})?)$/.test(dq.tolerance);
+      const tolerance = r[0] === "mismatched_total" && asked ? { tolerance: dq.tolerance } : {};
+      return drill(text, r[1].toLowerCase(), { ...range(), rule: r[0], ...tolerance },
+                   `rule:${r[0]}`);
+    };
+    fillTable($("#quality-table"), [["Check", (r) => r[1]], ["Count", count, "num"]], RULES);
     const samples = $("#samples");
     show(samples, dq.samples !== null);  // null: a viewer key
     show($("#audit"), false);
@@ -205,6 +246,7 @@
     $("#period-text").textContent = `${period.start} – ${period.end}`;
     try {
       const admin = await panel($("#imports"), loadImports);
+      isAdmin = admin;
       $("#role").textContent = admin ? "admin" : "viewer";
       await Promise.all([panel($("#weekly"), loadWeekly), panel($("#sellers"), loadSellers),
                          panel($("#products"), loadProducts), panel($("#shipping"), loadShipping),
@@ -234,10 +276,17 @@
     }
     $("#start-date").value = period.start;
     $("#end-date").value = period.end;
+    SalesDrill.close();
+    remember();
     show($("#key-form"), false);
     show($("#key-info"), true);
     show($("#reports"), true);
     await loadAll();
+  }
+
+  /** The filter state into the page's URL (never the key): a shared link restores the view. */
+  function remember() {
+    SalesState.write({ start: period.start, end: period.end, compare: compare(), top: topN() });
   }
 
   function signOut(message) {
@@ -253,6 +302,16 @@
   }
 
   function init() {
+    const wanted = SalesState.read();
+    if (wanted.compare !== undefined) $("#compare").value = wanted.compare;
+    if (wanted.top) $("#top-n").value = wanted.top;
+    const wantedPeriod = wanted.start ? { start: wanted.start, end: wanted.end } : undefined;
+    SalesDrill.init({ admin: () => isAdmin, downloads: addDownloads,
+                      badKey: () => signOut(BAD_KEY) });
+    $("#drill-close").addEventListener("click", () => SalesDrill.close());
+    $("#compare").addEventListener("change", () => {
+      if (period.start) start({ start: period.start, end: period.end });
+    });
     for (const box of document.querySelectorAll(".downloads[data-report]")) {
       const path = box.dataset.report;
       addDownloads(box, path, () => (path.endsWith("top-products")
@@ -262,7 +321,7 @@
       event.preventDefault();
       say("");
       SalesApi.key.set($("#api-key").value.trim());
-      start();
+      start(period.start ? { start: period.start, end: period.end } : wantedPeriod);
     });
     $("#change-key").addEventListener("click", () => signOut(""));
     $("#period-form").addEventListener("submit", (event) => {
@@ -273,11 +332,12 @@
     });
     $("#last-week").addEventListener("click", () => start());
     $("#top-n").addEventListener("change", () => {
+      if ($("#top-n").checkValidity()) remember();
       if ($("#top-n").checkValidity()) panel($("#products"), loadProducts).catch((error) => {
         if (error !== STALE) signOut(BAD_KEY);
       });
     });
-    if (SalesApi.key.get()) start(); else signOut("");
+    if (SalesApi.key.get()) start(wantedPeriod); else signOut("");
   }
 
   document.addEventListener("DOMContentLoaded", init);

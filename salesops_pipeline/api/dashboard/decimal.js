@@ -60,10 +60,24 @@ const SalesDecimal = (() => {
     return format({ n: d.n * 10n ** BigInt(2 - d.s), s: 0 });
   }
 
+  /** An exact decimal string with the browser locale's digit grouping and decimal sign:
+   * "1234567.50" -> "1,234,567.50" (en-US), "1.234.567,50" (de-DE). Every digit is kept: the
+   * integer part is grouped as a BigInt, the fraction is appended as given, nothing rounds. */
+  function localized(text, locale) {
+    const m = PATTERN.exec(String(text));
+    if (!m) return String(text);
+    const format = new Intl.NumberFormat(locale);
+    const part = (n, type, fallback) => (format.formatToParts(n).find((p) => p.type === type)
+      || { value: fallback }).value;
+    const sign = m[1] ? part(-1, "minusSign", "-") : "";
+    const grouped = sign + format.format(BigInt(m[2]));
+    return m[3] ? `${grouped}${part(1.5, "decimal", ".")}${m[3]}` : grouped;
+  }
+
   /** For drawing only: the chart's bar heights. Text always shows the string itself. */
   function toNumber(text) {
     return Number(text);
   }
 
-  return { parse, format, subtract, percentChange, percent, toNumber };
+  return { parse, format, subtract, percentChange, percent, toNumber, localized };
 })();

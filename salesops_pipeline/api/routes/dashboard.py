@@ -25,6 +25,9 @@ STATIC_FILES = {
     "charts.js": "text/javascript; charset=utf-8",
     "ui.js": "text/javascript; charset=utf-8",
     "audit.js": "text/javascript; charset=utf-8",
+    "state.js": "text/javascript; charset=utf-8",
+    "drill.js": "text/javascript; charset=utf-8",
+    "compare.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
     "chart.umd.min.js": "text/javascript; charset=utf-8",
 }

@@ -1,14 +1,16 @@
 """`/reports/lines` (admin): the audit trail from a report figure back to workbook rows.
 
 The one endpoint that reads the fact table: filtered by the period (index on sold_at) and
-optionally by seller, product or shipping company (indexes on their ids), paginated.
+optionally by seller, product, shipping company or data-quality rule (each on its index; see
+core/report/lines.py), paginated: the drill-down from every figure of the dashboard.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
 
 from salesops_pipeline.api import exports, queries
 from salesops_pipeline.api.db import Connection
@@ -16,17 +18,27 @@ from salesops_pipeline.api.deps import (
     AdminDep,
     PeriodDep,
     WholeNumber,
+    settings_of,
 )
 from salesops_pipeline.api.routes import PROTECTED
-from salesops_pipeline.api.routes.reports import FormatQuery, answer, respond
+from salesops_pipeline.api.routes.reports import (
+    FormatQuery,
+    ToleranceDep,
+    answer,
+    respond,
+)
 from salesops_pipeline.api.schemas import SalesLine, SalesLines
 from salesops_pipeline.core.extract.rows.cells import InvalidCell
 from salesops_pipeline.core.extract.rows.names import to_name
+from salesops_pipeline.core.report.lines import LineFilter
 
 router = APIRouter(prefix="/reports", tags=["audit"], responses=PROTECTED)
 
 MAX_LIMIT = 10_000
 MAX_OFFSET = 1_000_000
+#: The fact-line rules of core/report/rules.py (FACT_RULES; a test holds the two equal).
+FactRule = Literal["mismatched_total", "nonpositive_units", "negative_amount",
+                   "missing_shipping_company"]
 NAME = r"^[^\x00]+$"  # any text but NUL (PostgreSQL text cannot hold it)
 
 
@@ -57,18 +69,31 @@ async def sales_lines(
         min_length=1, max_length=200, pattern=NAME,
         description='Only lines of this shipping company; "UNKNOWN" also matches lines '
                     "without one (as in the shipping breakdown)")] = None,
+    rule: Annotated[FactRule | None, Query(
+        description="Only lines breaking this data-quality rule (the data-quality counts); "
+                    "mismatched_total at `tolerance`, else the configured one")] = None,
+    tolerance: ToleranceDep = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size"), WholeNumber] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Lines to skip"),
                       WholeNumber] = 0,
     fmt: FormatQuery = "json",
 ) -> Any:
     """Sales lines sold in the period (oldest first), each with its workbook (`source_file`),
-    Excel row (`source_row_number`) and import: sums of these lines are the report figures."""
+    Excel row (`source_row_number`) and import: sums of these lines are the report figures.
+
+    `rule` keeps the lines a data-quality rule flags (those its count in /reports/data-quality
+    counts); `tolerance` (or `tol`) only with `rule=mismatched_total`."""
+    if tolerance is not None and rule != "mismatched_total":
+        raise RequestValidationError([{
+            "type": "value_error", "loc": ("query", "tolerance"), "input": str(tolerance),
+            "msg": "tolerance applies only to rule=mismatched_total"}])
+    want = LineFilter(
+        period.start, period.end, seller=_spelled(seller), product=_spelled(product),
+        shipping_company=_spelled(shipping_company), rule=rule,
+        tolerance=tolerance if tolerance is not None else settings_of(request).price_tolerance)
+
     async def compute(conn: Connection) -> Any:
-        rows = await queries.sales_lines(conn, start=period.start, end=period.end,
-                                         seller=_spelled(seller), product=_spelled(product),
-                                         shipping_company=_spelled(shipping_company),
-                                         limit=limit + 1, offset=offset)
+        rows = await queries.sales_lines(conn, want=want, limit=limit + 1, offset=offset)
         more = len(rows) > limit
         rows = rows[:limit]
         return await answer(rows, period, fmt, name="lines", row_model=SalesLine, limit=limit,

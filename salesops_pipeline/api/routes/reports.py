@@ -16,7 +16,15 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, BeforeValidator, WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 
-from salesops_pipeline.api import exports, queries, revalidation
+from salesops_pipeline.api import comparisons, exports, queries, revalidation
+from salesops_pipeline.api.compare_schemas import (
+    ProductCompareRow,
+    SellerCompareRow,
+    SellerRankingCompared,
+    TopProductsCompared,
+    WeeklyCompareRow,
+    WeeklySummaryCompared,
+)
 from salesops_pipeline.api.db import Connection
 from salesops_pipeline.api.deps import (
     Period,
@@ -40,6 +48,7 @@ from salesops_pipeline.api.schemas import (
     WeeklySummary,
     WeeklySummaryRow,
 )
+from salesops_pipeline.core.report.compare import Compare
 
 #: Every report answer carries an ETag; asked again with If-None-Match, unchanged → 304.
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {
@@ -84,6 +93,10 @@ async def requested_tolerance(
 
 
 ToleranceDep = Annotated[Decimal | None, Depends(requested_tolerance)]
+CompareQuery = Annotated[Compare | None, Query(description=(
+    "previous: also the period of the same length just before; year: also the same ISO "
+    "weeks a year before. Each row gets its compared figures and the change of its revenue "
+    "(core/report/compare.py)"))]
 
 
 Compute = Callable[[Connection], Awaitable[Any]]
@@ -122,43 +135,62 @@ async def answer(rows: list[dict[str, Any]], period: Period, fmt: ExportFormat, 
             "count": len(rows), **extra}
 
 
-@router.get("/weekly-summary", response_model=WeeklySummary,
+@router.get("/weekly-summary", response_model=WeeklySummary | WeeklySummaryCompared,
             responses=exports.export_responses("Revenue, units and lines per ISO week"))
 async def weekly_summary(reader: ViewerDep, request: Request, period: PeriodDep,
-                         fmt: FormatQuery = "json") -> Any:
+                         compare: CompareQuery = None, fmt: FormatQuery = "json") -> Any:
     """Revenue, units and line count per ISO week (Monday-Sunday) touching the period.
 
     Only the days inside the period count: a week cut by `start_date` or `end_date` is partial.
+    With `compare`, every week with sales in the period or in its compared week (0 without)
+    with its compared week, and `comparison`: the compared period and both periods' totals.
     """
     async def compute(conn: Connection) -> Any:
+        if compare is not None:
+            rows, totals = await comparisons.weekly(conn, period, compare)
+            return await answer(rows, period, fmt, name=f"weekly-summary-vs-{compare}",
+                                row_model=WeeklyCompareRow, comparison=totals)
         rows = await queries.weekly_summary(conn, start=period.start, end=period.end)
         return await answer(rows, period, fmt, name="weekly-summary", row_model=WeeklySummaryRow)
-    return await respond(reader, request, WeeklySummary, compute, revalidate=True, period=period)
+    model = WeeklySummary if compare is None else WeeklySummaryCompared
+    return await respond(reader, request, model, compute, revalidate=True, period=period)
 
 
-@router.get("/seller-ranking", response_model=SellerRanking,
+@router.get("/seller-ranking", response_model=SellerRanking | SellerRankingCompared,
             responses=exports.export_responses("Every seller ranked by revenue"))
 async def seller_ranking(reader: ViewerDep, request: Request, period: PeriodDep,
-                         fmt: FormatQuery = "json") -> Any:
+                         compare: CompareQuery = None, fmt: FormatQuery = "json") -> Any:
     """Every seller with sales in the period, by revenue; equal revenue shares a rank
-    (1, 1, 3) and is listed in name order."""
+    (1, 1, 3) and is listed in name order. With `compare`, each seller's compared figures
+    and change; sellers who sold only in the compared period follow (rank null)."""
     async def compute(conn: Connection) -> Any:
+        if compare is not None:
+            rows, cmp = await comparisons.sellers(conn, period, compare)
+            return await answer(rows, period, fmt, name=f"seller-ranking-vs-{compare}",
+                                row_model=SellerCompareRow, comparison=cmp)
         rows = await queries.seller_ranking(conn, start=period.start, end=period.end)
         return await answer(rows, period, fmt, name="seller-ranking", row_model=SellerRankRow)
-    return await respond(reader, request, SellerRanking, compute, revalidate=True, period=period)
+    model = SellerRanking if compare is None else SellerRankingCompared
+    return await respond(reader, request, model, compute, revalidate=True, period=period)
 
 
-@router.get("/top-products", response_model=TopProducts,
+@router.get("/top-products", response_model=TopProducts | TopProductsCompared,
             responses=exports.export_responses("The best-selling products"))
 async def top_products(reader: ViewerDep, request: Request, period: PeriodDep,
                        limit: Annotated[int, Query(ge=1, le=1000, description="Rows (1-1000)"),
                                         WholeNumber] = 10,
-                       fmt: FormatQuery = "json") -> Any:
-    """The `limit` products with the most revenue in the period; equal revenue shares a rank."""
+                       compare: CompareQuery = None, fmt: FormatQuery = "json") -> Any:
+    """The `limit` products with the most revenue in the period; equal revenue shares a rank.
+    With `compare`, the same products' compared figures and change."""
     async def compute(conn: Connection) -> Any:
+        if compare is not None:
+            rows, cmp = await comparisons.products(conn, period, compare, limit=limit)
+            return await answer(rows, period, fmt, name=f"top-products-vs-{compare}",
+                                row_model=ProductCompareRow, comparison=cmp)
         rows = await queries.top_products(conn, start=period.start, end=period.end, limit=limit)
         return await answer(rows, period, fmt, name="top-products", row_model=TopProductRow)
-    return await respond(reader, request, TopProducts, compute, revalidate=True, period=period)
+    model = TopProducts if compare is None else TopProductsCompared
+    return await respond(reader, request, model, compute, revalidate=True, period=period)
 
 
 @router.get("/shipping-breakdown", response_model=ShippingBreakdown,

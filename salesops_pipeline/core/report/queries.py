@@ -108,10 +108,16 @@ def quality_counts(db: Fetcher, *, start: date, end: date, default_tolerance: De
                     {"start": start, "end": end, "tolerance": default_tolerance})[0]
 
 
-QUALITY_SAMPLES_SQL = """
+# A sample's shipping company by name, as people read it (the stored values keep its id).
+_NAMED_VALUES = """CASE WHEN s.row_values ? 'shipping_company_id'
+         THEN (s.row_values - 'shipping_company_id') || jsonb_build_object('shipping_company',
+              (SELECT c.name FROM salesops.dim_shipping_company c
+                WHERE c.shipping_company_id = (s.row_values ->> 'shipping_company_id')::bigint))
+         ELSE s.row_values END AS row_values"""
+QUALITY_SAMPLES_SQL = f"""
     SELECT day, rule, source_file, nullif(source_sheet, '') AS source_sheet,
-           source_row_number, row_values
-      FROM salesops.report_quality_sample
+           source_row_number, {_NAMED_VALUES}
+      FROM salesops.report_quality_sample AS s
      WHERE day BETWEEN %(start)s AND %(end)s
      ORDER BY day, rule, source_file COLLATE "C", source_sheet COLLATE "C", source_row_number
      LIMIT %(limit)s
@@ -141,7 +147,7 @@ def mismatched_count(db: Fetcher, *, start: date, end: date, tolerance: Decimal)
 
 QUALITY_SAMPLES_AT_SQL = f"""
     SELECT day, rule, source_file, nullif(source_sheet, '') AS source_sheet,
-           source_row_number, row_values FROM (
+           source_row_number, {_NAMED_VALUES} FROM (
         SELECT day, %(rule)s::text AS rule, source_file, source_sheet,
                source_row_number, row_values FROM (
             SELECT f.sold_at::date AS day, f.source_file, f.source_sheet,
@@ -171,3 +177,17 @@ def quality_samples_at(db: Fetcher, *, start: date, end: date, tolerance: Decima
     return db.fetch(QUALITY_SAMPLES_AT_SQL, {"start": start, "end": end, "tolerance": tolerance,
                                              "limit": limit, "per_day": SAMPLES_PER_DAY_AND_RULE,
                                              "rule": MISMATCHED_TOTAL.sample_rule})
+
+
+PRODUCT_FIGURES_SQL = """
+    SELECT product, sum(revenue) AS revenue, sum(units) AS units
+      FROM salesops.report_daily_product
+     WHERE day BETWEEN %(start)s AND %(end)s AND product = ANY(%(products)s)
+     GROUP BY product
+    """
+
+
+def product_figures(db: Fetcher, *, start: date, end: date, products: list[str]) -> list[Row]:
+    """Revenue and units of the named products over the period (the compared figures of a
+    top-products list, whose names need not be the compared period's top)."""
+    return db.fetch(PRODUCT_FIGURES_SQL, {"start": start, "end": end, "products": products})
