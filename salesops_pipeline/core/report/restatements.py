@@ -1,0 +1,141 @@
+"""The restatement log: which ISO weeks' figures already in the reports a refresh changed, by how
+much, and because of which file versions.
+
+A refresh (core/report/refresh.py) snapshots the figures of the weeks it touches before it
+rewrites them (:func:`snapshot`) and, in the same transaction, compares afterwards
+(:func:`record`): a week with a day that was already in the report tables and whose figures
+changed (total, or any seller, product or shipping company) gets one restatement with the week's
+totals before and after, the names whose figures changed, and the file changes
+(core/load/report_change.py) the refresh took. Taking them in the refresh's transaction makes it
+exactly once: a failed refresh leaves them for the next, a second refresh finds none. Days new to
+the reports restate nothing. A week the weekly job had exported or e-mailed
+(``report_week_sent``, :func:`mark_sent`) is *reported*: its restatement says since when.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from salesops_pipeline.core.db.connect import Cursor
+from salesops_pipeline.core.report.weeks import WEEK, week_start
+
+#: One row per day, dimension and name: the figures every report shows (units NULL for shipping).
+FIGURES = """
+SELECT day, 'total'::text AS dimension, ''::text AS name, revenue, units, line_count
+  FROM salesops.report_daily_sales WHERE day = ANY(%(days)s::date[])
+UNION ALL
+SELECT day, 'seller', seller, revenue, units, line_count
+  FROM salesops.report_daily_seller WHERE day = ANY(%(days)s::date[])
+UNION ALL
+SELECT day, 'product', product, revenue, units, line_count
+  FROM salesops.report_daily_product WHERE day = ANY(%(days)s::date[])
+UNION ALL
+SELECT day, 'shipping_company', shipping_company, revenue, NULL::numeric, line_count
+  FROM salesops.report_daily_shipping WHERE day = ANY(%(days)s::date[])
+"""
+# Days already in the report tables (a total row before) whose figures are not the same now.
+CHANGED_DAYS = """
+SELECT DISTINCT day FROM (
+    (SELECT * FROM figure_before EXCEPT ALL SELECT * FROM figure_after)
+    UNION ALL
+    (SELECT * FROM figure_after EXCEPT ALL SELECT * FROM figure_before)) d
+ WHERE day IN (SELECT day FROM figure_before WHERE dimension = 'total')
+ ORDER BY day
+"""
+TAKE_CHANGES = """
+UPDATE salesops.report_change SET refresh_id = %s WHERE refresh_id IS NULL
+RETURNING change_id, import_id, source_file, action, replaced_import, days, changed_at
+"""
+Key = tuple[str, str]  # dimension, name
+Figures = dict[Key, tuple[Decimal, Decimal | None, int]]
+
+
+def week_days(weeks: list[date]) -> list[date]:
+    """Every day of the ISO weeks starting on ``weeks``."""
+    return [w + timedelta(days=i) for w in weeks for i in range(WEEK.days)]
+
+
+def snapshot(cur: Cursor, table: str, weeks: list[date]) -> None:
+    """The figures of ``weeks`` now, into temp table ``table`` (figure_before/figure_after)."""
+    assert table in ("figure_before", "figure_after"), "fixed names from this module"
+    cur.execute(f"CREATE TEMP TABLE {table} ON COMMIT DROP AS {FIGURES}",
+                {"days": week_days(weeks)})
+
+
+@dataclass(frozen=True)
+class Restated:
+    restatement_id: int
+    week: date
+    reported: bool
+
+
+def record(cur: Cursor, *, refresh_id: int, weeks: list[date]) -> list[Restated]:
+    """Compare ``weeks`` with the snapshot taken before the refresh, take the pending file
+    changes, and write one restatement per week whose already-reported days changed."""
+    snapshot(cur, "figure_after", weeks)
+    cur.execute(CHANGED_DAYS)
+    restated = sorted({week_start(r[0]) for r in cur.fetchall()})
+    cur.execute(TAKE_CHANGES, (refresh_id,))
+    changes = cur.fetchall()
+    out = []
+    for week in restated:
+        before, after = _week(cur, "figure_before", week), _week(cur, "figure_after", week)
+        out.append(_write(cur, refresh_id, week, before, after, changes))
+    return out
+
+
+def _week(cur: Cursor, table: str, week: date) -> Figures:
+    cur.execute(f"SELECT dimension, name, sum(revenue), sum(units), sum(line_count)::bigint"
+                f" FROM {table} WHERE day >= %s AND day < %s GROUP BY 1, 2",
+                (week, week + WEEK))
+    return {(d, n): (revenue, units, lines) for d, n, revenue, units, lines in cur.fetchall()}
+
+
+def _write(cur: Cursor, refresh_id: int, week: date, before: Figures, after: Figures,
+           changes: list[tuple[Any, ...]]) -> Restated:
+    zero = (Decimal(0), Decimal(0), 0)
+    b, a = before.get(("total", ""), zero), after.get(("total", ""), zero)
+    cur.execute(
+        "INSERT INTO salesops.restatement (week, refresh_id, revenue_before, revenue_after,"
+        " units_before, units_after, lines_before, lines_after, reported_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, (SELECT max(sent_at)"
+        "  FROM salesops.report_week_sent WHERE week = %s)) RETURNING restatement_id, reported_at",
+        (week, refresh_id, b[0], a[0], b[1], a[1], b[2], a[2], week))
+    row = cur.fetchone()
+    assert row is not None, "INSERT ... RETURNING returns the row it inserted"
+    restatement_id, reported_at = row
+    names = sorted(k for k in before.keys() | after.keys()
+                   if k[0] != "total" and before.get(k) != after.get(k))
+    rows = [(restatement_id, d, n, *_pair(before.get((d, n)), after.get((d, n))))
+            for d, n in names]
+    cur.executemany(
+        "INSERT INTO salesops.restatement_figure (restatement_id, dimension, name,"
+        " revenue_before, revenue_after, units_before, units_after, lines_before, lines_after)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
+    end = week + WEEK
+    files = [(restatement_id, *c[:5], c[6]) for c in changes
+             if any(week <= day < end for day in c[5])]
+    cur.executemany(
+        "INSERT INTO salesops.restatement_file (restatement_id, change_id, import_id,"
+        " source_file, action, replaced_import, changed_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        files)
+    return Restated(restatement_id, week, reported_at is not None)
+
+
+def _pair(before: tuple[Decimal, Decimal | None, int] | None,
+          after: tuple[Decimal, Decimal | None, int] | None) -> tuple[Any, ...]:
+    """revenue, units and lines, each before and after (None where the name had none)."""
+    b = before or (None, None, None)
+    a = after or (None, None, None)
+    return b[0], a[0], b[1], a[1], b[2], a[2]
+
+
+def mark_sent(cur: Cursor, *, week: date, channel: str, run_id: str | None) -> None:
+    """The weekly job exported (``export``) or e-mailed (``email``) the week: it is reported."""
+    cur.execute("INSERT INTO salesops.report_week_sent (week, channel, run_id)"
+                " VALUES (%s, %s, %s)", (week_start(week), channel, run_id))
+
+
