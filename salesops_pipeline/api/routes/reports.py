@@ -1,13 +1,15 @@
 """`/reports/*`: figures over any period, read from the daily report tables only.
 
 Every endpoint takes `start_date`/`end_date` (inclusive; neither = the last complete ISO week)
-and `format=json|csv|xlsx`; csv and xlsx are the same rows as a download.
+and `format=json|csv|xlsx`; csv and xlsx are the same rows as a download. `as_of` answers with
+the figures as they stood at that moment (core/report/history.py).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -17,6 +19,7 @@ from pydantic import BaseModel, BeforeValidator, WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from salesops_pipeline.api import exports, queries, revalidation
+from salesops_pipeline.api.as_of import as_of_moment
 from salesops_pipeline.api.db import Connection
 from salesops_pipeline.api.deps import (
     Period,
@@ -84,6 +87,8 @@ async def requested_tolerance(
 
 
 ToleranceDep = Annotated[Decimal | None, Depends(requested_tolerance)]
+#: ``as_of``: the figures as they stood then (api/as_of.py); no ETag for such an answer.
+AsOfDep = Annotated[datetime | None, Depends(as_of_moment)]
 
 
 Compute = Callable[[Connection], Awaitable[Any]]
@@ -125,62 +130,70 @@ async def answer(rows: list[dict[str, Any]], period: Period, fmt: ExportFormat, 
 @router.get("/weekly-summary", response_model=WeeklySummary,
             responses=exports.export_responses("Revenue, units and lines per ISO week"))
 async def weekly_summary(reader: ViewerDep, request: Request, period: PeriodDep,
-                         fmt: FormatQuery = "json") -> Any:
+                         as_of: AsOfDep, fmt: FormatQuery = "json") -> Any:
     """Revenue, units and line count per ISO week (Monday-Sunday) touching the period.
 
     Only the days inside the period count: a week cut by `start_date` or `end_date` is partial.
     """
     async def compute(conn: Connection) -> Any:
-        rows = await queries.weekly_summary(conn, start=period.start, end=period.end)
+        rows = await queries.weekly_summary(conn, start=period.start, end=period.end,
+                                             as_of=as_of)
         return await answer(rows, period, fmt, name="weekly-summary", row_model=WeeklySummaryRow)
-    return await respond(reader, request, WeeklySummary, compute, revalidate=True, period=period)
+    return await respond(reader, request, WeeklySummary, compute, revalidate=as_of is None,
+                         period=period)
 
 
 @router.get("/seller-ranking", response_model=SellerRanking,
             responses=exports.export_responses("Every seller ranked by revenue"))
 async def seller_ranking(reader: ViewerDep, request: Request, period: PeriodDep,
-                         fmt: FormatQuery = "json") -> Any:
+                         as_of: AsOfDep, fmt: FormatQuery = "json") -> Any:
     """Every seller with sales in the period, by revenue; equal revenue shares a rank
     (1, 1, 3) and is listed in name order."""
     async def compute(conn: Connection) -> Any:
-        rows = await queries.seller_ranking(conn, start=period.start, end=period.end)
+        rows = await queries.seller_ranking(conn, start=period.start, end=period.end,
+                                             as_of=as_of)
         return await answer(rows, period, fmt, name="seller-ranking", row_model=SellerRankRow)
-    return await respond(reader, request, SellerRanking, compute, revalidate=True, period=period)
+    return await respond(reader, request, SellerRanking, compute, revalidate=as_of is None,
+                         period=period)
 
 
 @router.get("/top-products", response_model=TopProducts,
             responses=exports.export_responses("The best-selling products"))
-async def top_products(reader: ViewerDep, request: Request, period: PeriodDep,
+async def top_products(reader: ViewerDep, request: Request, period: PeriodDep, as_of: AsOfDep,
                        limit: Annotated[int, Query(ge=1, le=1000, description="Rows (1-1000)"),
                                         WholeNumber] = 10,
                        fmt: FormatQuery = "json") -> Any:
     """The `limit` products with the most revenue in the period; equal revenue shares a rank."""
     async def compute(conn: Connection) -> Any:
-        rows = await queries.top_products(conn, start=period.start, end=period.end, limit=limit)
+        rows = await queries.top_products(conn, start=period.start, end=period.end, limit=limit,
+                                           as_of=as_of)
         return await answer(rows, period, fmt, name="top-products", row_model=TopProductRow)
-    return await respond(reader, request, TopProducts, compute, revalidate=True, period=period)
+    return await respond(reader, request, TopProducts, compute, revalidate=as_of is None,
+                         period=period)
 
 
 @router.get("/shipping-breakdown", response_model=ShippingBreakdown,
             responses=exports.export_responses("Revenue per shipping company"))
-async def shipping_breakdown(reader: ViewerDep, request: Request,
-                             period: PeriodDep, fmt: FormatQuery = "json") -> Any:
+async def shipping_breakdown(reader: ViewerDep, request: Request, period: PeriodDep,
+                             as_of: AsOfDep, fmt: FormatQuery = "json") -> Any:
     """Revenue, lines and share of the period's revenue per shipping company, largest first.
 
     Lines without a shipping company are grouped as "UNKNOWN". `revenue_share` is rounded half
     away from zero to 6 decimal places (0 when the period's revenue is 0).
     """
     async def compute(conn: Connection) -> Any:
-        rows = await queries.shipping_breakdown(conn, start=period.start, end=period.end)
+        rows = await queries.shipping_breakdown(conn, start=period.start, end=period.end,
+                                                 as_of=as_of)
         return await answer(rows, period, fmt, name="shipping-breakdown", row_model=ShippingRow)
-    return await respond(reader, request, ShippingBreakdown, compute, revalidate=True,
+    return await respond(reader, request, ShippingBreakdown, compute, revalidate=as_of is None,
                          period=period)
 
 
 @router.get("/data-quality", response_model=DataQuality,
             responses=exports.export_responses("Data-quality counts of the period"))
 async def data_quality(reader: ViewerDep, request: Request, period: PeriodDep,
-                       tolerance: ToleranceDep, fmt: FormatQuery = "json") -> Any:
+                       tolerance: ToleranceDep, as_of: AsOfDep,
+                       fmt: FormatQuery = "json") -> Any:
     """Data-quality counts summed over the period: "ok" when all are 0, else "warn".
 
     Read from the report tables, at the tolerance they were refreshed with; with `tolerance`
@@ -190,10 +203,15 @@ async def data_quality(reader: ViewerDep, request: Request, period: PeriodDep,
     for admin keys, null for viewer keys. The csv / xlsx export is one row: the period,
     status, tolerance and the counts.
     """
+    if as_of is not None and tolerance is not None:
+        raise RequestValidationError([{
+            "type": "value_error", "loc": ("query", "as_of"), "input": as_of.isoformat(),
+            "msg": "give as_of or tolerance, not both: a tolerance is applied to today's lines"}])
+
     async def compute(conn: Connection) -> Any:
         counts = await queries.quality_counts(
             conn, start=period.start, end=period.end,
-            default_tolerance=settings_of(request).price_tolerance)
+            default_tolerance=settings_of(request).price_tolerance, as_of=as_of)
         applied = counts.pop("tolerance")
         if tolerance is not None:
             applied = tolerance
@@ -208,7 +226,7 @@ async def data_quality(reader: ViewerDep, request: Request, period: PeriodDep,
         samples = None
         if reader.is_admin and tolerance is None:
             samples = await queries.quality_samples(conn, start=period.start, end=period.end,
-                                                    limit=SAMPLE_LIMIT)
+                                                    limit=SAMPLE_LIMIT, as_of=as_of)
         elif reader.is_admin and tolerance is not None:
             samples = await queries.quality_samples_at(
                 conn, start=period.start, end=period.end, tolerance=tolerance,
@@ -216,5 +234,5 @@ async def data_quality(reader: ViewerDep, request: Request, period: PeriodDep,
         return {"start_date": period.start, "end_date": period.end, "status": status,
                 "counts": counts, "tolerance": applied, "samples": samples}
     # At a requested tolerance the count is read from the fact lines: no tag (revalidation.py).
-    return await respond(reader, request, DataQuality, compute, revalidate=tolerance is None,
-                         period=period)
+    return await respond(reader, request, DataQuality, compute,
+                         revalidate=tolerance is None and as_of is None, period=period)

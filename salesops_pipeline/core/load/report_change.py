@@ -24,7 +24,13 @@ class ChangeAction(StrEnum):
 
 def record(cur: Cursor, *, import_id: int, key: str, action: ChangeAction,
            replaced_import: int | None, days: list[date]) -> None:
-    """One change of ``key`` by ``import_id`` marking ``days`` (the caller's transaction)."""
+    """One change of ``key`` by ``import_id`` marking ``days`` (the caller's transaction).
+    Nothing on a database before schema revision 0005 (the jobs of a test at an older revision,
+    or code newer than a database not yet upgraded): it keeps no restatement log."""
+    cur.execute("SELECT to_regclass('salesops.report_change') IS NOT NULL")
+    row = cur.fetchone()
+    if not (row and row[0]):
+        return
     cur.execute("INSERT INTO salesops.report_change"
                 " (import_id, source_file, action, replaced_import, days)"
                 " VALUES (%s, %s, %s, %s, %s::date[])",

@@ -110,12 +110,14 @@ def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool, weeks: li
         days = [r[0] for r in cur.fetchall()]
         refresh_id = None
         touched = sorted({week_start(d) for d in days})
+        logged = history.kept(cur)  # restatements too: both came with schema revision 0005
         if days:
-            restatements.snapshot(cur, "figure_before", touched)
-            _run_script(conn, tolerance)
+            if logged:
+                restatements.snapshot(cur, "figure_before", touched)
+            _run_script(conn, tolerance, logged)
         if days or full:
             refresh_id = _record(cur, "full" if full else "incremental", days, run_id)
-        if days and refresh_id is not None:
+        if days and logged and refresh_id is not None:
             restated = restatements.record(cur, refresh_id=refresh_id, weeks=touched)
         conn.commit()
     finally:
@@ -139,7 +141,7 @@ def rewrite_days(conn: Connection, days: list[date], *, tolerance: Decimal,
     cur.execute(LOCK_REPORTS)
     cur.execute(CREATE_REFRESH_DAY)
     cur.execute("INSERT INTO refresh_day SELECT DISTINCT unnest(%s::date[])", (days,))
-    _run_script(conn, tolerance)
+    _run_script(conn, tolerance, history.kept(cur))
     refresh_id = _record(cur, "incremental", sorted(set(days)), run_id)
     temporary = ["refresh_day", *re.findall(r"CREATE TEMP TABLE (\w+)", refresh_sql())]
     cur.execute(sql.SQL("DROP TABLE {}").format(sql.SQL(", ").join(map(sql.Identifier,
@@ -147,11 +149,10 @@ def rewrite_days(conn: Connection, days: list[date], *, tolerance: Decimal,
     return refresh_id
 
 
-def _run_script(conn: Connection, tolerance: Decimal) -> None:
-    """The refresh script over the days in temp table refresh_day; their rows of before go to
-    the report history first (core/report/history.py)."""
+def _run_script(conn: Connection, tolerance: Decimal, keep: bool) -> None:
+    """The refresh script over the days in temp table refresh_day; with ``keep``, their rows of
+    before go to the report history first (core/report/history.py)."""
     cur = conn.cursor()
-    keep = history.kept(cur)
     if keep:
         history.archive(cur)
     # A script of many statements: bound on the client (the server binds one at a time).

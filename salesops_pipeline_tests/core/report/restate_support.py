@@ -104,3 +104,28 @@ def by_name(sales: Iterable[Sale], week: date, dimension: str
         out[name][2] += 1
     return {n: (r, None if dimension == "shipping_company" else u, c)
             for n, (r, u, c) in out.items()}
+
+
+def expected_figures(before: list[Sale], after: list[Sale], week: date) -> dict:
+    out = {}
+    for dimension in ("seller", "product", "shipping_company"):
+        b, a = by_name(before, week, dimension), by_name(after, week, dimension)
+        for name in b.keys() | a.keys():
+            if b.get(name) != a.get(name):
+                out[(dimension, name)] = (*(b.get(name) or (None,) * 3),
+                                          *(a.get(name) or (None,) * 3))
+    return out
+
+
+W1, W2, W4 = date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 23)
+OLD_A = [sale("2026-11-02", "Ada", "Laptop", "1000.10", "2"),
+         sale("2026-11-03", "Bob", "Mouse", "19.99", "1", None),
+         sale("2026-11-04", "Ada", "Dock", "250.005", "0.5", "UPS"),
+         sale("2026-11-06", "Chen", "Mouse", "39.98", "2")]
+# The corrected re-export: a total fixed, a line gone, a seller added, a shipper changed.
+NEW_A = [sale("2026-11-02", "Ada", "Laptop", "1000.01", "2"),
+         sale("2026-11-03", "Bob", "Mouse", "19.99", "1", None),
+         sale("2026-11-06", "Chen", "Mouse", "39.98", "2", "UPS"),
+         sale("2026-11-06", "Dana", "Keyboard", "75.25", "3")]
+B = [sale("2026-11-10", "Ada", "Laptop", "999.99"), sale("2026-11-12", "Bob", "Dock", "120.5")]
+C = [sale("2026-11-24", "Chen", "Laptop", "1500")]

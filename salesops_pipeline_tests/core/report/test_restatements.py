@@ -11,28 +11,21 @@ from salesops_pipeline.core.report import queries as q
 from salesops_pipeline.core.report.restatements import mark_sent
 from salesops_pipeline.core.report.week_files import ConnectionFetcher
 from salesops_pipeline_tests.core.report.restate_support import (
-    Sale,
+    NEW_A,
+    OLD_A,
+    W1,
+    W2,
+    W4,
+    B,
+    C,
     by_name,
     db_now,
+    expected_figures,
     publish_file,
     refresh_now,
-    sale,
     week_totals,
     withdraw,
 )
-
-W1, W2, W4 = date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 23)
-OLD_A = [sale("2026-11-02", "Ada", "Laptop", "1000.10", "2"),
-         sale("2026-11-03", "Bob", "Mouse", "19.99", "1", None),
-         sale("2026-11-04", "Ada", "Dock", "250.005", "0.5", "UPS"),
-         sale("2026-11-06", "Chen", "Mouse", "39.98", "2")]
-# The corrected re-export: a total fixed, a line gone, a seller added, a shipper changed.
-NEW_A = [sale("2026-11-02", "Ada", "Laptop", "1000.01", "2"),
-         sale("2026-11-03", "Bob", "Mouse", "19.99", "1", None),
-         sale("2026-11-06", "Chen", "Mouse", "39.98", "2", "UPS"),
-         sale("2026-11-06", "Dana", "Keyboard", "75.25", "3")]
-B = [sale("2026-11-10", "Ada", "Laptop", "999.99"), sale("2026-11-12", "Bob", "Dock", "120.5")]
-C = [sale("2026-11-24", "Chen", "Laptop", "1500")]
 
 
 def restatements(sql) -> list[tuple]:
@@ -46,17 +39,6 @@ def figures(sql, restatement_id: int) -> dict[tuple[str, str], tuple]:
         "SELECT dimension, name, revenue_before, units_before, lines_before, revenue_after,"
         " units_after, lines_after FROM salesops.restatement_figure WHERE restatement_id = %s",
         (restatement_id,))}
-
-
-def expected_figures(before: list[Sale], after: list[Sale], week: date) -> dict:
-    out = {}
-    for dimension in ("seller", "product", "shipping_company"):
-        b, a = by_name(before, week, dimension), by_name(after, week, dimension)
-        for name in b.keys() | a.keys():
-            if b.get(name) != a.get(name):
-                out[(dimension, name)] = (*(b.get(name) or (None,) * 3),
-                                          *(a.get(name) or (None,) * 3))
-    return out
 
 
 def test_replacement_of_a_reported_week_is_restated_once_with_exact_figures(db, sql) -> None:
