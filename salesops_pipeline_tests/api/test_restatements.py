@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from salesops_pipeline.core.db.connect import connect
 from salesops_pipeline.core.report.restatements import mark_sent
 from salesops_pipeline_tests.core.report.restate_support import (
-    B,
     NEW_A,
     OLD_A,
     W1,
+    B,
     by_name,
     db_now,
     expected_figures,

@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS salesops.report_week_sent (
     week      date NOT NULL CHECK (extract(isodow FROM week) = 1),
     channel   text NOT NULL CHECK (channel IN ('export', 'email')),
     sent_at   timestamptz NOT NULL DEFAULT now(),
+    figures_at timestamptz NOT NULL,  -- the moment of the figures sent (as_of rebuilds them)
     run_id    text
 );
 CREATE INDEX IF NOT EXISTS report_week_sent_week ON salesops.report_week_sent (week, sent_at);

@@ -6,8 +6,11 @@ its days, copies their current rows into ``<table>_history`` (valid from when th
 written, until now) and then records the day as written now in ``report_day_version``. Today's
 reads are untouched (same tables, same plans); an ``as_of`` read swaps each report table for its
 ``<table>_as_of(moment)`` function (schema revision 0005): the day's current rows when it was
-written at or before the moment, else its history row valid then. A refresh's moment is its
-transaction's start (``now()``), the same moment a restatement records.
+written at or before the moment, else its history row valid then. A refresh's moment
+(:func:`moment`) is the clock read once it holds the report lock; a reader that takes the lock
+shared and then reads the clock (:func:`hold_still`, the weekly export) sees exactly the
+refreshes of earlier moments, so ``as_of`` its moment later gives what it read. A restatement
+records its refresh's moment too.
 
 The history grows with days × names rewritten, not with lines: a replaced file of a million lines
 over 30 days costs the rows those 30 days held, whatever the line count. It is kept for good
@@ -41,14 +44,14 @@ def _archive_sql(table: str) -> str:
     columns = ", ".join(f"r.{c}" for c in REPORT_COLUMNS[table])  # fixed names from code
     return (f"INSERT INTO salesops.{table}_history ({', '.join(REPORT_COLUMNS[table])},"
             f" valid_from, valid_to)"
-            f" SELECT {columns}, coalesce(v.written_at, '-infinity'), now()"
+            f" SELECT {columns}, coalesce(v.written_at, '-infinity'), %(moment)s"
             f" FROM salesops.{table} r LEFT JOIN salesops.report_day_version v USING (day)"
             f" WHERE r.day IN (SELECT day FROM refresh_day)")
 
 
 ARCHIVE = [_archive_sql(table) for table in REPORT_COLUMNS]
 STAMP = ("INSERT INTO salesops.report_day_version (day, written_at)"
-         " SELECT day, now() FROM refresh_day"
+         " SELECT day, %(moment)s FROM refresh_day"
          " ON CONFLICT (day) DO UPDATE SET written_at = excluded.written_at")
 
 
@@ -60,16 +63,32 @@ def kept(cur: Cursor) -> bool:
     return bool(row and row[0])
 
 
-def archive(cur: Cursor) -> None:
-    """Copy the rows of the days in temp table refresh_day into the history, before the
-    refresh rewrites them (the caller's transaction)."""
+def moment(cur: Cursor) -> datetime:
+    """The server's clock now: a refresh's moment, read once it holds the report lock."""
+    cur.execute("SELECT clock_timestamp()")
+    row = cur.fetchone()
+    assert row is not None, "SELECT without FROM returns one row"
+    at: datetime = row[0]
+    return at
+
+
+def hold_still(cur: Cursor) -> datetime:
+    """Take the report lock shared for the rest of the caller's transaction (no refresh commits
+    meanwhile; every read sees one state) and return the moment that state is ``as_of``."""
+    cur.execute("SELECT pg_advisory_xact_lock_shared(hashtext('salesops.reports'))")
+    return moment(cur)
+
+
+def archive(cur: Cursor, at: datetime) -> None:
+    """Copy the rows of the days in temp table refresh_day into the history, valid until ``at``,
+    before the refresh rewrites them (the caller's transaction)."""
     for statement in ARCHIVE:
-        cur.execute(statement)
+        cur.execute(statement, {"moment": at})
 
 
-def stamp(cur: Cursor) -> None:
-    """Record the days in refresh_day as written now, after the refresh rewrote them."""
-    cur.execute(STAMP)
+def stamp(cur: Cursor, at: datetime) -> None:
+    """Record the days in refresh_day as written at ``at``, after the refresh rewrote them."""
+    cur.execute(STAMP, {"moment": at})
 
 
 def as_of(statement: str, moment: datetime | None) -> str:

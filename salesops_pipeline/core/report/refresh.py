@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import psycopg
@@ -27,7 +27,7 @@ from salesops_pipeline.core.report.rules import FACT_RULES
 from salesops_pipeline.core.report.weeks import week_start
 from salesops_pipeline.settings import sql_dir
 
-LOCK_REPORTS = "SELECT pg_advisory_xact_lock(hashtext('salesops.reports'))"
+LOCK_REPORTS = "SELECT pg_advisory_xact_lock(hashtext('salesops.reports'))"  # history.py too
 SAMPLES_PER_DAY_AND_RULE = 20
 CREATE_REFRESH_DAY = "CREATE TEMP TABLE refresh_day (day date PRIMARY KEY) ON COMMIT DROP"
 REPORT_TABLES = ("report_daily_sales", "report_daily_seller", "report_daily_product",
@@ -110,15 +110,16 @@ def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool, weeks: li
         days = [r[0] for r in cur.fetchall()]
         refresh_id = None
         touched = sorted({week_start(d) for d in days})
-        logged = history.kept(cur)  # restatements too: both came with schema revision 0005
+        # History and restatements came with schema revision 0005: None before it.
+        at = history.moment(cur) if history.kept(cur) else None
         if days:
-            if logged:
+            if at:
                 restatements.snapshot(cur, "figure_before", touched)
-            _run_script(conn, tolerance, logged)
+            _run_script(conn, tolerance, at)
         if days or full:
             refresh_id = _record(cur, "full" if full else "incremental", days, run_id)
-        if days and logged and refresh_id is not None:
-            restated = restatements.record(cur, refresh_id=refresh_id, weeks=touched)
+        if days and at and refresh_id is not None:
+            restated = restatements.record(cur, refresh_id=refresh_id, weeks=touched, at=at)
         conn.commit()
     finally:
         if conn.info.transaction_status != TransactionStatus.IDLE:
@@ -141,7 +142,7 @@ def rewrite_days(conn: Connection, days: list[date], *, tolerance: Decimal,
     cur.execute(LOCK_REPORTS)
     cur.execute(CREATE_REFRESH_DAY)
     cur.execute("INSERT INTO refresh_day SELECT DISTINCT unnest(%s::date[])", (days,))
-    _run_script(conn, tolerance, history.kept(cur))
+    _run_script(conn, tolerance, history.moment(cur) if history.kept(cur) else None)
     refresh_id = _record(cur, "incremental", sorted(set(days)), run_id)
     temporary = ["refresh_day", *re.findall(r"CREATE TEMP TABLE (\w+)", refresh_sql())]
     cur.execute(sql.SQL("DROP TABLE {}").format(sql.SQL(", ").join(map(sql.Identifier,
@@ -149,18 +150,18 @@ def rewrite_days(conn: Connection, days: list[date], *, tolerance: Decimal,
     return refresh_id
 
 
-def _run_script(conn: Connection, tolerance: Decimal, keep: bool) -> None:
-    """The refresh script over the days in temp table refresh_day; with ``keep``, their rows of
-    before go to the report history first (core/report/history.py)."""
+def _run_script(conn: Connection, tolerance: Decimal, at: datetime | None) -> None:
+    """The refresh script over the days in temp table refresh_day; with a moment ``at``, their
+    rows of before go to the report history first (core/report/history.py)."""
     cur = conn.cursor()
-    if keep:
-        history.archive(cur)
+    if at:
+        history.archive(cur, at)
     # A script of many statements: bound on the client (the server binds one at a time).
     psycopg.ClientCursor(conn).execute(refresh_sql(), {
         "tolerance": tolerance, "samples": SAMPLES_PER_DAY_AND_RULE,
         "loaded": ImportStatus.LOADED})
-    if keep:
-        history.stamp(cur)
+    if at:
+        history.stamp(cur, at)
 
 
 def _record(cur: Cursor, mode: str, days: list[date], run_id: str | None) -> int:

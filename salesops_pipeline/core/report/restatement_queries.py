@@ -88,6 +88,32 @@ def restatements(db: Fetcher, *, start: date, end: date, limit: int = 1000,
     return assemble(main, db.fetch(FIGURES_SQL, {"ids": ids}), db.fetch(FILES_SQL, {"ids": ids}))
 
 
+# Restatements of weeks already reported that no alert has gone out for yet; a concurrent run
+# skips the ones another is sending (its transaction holds them until it marks them alerted).
+UNALERTED_SQL = """
+    SELECT restatement_id FROM salesops.restatement
+     WHERE reported_at IS NOT NULL AND alerted_at IS NULL
+     ORDER BY restatement_id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+    """
+BY_IDS_SQL = """
+    SELECT restatement_id, week AS week_start, recorded_at, reported_at, alerted_at,
+           revenue_before, revenue_after, units_before, units_after, lines_before, lines_after
+      FROM salesops.restatement WHERE restatement_id = ANY(%(ids)s) ORDER BY restatement_id
+    """
+
+
+def unalerted(db: Fetcher, *, limit: int = 100) -> list[Row]:
+    """The restatements of reported weeks still to alert, oldest first, locked for the caller's
+    transaction (which marks them with :data:`MARK_ALERTED` once sent)."""
+    ids = {"ids": [r["restatement_id"] for r in db.fetch(UNALERTED_SQL, {"limit": limit})]}
+    return assemble(db.fetch(BY_IDS_SQL, ids), db.fetch(FIGURES_SQL, ids),
+                    db.fetch(FILES_SQL, ids))
+
+
+MARK_ALERTED = ("UPDATE salesops.restatement SET alerted_at = now()"
+                " WHERE restatement_id = ANY(%(ids)s) RETURNING restatement_id")
+
+
 def files_text(files: Sequence[Row]) -> str:
     """The files of a restatement on one line: ``a.csv (import 7, replaced import 3)``."""
     parts = []

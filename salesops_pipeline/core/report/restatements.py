@@ -15,7 +15,7 @@ the reports restate nothing. A week the weekly job had exported or e-mailed
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -72,7 +72,8 @@ class Restated:
     reported: bool
 
 
-def record(cur: Cursor, *, refresh_id: int, weeks: list[date]) -> list[Restated]:
+def record(cur: Cursor, *, refresh_id: int, weeks: list[date], at: datetime
+           ) -> list[Restated]:
     """Compare ``weeks`` with the snapshot taken before the refresh, take the pending file
     changes, and write one restatement per week whose already-reported days changed."""
     snapshot(cur, "figure_after", weeks)
@@ -83,7 +84,7 @@ def record(cur: Cursor, *, refresh_id: int, weeks: list[date]) -> list[Restated]
     out = []
     for week in restated:
         before, after = _week(cur, "figure_before", week), _week(cur, "figure_after", week)
-        out.append(_write(cur, refresh_id, week, before, after, changes))
+        out.append(_write(cur, (refresh_id, at), week, before, after, changes))
     return out
 
 
@@ -94,16 +95,17 @@ def _week(cur: Cursor, table: str, week: date) -> Figures:
     return {(d, n): (revenue, units, lines) for d, n, revenue, units, lines in cur.fetchall()}
 
 
-def _write(cur: Cursor, refresh_id: int, week: date, before: Figures, after: Figures,
+def _write(cur: Cursor, refresh: tuple[int, datetime], week: date, before: Figures,
+           after: Figures,
            changes: list[tuple[Any, ...]]) -> Restated:
     zero = (Decimal(0), Decimal(0), 0)
     b, a = before.get(("total", ""), zero), after.get(("total", ""), zero)
     cur.execute(
-        "INSERT INTO salesops.restatement (week, refresh_id, revenue_before, revenue_after,"
-        " units_before, units_after, lines_before, lines_after, reported_at)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, (SELECT max(sent_at)"
+        "INSERT INTO salesops.restatement (week, refresh_id, recorded_at, revenue_before,"
+        " revenue_after, units_before, units_after, lines_before, lines_after, reported_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, (SELECT max(sent_at)"
         "  FROM salesops.report_week_sent WHERE week = %s)) RETURNING restatement_id, reported_at",
-        (week, refresh_id, b[0], a[0], b[1], a[1], b[2], a[2], week))
+        (week, *refresh, b[0], a[0], b[1], a[1], b[2], a[2], week))
     row = cur.fetchone()
     assert row is not None, "INSERT ... RETURNING returns the row it inserted"
     restatement_id, reported_at = row
@@ -133,9 +135,19 @@ def _pair(before: tuple[Decimal, Decimal | None, int] | None,
     return b[0], a[0], b[1], a[1], b[2], a[2]
 
 
-def mark_sent(cur: Cursor, *, week: date, channel: str, run_id: str | None) -> None:
-    """The weekly job exported (``export``) or e-mailed (``email``) the week: it is reported."""
-    cur.execute("INSERT INTO salesops.report_week_sent (week, channel, run_id)"
-                " VALUES (%s, %s, %s)", (week_start(week), channel, run_id))
+def mark_sent(cur: Cursor, *, week: date, channel: str, run_id: str | None,
+              figures_at: datetime | None = None) -> None:
+    """The weekly job exported (``export``) or e-mailed (``email``) the week: it is reported.
+    ``figures_at``: the moment of the figures it sent (default: now), for ``as_of``."""
+    cur.execute("INSERT INTO salesops.report_week_sent (week, channel, run_id, figures_at)"
+                " VALUES (%s, %s, %s, coalesce(%s, now()))",
+                (week_start(week), channel, run_id, figures_at))
+
+
+def last_sent(cur: Cursor) -> datetime | None:
+    """When the weekly job last exported or e-mailed any week (None: never)."""
+    cur.execute("SELECT max(sent_at) FROM salesops.report_week_sent")
+    row = cur.fetchone()
+    return row[0] if row else None
 
 
