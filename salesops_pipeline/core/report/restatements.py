@@ -81,18 +81,22 @@ def record(cur: Cursor, *, refresh_id: int, weeks: list[date], at: datetime
     restated = sorted({week_start(r[0]) for r in cur.fetchall()})
     cur.execute(TAKE_CHANGES, (refresh_id,))
     changes = cur.fetchall()
-    out = []
-    for week in restated:
-        before, after = _week(cur, "figure_before", week), _week(cur, "figure_after", week)
-        out.append(_write(cur, (refresh_id, at), week, before, after, changes))
+    before, after = _weeks(cur, "figure_before", restated), _weeks(cur, "figure_after", restated)
+    return [_write(cur, (refresh_id, at), week, before[week], after[week], changes)
+            for week in restated]
+
+
+def _weeks(cur: Cursor, table: str, weeks: list[date]) -> dict[date, Figures]:
+    """The figures of each of ``weeks`` summed from a snapshot, in one pass."""
+    out: dict[date, Figures] = {week: {} for week in weeks}
+    if not weeks:
+        return out
+    cur.execute(f"SELECT w, dimension, name, sum(revenue), sum(units), sum(line_count)::bigint"
+                f" FROM {table} JOIN unnest(%s::date[]) w ON day >= w AND day < w + %s"
+                f" GROUP BY 1, 2, 3", (weeks, WEEK.days))
+    for week, d, n, revenue, units, lines in cur.fetchall():
+        out[week][(d, n)] = (revenue, units, lines)
     return out
-
-
-def _week(cur: Cursor, table: str, week: date) -> Figures:
-    cur.execute(f"SELECT dimension, name, sum(revenue), sum(units), sum(line_count)::bigint"
-                f" FROM {table} WHERE day >= %s AND day < %s GROUP BY 1, 2",
-                (week, week + WEEK))
-    return {(d, n): (revenue, units, lines) for d, n, revenue, units, lines in cur.fetchall()}
 
 
 def _write(cur: Cursor, refresh: tuple[int, datetime], week: date, before: Figures,
