@@ -23,6 +23,7 @@ from salesops_pipeline_tests.core.report.restate_support import (
     expected_figures,
     publish_file,
     refresh_now,
+    sale,
     week_totals,
     withdraw,
 )
@@ -99,3 +100,23 @@ def test_withdrawal_is_restated_and_new_days_are_not(db, sql) -> None:
             week_totals(B, W2)[0]
         assert [r["week_start"] for r in q.weekly_summary(fetch, start=W1, end=date(2026, 11, 29))
                 ] == [W1, W4]
+
+
+def test_as_of_after_several_replacements_gives_each_version(db, sql) -> None:
+    versions = [OLD_A, NEW_A, [*NEW_A, sale("2026-11-06", "Eve", "Mouse", "0.01")], OLD_A[:1]]
+    moments = []
+    for n, version in enumerate(versions):
+        publish_file(db, "a.csv", version)
+        assert len(refresh_now(db).restated) == (1 if n else 0)
+        moments.append(db_now(db))
+    end = date(2026, 11, 8)
+    with connect(db) as conn:
+        fetch = ConnectionFetcher(conn)
+        for version, moment in zip(versions, moments, strict=True):
+            (week,) = q.weekly_summary(fetch, start=W1, end=end, as_of=moment)
+            assert (week["revenue"], week["units"], week["line_count"]) == \
+                week_totals(version, W1)
+            products = q.top_products(fetch, start=W1, end=end, limit=10, as_of=moment)
+            assert {r["product"]: (r["revenue"], r["units"]) for r in products} == {
+                n: v[:2] for n, v in by_name(version, W1, "product").items()}
+    assert len(restatements(sql)) == len(versions) - 1
