@@ -22,19 +22,22 @@ from typing import Any
 from salesops_pipeline.core.db.connect import Cursor
 from salesops_pipeline.core.report.weeks import WEEK, week_start
 
-#: One row per day, dimension and name: the figures every report shows (units NULL for shipping).
+#: One row per day, dimension and name: the figures every report shows (units NULL for
+#: shipping), with the day's week as core/report/weeks.py says (bound with the days).
 FIGURES = """
-SELECT day, 'total'::text AS dimension, ''::text AS name, revenue, units, line_count
-  FROM salesops.report_daily_sales WHERE day = ANY(%(days)s::date[])
-UNION ALL
-SELECT day, 'seller', seller, revenue, units, line_count
-  FROM salesops.report_daily_seller WHERE day = ANY(%(days)s::date[])
-UNION ALL
-SELECT day, 'product', product, revenue, units, line_count
-  FROM salesops.report_daily_product WHERE day = ANY(%(days)s::date[])
-UNION ALL
-SELECT day, 'shipping_company', shipping_company, revenue, NULL::numeric, line_count
-  FROM salesops.report_daily_shipping WHERE day = ANY(%(days)s::date[])
+SELECT m.week, f.* FROM (
+    SELECT day, 'total'::text AS dimension, ''::text AS name, revenue, units, line_count
+      FROM salesops.report_daily_sales WHERE day = ANY(%(days)s::date[])
+    UNION ALL
+    SELECT day, 'seller', seller, revenue, units, line_count
+      FROM salesops.report_daily_seller WHERE day = ANY(%(days)s::date[])
+    UNION ALL
+    SELECT day, 'product', product, revenue, units, line_count
+      FROM salesops.report_daily_product WHERE day = ANY(%(days)s::date[])
+    UNION ALL
+    SELECT day, 'shipping_company', shipping_company, revenue, NULL::numeric, line_count
+      FROM salesops.report_daily_shipping WHERE day = ANY(%(days)s::date[])) f
+JOIN unnest(%(days)s::date[], %(weeks)s::date[]) AS m (day, week) USING (day)
 """
 # Days already in the report tables (a total row before) whose figures are not the same now.
 CHANGED_DAYS = """
@@ -61,8 +64,9 @@ def week_days(weeks: list[date]) -> list[date]:
 def snapshot(cur: Cursor, table: str, weeks: list[date]) -> None:
     """The figures of ``weeks`` now, into temp table ``table`` (figure_before/figure_after)."""
     assert table in ("figure_before", "figure_after"), "fixed names from this module"
+    days = week_days(weeks)
     cur.execute(f"CREATE TEMP TABLE {table} ON COMMIT DROP AS {FIGURES}",
-                {"days": week_days(weeks)})
+                {"days": days, "weeks": [week_start(d) for d in days]})
 
 
 @dataclass(frozen=True)
@@ -91,9 +95,9 @@ def _weeks(cur: Cursor, table: str, weeks: list[date]) -> dict[date, Figures]:
     out: dict[date, Figures] = {week: {} for week in weeks}
     if not weeks:
         return out
-    cur.execute(f"SELECT w, dimension, name, sum(revenue), sum(units), sum(line_count)::bigint"
-                f" FROM {table} JOIN unnest(%s::date[]) w ON day >= w AND day < w + %s"
-                f" GROUP BY 1, 2, 3", (weeks, WEEK.days))
+    cur.execute(f"SELECT week, dimension, name, sum(revenue), sum(units),"
+                f" sum(line_count)::bigint FROM {table} WHERE week = ANY(%s::date[])"
+                f" GROUP BY 1, 2, 3", (weeks,))
     for week, d, n, revenue, units, lines in cur.fetchall():
         out[week][(d, n)] = (revenue, units, lines)
     return out
@@ -117,10 +121,11 @@ def _write(cur: Cursor, refresh: tuple[int, datetime], week: date, before: Figur
                    if k[0] != "total" and before.get(k) != after.get(k))
     rows = [(restatement_id, d, n, *_pair(before.get((d, n)), after.get((d, n))))
             for d, n in names]
-    cur.executemany(
-        "INSERT INTO salesops.restatement_figure (restatement_id, dimension, name,"
-        " revenue_before, revenue_after, units_before, units_after, lines_before, lines_after)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
+    with cur.copy("COPY salesops.restatement_figure (restatement_id, dimension, name,"
+                  " revenue_before, revenue_after, units_before, units_after, lines_before,"
+                  " lines_after) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
     end = week + WEEK
     files = [(restatement_id, *c[:5], c[6]) for c in changes
              if any(week <= day < end for day in c[5])]
