@@ -83,9 +83,12 @@ def weekly_report_export(context: AssetExecutionContext, warehouse: WarehouseRes
     with warehouse.connection() as conn:
         export = write_week_export(conn, day=monday, export_dir=Path(sales_folder.export_dir),
                                    tolerance=quality_settings.tolerance)
+        if export.figures_at is not None:  # reported, in the transaction that read the figures
+            with conn.cursor() as cur:
+                mark_sent(cur, week=export.week_start, channel="export", run_id=context.run_id,
+                          figures_at=export.figures_at)
     context.log.info(f"exported week {export.iso_week} ({export.week_start} to "
                      f"{export.week_end}) to {export.folder}")
-    _mark_sent(warehouse, export, "export", context.run_id)
     delivery = deliver(context, export, report_mail)
     if delivery["delivery"] == "sent":
         _mark_sent(warehouse, export, "email", context.run_id)
@@ -98,7 +101,7 @@ def weekly_report_export(context: AssetExecutionContext, warehouse: WarehouseRes
 
 def _mark_sent(warehouse: WarehouseResource, export: WeekExport, channel: str,
                run_id: str) -> None:
-    """The week is reported from now on (its later restatements say so and alert)."""
+    """The week is reported (again) from now on: its later restatements say so and alert."""
     if export.figures_at is None:
         return  # a database before schema revision 0005 keeps no such record
     with warehouse.connection() as conn, conn.cursor() as cur:

@@ -154,8 +154,9 @@ def mark_sent(cur: Cursor, *, week: date, channel: str, run_id: str | None,
 
 
 def last_sent(cur: Cursor) -> datetime | None:
-    """When the weekly job last exported or e-mailed any week (None: never)."""
-    cur.execute("SELECT max(sent_at) FROM salesops.report_week_sent")
+    """The moment of the figures the weekly job last exported or e-mailed (None: never): a
+    restatement recorded after it is news to whoever read that export."""
+    cur.execute("SELECT max(figures_at) FROM salesops.report_week_sent")
     row = cur.fetchone()
     return row[0] if row else None
 
