@@ -28,5 +28,17 @@ TRUNCATE
     salesops.report_daily_shipping,
     salesops.report_daily_quality,
     salesops.report_quality_sample,
-    salesops.report_refresh
+    salesops.report_refresh,
+    salesops.report_change,
+    salesops.report_week_sent,
+    salesops.restatement,
+    salesops.restatement_figure,
+    salesops.restatement_file,
+    salesops.report_day_version,
+    salesops.report_daily_sales_history,
+    salesops.report_daily_seller_history,
+    salesops.report_daily_product_history,
+    salesops.report_daily_shipping_history,
+    salesops.report_daily_quality_history,
+    salesops.report_quality_sample_history
 RESTART IDENTITY CASCADE;

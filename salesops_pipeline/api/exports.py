@@ -9,6 +9,8 @@ from typing import Any, Literal
 from fastapi import Response
 
 from salesops_pipeline.core.report.render import (  # noqa: F401 - re-exported for the routes
+    FIGURE_KINDS,
+    FigureKind,
     cell_text,
     exact_float,
     to_csv,
@@ -29,11 +31,13 @@ def export_responses(description: str) -> dict[int | str, dict[str, Any]]:
 
 
 def download(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *,
-             fmt: Literal["csv", "xlsx"], filename: str) -> Response:
-    """The rows as a CSV or XLSX attachment named ``filename.<fmt>``."""
+             fmt: Literal["csv", "xlsx"], filename: str,
+             kinds: Mapping[str, FigureKind] = FIGURE_KINDS) -> Response:
+    """The rows as a CSV or XLSX attachment named ``filename.<fmt>`` (``kinds``: which columns
+    are money and units)."""
     if fmt == "csv":
-        body, media_type = to_csv(rows, columns), CSV_MEDIA_TYPE
+        body, media_type = to_csv(rows, columns, kinds), CSV_MEDIA_TYPE
     else:
-        body, media_type = to_xlsx(rows, columns, filename.split("_")[0]), XLSX_MEDIA_TYPE
+        body, media_type = to_xlsx(rows, columns, filename.split("_")[0], kinds), XLSX_MEDIA_TYPE
     return Response(body, media_type=media_type, headers={
         "Content-Disposition": f'attachment; filename="{filename}.{fmt}"'})

@@ -25,6 +25,7 @@ from salesops_pipeline.api.routes import (
     lines,
     metrics,
     reports,
+    restatements,
     ui_auth,
 )
 from salesops_pipeline.api.security_headers import SecurityHeaders, internal_error
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)  # /metrics: Prometheus, open like /health
     app.include_router(reports.router)
+    app.include_router(restatements.router)  # /reports/restatements (restatement log)
     app.include_router(lines.router)
     app.include_router(imports.router)
     app.include_router(dashboard.router)  # the page: /, /dashboard, /dashboard/static/*

@@ -11,44 +11,54 @@ the same on every server.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from salesops_pipeline.api.db import Connection, Row, fetch
 from salesops_pipeline.api.replica import LAG_SQL
 from salesops_pipeline.core.report import lines
 from salesops_pipeline.core.report import queries as report
+from salesops_pipeline.core.report.history import as_of as at
 from salesops_pipeline.core.report.refresh import SAMPLES_PER_DAY_AND_RULE
 from salesops_pipeline.core.report.rules import MISMATCHED_TOTAL
 
 
-async def weekly_summary(conn: Connection, *, start: date, end: date) -> list[Row]:
-    return await fetch(conn, report.WEEKLY_SUMMARY_SQL, {"start": start, "end": end})
+async def weekly_summary(conn: Connection, *, start: date, end: date,
+                         as_of: datetime | None = None) -> list[Row]:
+    return await fetch(conn, at(report.WEEKLY_SUMMARY_SQL, as_of),
+                       {"start": start, "end": end, "as_of": as_of})
 
 
-async def seller_ranking(conn: Connection, *, start: date, end: date) -> list[Row]:
-    return await fetch(conn, report.SELLER_RANKING_SQL, {"start": start, "end": end})
+async def seller_ranking(conn: Connection, *, start: date, end: date,
+                         as_of: datetime | None = None) -> list[Row]:
+    return await fetch(conn, at(report.SELLER_RANKING_SQL, as_of),
+                       {"start": start, "end": end, "as_of": as_of})
 
 
-async def top_products(conn: Connection, *, start: date, end: date, limit: int) -> list[Row]:
-    return await fetch(conn, report.TOP_PRODUCTS_SQL,
-                       {"start": start, "end": end, "limit": limit})
+async def top_products(conn: Connection, *, start: date, end: date, limit: int,
+                       as_of: datetime | None = None) -> list[Row]:
+    return await fetch(conn, at(report.TOP_PRODUCTS_SQL, as_of),
+                       {"start": start, "end": end, "limit": limit, "as_of": as_of})
 
 
-async def shipping_breakdown(conn: Connection, *, start: date, end: date) -> list[Row]:
-    return await fetch(conn, report.SHIPPING_BREAKDOWN_SQL, {"start": start, "end": end})
+async def shipping_breakdown(conn: Connection, *, start: date, end: date,
+                             as_of: datetime | None = None) -> list[Row]:
+    return await fetch(conn, at(report.SHIPPING_BREAKDOWN_SQL, as_of),
+                       {"start": start, "end": end, "as_of": as_of})
 
 
 async def quality_counts(conn: Connection, *, start: date, end: date,
-                         default_tolerance: Decimal) -> Row:
-    rows = await fetch(conn, report.QUALITY_COUNTS_SQL,
-                       {"start": start, "end": end, "tolerance": default_tolerance})
+                         default_tolerance: Decimal, as_of: datetime | None = None) -> Row:
+    rows = await fetch(conn, at(report.QUALITY_COUNTS_SQL, as_of),
+                       {"start": start, "end": end, "tolerance": default_tolerance,
+                        "as_of": as_of})
     return rows[0]
 
 
-async def quality_samples(conn: Connection, *, start: date, end: date, limit: int) -> list[Row]:
-    return await fetch(conn, report.QUALITY_SAMPLES_SQL,
-                       {"start": start, "end": end, "limit": limit})
+async def quality_samples(conn: Connection, *, start: date, end: date, limit: int,
+                          as_of: datetime | None = None) -> list[Row]:
+    return await fetch(conn, at(report.QUALITY_SAMPLES_SQL, as_of),
+                       {"start": start, "end": end, "limit": limit, "as_of": as_of})
 
 
 async def mismatched_count(conn: Connection, *, start: date, end: date,

@@ -34,6 +34,7 @@ from dagster import (
 
 from salesops_pipeline.core.notify.mail import send_report
 from salesops_pipeline.core.report.figures import money_text, units_text
+from salesops_pipeline.core.report.restatements import mark_sent
 from salesops_pipeline.core.report.week_files import WeekExport, write_week_export
 from salesops_pipeline.core.report.weeks import zone
 from salesops_pipeline.defs.location import SETTINGS
@@ -82,14 +83,30 @@ def weekly_report_export(context: AssetExecutionContext, warehouse: WarehouseRes
     with warehouse.connection() as conn:
         export = write_week_export(conn, day=monday, export_dir=Path(sales_folder.export_dir),
                                    tolerance=quality_settings.tolerance)
+        if export.figures_at is not None:  # reported, in the transaction that read the figures
+            with conn.cursor() as cur:
+                mark_sent(cur, week=export.week_start, channel="export", run_id=context.run_id,
+                          figures_at=export.figures_at)
     context.log.info(f"exported week {export.iso_week} ({export.week_start} to "
                      f"{export.week_end}) to {export.folder}")
     delivery = deliver(context, export, report_mail)
+    if delivery["delivery"] == "sent":
+        _mark_sent(warehouse, export, "email", context.run_id)
     passed = delivery["delivery"] != "failed"
     return MaterializeResult(
         metadata={**export_metadata(export), **delivery},
         check_results=[AssetCheckResult(check_name=DELIVERY_CHECK, passed=passed,
                                         severity=AssetCheckSeverity.WARN, metadata=delivery)])
+
+
+def _mark_sent(warehouse: WarehouseResource, export: WeekExport, channel: str,
+               run_id: str) -> None:
+    """The week is reported (again) from now on: its later restatements say so and alert."""
+    if export.figures_at is None:
+        return  # a database before schema revision 0005 keeps no such record
+    with warehouse.connection() as conn, conn.cursor() as cur:
+        mark_sent(cur, week=export.week_start, channel=channel, run_id=run_id,
+                  figures_at=export.figures_at)
 
 
 def export_metadata(export: WeekExport) -> dict[str, Any]:

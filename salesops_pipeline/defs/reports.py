@@ -25,6 +25,7 @@ from salesops_pipeline.defs.logs import RUN_CONFIG
 from salesops_pipeline.defs.metadata import MetadataItem
 from salesops_pipeline.defs.report_metadata import latest_week_metadata, weekly_revenue_chart
 from salesops_pipeline.defs.resources import QualityResource, WarehouseResource
+from salesops_pipeline.defs.restatement_alerts import alert_restatements
 from salesops_pipeline.defs.retry import retry_transient_db_errors
 from salesops_pipeline.defs.table_schemas import OWNERS, table_metadata
 from salesops_pipeline.defs.tags import KIND_TAG
@@ -63,6 +64,11 @@ def sales_reports(context: AssetExecutionContext, config: ReportRefreshConfig,
                          run_id=context.run_id)
     context.log.info(f"{result.mode} refresh: {len(result.days)} day(s) in "
                      f"{len(result.weeks)} week(s) rewritten in {result.seconds:.2f}s")
+    if result.restated:
+        context.log.warning(f"restated {len(result.restated)} week(s) already in the reports: "
+                            + ", ".join(str(r.week) for r in result.restated))
+    if any(r.reported for r in result.restated):
+        alert_restatements(warehouse, run_id=context.run_id, log=context.log.info)
     with warehouse.connection() as conn, conn.cursor() as cur:
         common = _common_metadata(result)
         for name, (table, _text) in REPORT_ASSETS.items():

@@ -86,7 +86,7 @@ def test_unknown_or_repeated_parameters_are_422(admin: TestClient) -> None:
     typo = admin.get("/reports/weekly-summary", params={"start": "2026-01-01"})
     assert typo.status_code == 422
     assert _detail(typo) == ("unknown query parameter 'start'; this endpoint takes: "
-                             "compare, end_date, format, start_date")
+                             "as_of, compare, end_date, format, start_date")
     twice = admin.get("/imports?limit=1&limit=2")
     assert twice.status_code == 422
     assert _detail(twice) == "query parameter 'limit' given more than once"

@@ -82,6 +82,9 @@ def one_tolerance(query: dict | None) -> None:
     in test_quality_tolerance.py). Valid data obeys it."""
     if query and "tolerance" in query and "tol" in query:
         query.pop("tol")
+    if query and "as_of" in query:  # as_of or a tolerance (test_restatements.py has the 422)
+        query.pop("tolerance", None)
+        query.pop("tol", None)
 
 
 def comparable_period(query: dict | None) -> None:

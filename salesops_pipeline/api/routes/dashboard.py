@@ -20,6 +20,7 @@ ASSETS = files("salesops_pipeline.api") / "dashboard"
 #: The files the page is made of, by the name it asks for, with their media types.
 STATIC_FILES = {
     "app.js": "text/javascript; charset=utf-8",
+    "restatements.js": "text/javascript; charset=utf-8",
     "decimal.js": "text/javascript; charset=utf-8",
     "api.js": "text/javascript; charset=utf-8",
     "charts.js": "text/javascript; charset=utf-8",

@@ -15,7 +15,7 @@ from datetime import date
 from psycopg import sql
 
 from salesops_pipeline.core.db.connect import Connection, Cursor
-from salesops_pipeline.core.load import import_log, partitions
+from salesops_pipeline.core.load import import_log, partitions, report_change
 from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.errors import ImportConflict
 
@@ -140,6 +140,9 @@ def publish(conn: Connection, *, import_id: int, key: str,
     )
     previous = import_log.supersede_loaded(cur, key, by=import_id)
     import_log.mark_loaded(cur, import_id, loaded)
+    report_change.record(cur, import_id=import_id, key=key, replaced_import=previous, days=days,
+                         action=report_change.ChangeAction.REPLACED if previous
+                         else report_change.ChangeAction.NEW)
     cur.execute("DELETE FROM salesops.stage_sales_line WHERE import_id = %s", (import_id,))
     cur.execute("DELETE FROM salesops.stage_rejected_row WHERE import_id = %s", (import_id,))
     return PublishResult(True, loaded, replaced, previous, days)

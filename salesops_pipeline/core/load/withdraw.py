@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from salesops_pipeline.core.db.connect import Connection, Cursor
-from salesops_pipeline.core.load import import_log, partitions
+from salesops_pipeline.core.load import import_log, partitions, report_change
 from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.core.load.publish import MARK_DIRTY
 from salesops_pipeline.errors import ImportConflict, NothingToWithdraw
@@ -87,6 +87,8 @@ def withdraw_file(conn: Connection, key: str, *,
     removed = cur.rowcount
     import_log.mark_withdrawn(cur, version.import_id, f"{removed:,} fact rows removed on purpose"
                              f" (salesops withdraw); {import_log.reimport_hint(key)}")
+    report_change.record(cur, import_id=version.import_id, key=key, replaced_import=None,
+                         days=days, action=report_change.ChangeAction.WITHDRAWN)
     cur.execute("SELECT import_id FROM salesops.import_log WHERE source_file = %s"
                 " AND status = ANY(%s) ORDER BY import_id",
                 (key, [ImportStatus.RUNNING, ImportStatus.STAGED]))

@@ -10,10 +10,11 @@ Names are ordered with ``COLLATE "C"`` (code points) so ties come out the same o
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from salesops_pipeline.core.report.history import as_of as at
 from salesops_pipeline.core.report.refresh import SAMPLES_PER_DAY_AND_RULE
 from salesops_pipeline.core.report.rules import COUNT_COLUMNS, MISMATCHED_TOTAL
 
@@ -34,9 +35,11 @@ WEEKLY_SUMMARY_SQL = """
     """
 
 
-def weekly_summary(db: Fetcher, *, start: date, end: date) -> list[Row]:
-    """One row per ISO week (Monday start) touching the period; only days inside it count."""
-    return db.fetch(WEEKLY_SUMMARY_SQL, {"start": start, "end": end})
+def weekly_summary(db: Fetcher, *, start: date, end: date,
+                   as_of: datetime | None = None) -> list[Row]:
+    """One row per ISO week (Monday start) touching the period; only days inside it count.
+    ``as_of``: the figures as they stood then (core/report/history.py), as every report here."""
+    return db.fetch(at(WEEKLY_SUMMARY_SQL, as_of), {"start": start, "end": end, "as_of": as_of})
 
 
 SELLER_RANKING_SQL = """
@@ -49,9 +52,10 @@ SELLER_RANKING_SQL = """
     """
 
 
-def seller_ranking(db: Fetcher, *, start: date, end: date) -> list[Row]:
+def seller_ranking(db: Fetcher, *, start: date, end: date,
+                   as_of: datetime | None = None) -> list[Row]:
     """Sellers by revenue over the period; equal revenue shares a rank, then name order."""
-    return db.fetch(SELLER_RANKING_SQL, {"start": start, "end": end})
+    return db.fetch(at(SELLER_RANKING_SQL, as_of), {"start": start, "end": end, "as_of": as_of})
 
 
 TOP_PRODUCTS_SQL = """
@@ -65,9 +69,11 @@ TOP_PRODUCTS_SQL = """
     """
 
 
-def top_products(db: Fetcher, *, start: date, end: date, limit: int) -> list[Row]:
+def top_products(db: Fetcher, *, start: date, end: date, limit: int,
+                 as_of: datetime | None = None) -> list[Row]:
     """The ``limit`` products with the most revenue; equal revenue shares a rank."""
-    return db.fetch(TOP_PRODUCTS_SQL, {"start": start, "end": end, "limit": limit})
+    return db.fetch(at(TOP_PRODUCTS_SQL, as_of),
+                    {"start": start, "end": end, "limit": limit, "as_of": as_of})
 
 
 SHIPPING_BREAKDOWN_SQL = """
@@ -85,10 +91,12 @@ SHIPPING_BREAKDOWN_SQL = """
     """
 
 
-def shipping_breakdown(db: Fetcher, *, start: date, end: date) -> list[Row]:
+def shipping_breakdown(db: Fetcher, *, start: date, end: date,
+                       as_of: datetime | None = None) -> list[Row]:
     """Revenue per shipping company; revenue_share = revenue / period total, rounded half away
     from zero to 6 decimal places (0.000000 when the total is 0)."""
-    return db.fetch(SHIPPING_BREAKDOWN_SQL, {"start": start, "end": end})
+    return db.fetch(at(SHIPPING_BREAKDOWN_SQL, as_of),
+                    {"start": start, "end": end, "as_of": as_of})
 
 
 # One sum per rule count column of core/report/rules.py (fixed names from code, never input).
@@ -102,10 +110,11 @@ QUALITY_COUNTS_SQL = f"""
     """
 
 
-def quality_counts(db: Fetcher, *, start: date, end: date, default_tolerance: Decimal) -> Row:
+def quality_counts(db: Fetcher, *, start: date, end: date, default_tolerance: Decimal,
+                   as_of: datetime | None = None) -> Row:
     """Data-quality counts summed over the period; tolerance of the latest day with counts."""
-    return db.fetch(QUALITY_COUNTS_SQL,
-                    {"start": start, "end": end, "tolerance": default_tolerance})[0]
+    return db.fetch(at(QUALITY_COUNTS_SQL, as_of), {"start": start, "end": end, "as_of": as_of,
+                                                    "tolerance": default_tolerance})[0]
 
 
 # A sample's shipping company by name, as people read it (the stored values keep its id).
@@ -124,8 +133,10 @@ QUALITY_SAMPLES_SQL = f"""
     """
 
 
-def quality_samples(db: Fetcher, *, start: date, end: date, limit: int) -> list[Row]:
-    return db.fetch(QUALITY_SAMPLES_SQL, {"start": start, "end": end, "limit": limit})
+def quality_samples(db: Fetcher, *, start: date, end: date, limit: int,
+                    as_of: datetime | None = None) -> list[Row]:
+    return db.fetch(at(QUALITY_SAMPLES_SQL, as_of),
+                    {"start": start, "end": end, "limit": limit, "as_of": as_of})
 
 
 # The period's fact lines (index on sold_at) breaking the price rule of core/report/rules.py at

@@ -3,15 +3,17 @@
 Publishing a file version marks the days it changed (old and new rows) in report_dirty_day, in
 the same transaction as the facts. A refresh takes those marks and rewrites exactly those days in
 one REPEATABLE READ transaction, so readers never see a half-refreshed report and a crash leaves
-the marks for the next refresh. A full rebuild rewrites every day.
+the marks for the next refresh. A full rebuild rewrites every day. In the same transaction the
+replaced rows go to the report history (as_of reads, core/report/history.py) and the weeks whose
+already-reported figures changed are logged as restatements (core/report/restatements.py).
 """
 
 from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import psycopg
@@ -20,11 +22,12 @@ from psycopg.pq import TransactionStatus
 
 from salesops_pipeline.core.db.connect import Connection, Cursor
 from salesops_pipeline.core.load.import_log import ImportStatus
+from salesops_pipeline.core.report import history, restatements
 from salesops_pipeline.core.report.rules import FACT_RULES
 from salesops_pipeline.core.report.weeks import week_start
 from salesops_pipeline.settings import sql_dir
 
-LOCK_REPORTS = "SELECT pg_advisory_xact_lock(hashtext('salesops.reports'))"
+LOCK_REPORTS = "SELECT pg_advisory_xact_lock(hashtext('salesops.reports'))"  # history.py too
 SAMPLES_PER_DAY_AND_RULE = 20
 CREATE_REFRESH_DAY = "CREATE TEMP TABLE refresh_day (day date PRIMARY KEY) ON COMMIT DROP"
 REPORT_TABLES = ("report_daily_sales", "report_daily_seller", "report_daily_product",
@@ -38,6 +41,8 @@ class RefreshResult:
     weeks: list[date]
     seconds: float
     refresh_id: int | None
+    restated: list[restatements.Restated] = field(default_factory=list)
+    """The restatements this refresh recorded (core/report/restatements.py)."""
 
 
 def refresh_sql() -> str:
@@ -80,6 +85,7 @@ def refresh(conn: Connection, *, tolerance: Decimal, full: bool = False,
 def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool, weeks: list[date],
                   run_id: str | None) -> RefreshResult:
     started = time.perf_counter()
+    restated: list[restatements.Restated] = []
     conn.isolation_level = IsolationLevel.REPEATABLE_READ
     try:
         cur = conn.cursor()
@@ -103,18 +109,24 @@ def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool, weeks: li
         cur.execute("SELECT day FROM refresh_day ORDER BY day")
         days = [r[0] for r in cur.fetchall()]
         refresh_id = None
-        if days:
-            _run_script(conn, tolerance)
         touched = sorted({week_start(d) for d in days})
+        # History and restatements came with schema revision 0005: None before it.
+        at = history.moment(cur) if history.kept(cur) else None
+        if days:
+            if at:
+                restatements.snapshot(cur, "figure_before", touched)
+            _run_script(conn, tolerance, at)
         if days or full:
             refresh_id = _record(cur, "full" if full else "incremental", days, run_id)
+        if days and at and refresh_id is not None:
+            restated = restatements.record(cur, refresh_id=refresh_id, weeks=touched, at=at)
         conn.commit()
     finally:
         if conn.info.transaction_status != TransactionStatus.IDLE:
             conn.rollback()  # failed (e.g. serialization): end it so the caller can retry
         conn.isolation_level = IsolationLevel.READ_COMMITTED
     return RefreshResult("full" if full else "incremental", days, touched,
-                         time.perf_counter() - started, refresh_id)
+                         time.perf_counter() - started, refresh_id, restated)
 
 
 def rewrite_days(conn: Connection, days: list[date], *, tolerance: Decimal,
@@ -130,7 +142,7 @@ def rewrite_days(conn: Connection, days: list[date], *, tolerance: Decimal,
     cur.execute(LOCK_REPORTS)
     cur.execute(CREATE_REFRESH_DAY)
     cur.execute("INSERT INTO refresh_day SELECT DISTINCT unnest(%s::date[])", (days,))
-    _run_script(conn, tolerance)
+    _run_script(conn, tolerance, history.moment(cur) if history.kept(cur) else None)
     refresh_id = _record(cur, "incremental", sorted(set(days)), run_id)
     temporary = ["refresh_day", *re.findall(r"CREATE TEMP TABLE (\w+)", refresh_sql())]
     cur.execute(sql.SQL("DROP TABLE {}").format(sql.SQL(", ").join(map(sql.Identifier,
@@ -138,12 +150,18 @@ def rewrite_days(conn: Connection, days: list[date], *, tolerance: Decimal,
     return refresh_id
 
 
-def _run_script(conn: Connection, tolerance: Decimal) -> None:
-    """The refresh script over the days in temp table refresh_day."""
+def _run_script(conn: Connection, tolerance: Decimal, at: datetime | None) -> None:
+    """The refresh script over the days in temp table refresh_day; with a moment ``at``, their
+    rows of before go to the report history first (core/report/history.py)."""
+    cur = conn.cursor()
+    if at:
+        history.archive(cur, at)
     # A script of many statements: bound on the client (the server binds one at a time).
     psycopg.ClientCursor(conn).execute(refresh_sql(), {
         "tolerance": tolerance, "samples": SAMPLES_PER_DAY_AND_RULE,
         "loaded": ImportStatus.LOADED})
+    if at:
+        history.stamp(cur, at)
 
 
 def _record(cur: Cursor, mode: str, days: list[date], run_id: str | None) -> int:

@@ -43,14 +43,18 @@ def runner(url: str) -> Iterator[Run]:
 
 
 def snapshot(run: Run) -> dict[str, list[tuple]]:
-    """Every row of every table (its partition included), and every sequence's position."""
+    """Every row of every table (its partition included), and every sequence's position. Empty
+    tables and sequences never used hold nothing to keep: a later revision's new tables do not
+    make "every row kept" fail."""
     tables = [r[0] for r in run(
         "SELECT relname FROM pg_class WHERE relnamespace = 'salesops'::regnamespace"
         " AND relkind IN ('r', 'p') AND NOT relispartition AND relname <> 'alembic_version'")]
     rows = {t: sorted(run(pgsql.SQL("SELECT tableoid::regclass::text, * FROM {}").format(
         pgsql.Identifier("salesops", t))), key=repr) for t in tables}
+    rows = {t: table_rows for t, table_rows in rows.items() if table_rows}
     rows["(sequences)"] = run("SELECT sequencename, last_value FROM pg_sequences"
-                              " WHERE schemaname = 'salesops' ORDER BY 1")
+                              " WHERE schemaname = 'salesops' AND last_value IS NOT NULL"
+                              " ORDER BY 1")
     return rows
 
 

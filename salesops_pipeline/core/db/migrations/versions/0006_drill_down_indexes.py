@@ -8,7 +8,7 @@ the partitioned fact table, so every partition has them. Building them takes a s
 facts (imports wait; on a 10M-line warehouse about 30 s on two cores).
 
 Revision ID: 0006
-Revises: 0004 (0004 and 0005 are developed beside it; the merge re-chains the ids)
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 from salesops_pipeline.core.db.migrations import run_sql_file
 
 revision = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels = None
 depends_on = None
 
