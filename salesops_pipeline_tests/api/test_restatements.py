@@ -136,3 +136,18 @@ def test_as_of_and_tolerance_together_are_refused(viewer: TestClient, api_db) ->
     r = viewer.get("/reports/data-quality",
                    params={**WEEK_1, "as_of": "2026-11-09T08:00:00Z", "tolerance": "0.05"})
     assert r.status_code == 422 and "not both" in r.text
+
+
+@pytest.mark.parametrize("path", ["weekly-summary", "seller-ranking", "top-products"])
+def test_as_of_and_compare_together_are_refused(viewer: TestClient, api_db, path: str) -> None:
+    r = viewer.get(f"/reports/{path}", params={**WEEK_1, "as_of": "2026-11-09T08:00:00Z",
+                                               "compare": "previous"})
+    assert r.status_code == 422 and "give as_of or compare, not both" in r.text
+
+
+def test_an_admins_data_quality_as_of_has_its_samples(admin: TestClient, corrected) -> None:
+    """The samples' query names its table (``… AS s``): as_of keeps that alias."""
+    r = admin.get("/reports/data-quality", params={**WEEK_1, "as_of": _at(corrected["after"])})
+    assert r.status_code == 200, r.text
+    assert r.json()["samples"] == admin.get("/reports/data-quality",
+                                            params=WEEK_1).json()["samples"]

@@ -88,8 +88,10 @@ def one_tolerance(query: dict | None) -> None:
 
 
 def comparable_period(query: dict | None) -> None:
-    """A comparison needs a compared period after 0001-01-01 (the 422 otherwise is tested in
-    test_compare.py). Valid data obeys it."""
+    """A comparison needs a compared period after 0001-01-01 and today's figures (the 422s
+    otherwise are tested in test_compare.py and test_restatements.py). Valid data obeys it."""
+    if query and query.get("as_of") is not None:
+        query.pop("compare", None)
     if not query or not query.get("compare") or query.get("start_date") is None:
         return
     try:

@@ -37,7 +37,9 @@ REPORT_COLUMNS = {
     "report_quality_sample": ("day", "rule", "source_file", "source_row_number", "row_values",
                               "source_sheet"),
 }
-_TABLE = re.compile(r"\bsalesops\.(" + "|".join(REPORT_COLUMNS) + r")\b")
+# A report table, and the alias the statement gives it, if any ("… AS s").
+_TABLE = re.compile(r"\bsalesops\.(" + "|".join(REPORT_COLUMNS) + r")\b(?:\s+AS\s+(\w+))?",
+                    re.IGNORECASE)
 
 
 def _archive_sql(table: str) -> str:
@@ -97,7 +99,10 @@ def as_of(statement: str, moment: datetime | None) -> str:
 
     >>> as_of("SELECT 1 FROM salesops.report_daily_sales", datetime(2026, 1, 1))
     'SELECT 1 FROM salesops.report_daily_sales_as_of(%(as_of)s) AS report_daily_sales'
+    >>> as_of("SELECT s.day FROM salesops.report_daily_sales AS s", datetime(2026, 1, 1))
+    'SELECT s.day FROM salesops.report_daily_sales_as_of(%(as_of)s) AS s'
     """
     if moment is None:
         return statement
-    return _TABLE.sub(r"salesops.\1_as_of(%(as_of)s) AS \1", statement)
+    return _TABLE.sub(lambda m: f"salesops.{m[1]}_as_of(%(as_of)s) AS {m[2] or m[1]}",
+                      statement)
