@@ -6,9 +6,11 @@ folder (an atomic drop). Each client is a keep-alive httpx client reading the re
 and /health in turn, with a viewer key, until the imports and the report refresh are done.
 
 ``SALESOPS_SOAK_FILES`` sets the number of workbooks (default 200) and ``SALESOPS_SOAK_SECONDS``
-the bound (default 240: a guard against a stall, not a speed target — on a 2-core machine the
-200 files and the refresh take 95-125 s; speed is the benchmarks' job); the test prints the
-throughput it measured (run with ``-s``). What keeps it short: new files arriving together
+the stall guard (default 120): the test fails when neither the loaded count nor the dirty days
+moved for that long, or past 6 times that in all. It is no speed target (on a 2-core machine
+the 200 files and the refresh take 95-125 s alone, over 200 s beside the rest of the suite on
+the other core; speed is the benchmarks' job); the test prints the throughput it measured (run
+with ``-s``). What keeps it short: new files arriving together
 share a run (the sensor batches them), and run workers keep their PostgreSQL connections
 (pooled Dagster storage, reused warehouse connections).
 """
@@ -20,7 +22,7 @@ import statistics
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -41,7 +43,6 @@ from salesops_pipeline_tests.reliability.stack import (
     Stack,
     assert_warehouse,
     generate_lines,
-    wait_until,
     warehouse,
     write_workbook,
 )
@@ -49,7 +50,7 @@ from salesops_pipeline_tests.reliability.stack import (
 reliability = pytest.mark.reliability
 FILES = int(os.environ.get("SALESOPS_SOAK_FILES", "200"))
 CLIENTS = 16
-BOUND_SECONDS = float(os.environ.get("SALESOPS_SOAK_SECONDS", "240"))
+STALL_SECONDS = float(os.environ.get("SALESOPS_SOAK_SECONDS", "120"))
 THINK_SECONDS = 0.05  # between one client's requests
 PERIOD = {"start_date": FIRST_DAY.isoformat(),
           "end_date": (FIRST_DAY + timedelta(days=27)).isoformat()}
@@ -70,6 +71,23 @@ class Pending(str):
 
     def __bool__(self) -> bool:
         return False
+
+
+def wait_for_progress(done: Callable[[], bool | Pending], log: Path) -> None:
+    """Poll ``done`` until it is true; fail when its progress text has not changed for
+    STALL_SECONDS, or past 6 × STALL_SECONDS in all, with the stack's log tail."""
+    started = moved = time.monotonic()
+    last = ""
+    while not (state := done()):
+        now = time.monotonic()
+        if state != last:
+            last, moved = str(state), now
+        if now - moved > STALL_SECONDS or now - started > 6 * STALL_SECONDS:
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+            raise AssertionError(f"no progress for {now - moved:.0f} s ({now - started:.0f} s "
+                                 f"in all) waiting for {FILES} imports and the report refresh;"
+                                 f" last: {last}\n--- log ---\n{tail}")
+        time.sleep(0.5)
 
 
 class Readers:
@@ -128,7 +146,7 @@ def _api_figures(api: str, key: str) -> tuple[list[dict], dict[str, Decimal]]:
 
 
 @reliability(case=f"{FILES} workbooks dropped into the running stack while {CLIENTS} clients "
-                  f"read the API (soak, bounded to {BOUND_SECONDS:g} s)")
+                  f"read the API (soak, fails after {STALL_SECONDS:g} s without progress)")
 def test_soak_every_file_once_no_api_error_exact_reports(
         cluster: LocalCluster, tmp_path: Path, record_happened) -> None:
     """Every file imported once, every API answer 200, the reports exact."""
@@ -144,7 +162,6 @@ def test_soak_every_file_once_no_api_error_exact_reports(
                 stack.drop(f"sales-{n:03d}.xlsx", generate_lines(1000 + n, 20 + n % 31),
                            expected)
                 time.sleep(0.1)
-            deadline = started + BOUND_SECONDS
 
             def done() -> bool | Pending:
                 loaded, dirty = sql(
@@ -154,10 +171,8 @@ def test_soak_every_file_once_no_api_error_exact_reports(
                     sql("SELECT 1 FROM salesops.report_refresh"))) or (
                     Pending(f"{loaded} loaded, {dirty} dirty days"))
 
-            timeout = max(1.0, deadline - time.monotonic())
             try:
-                wait_until(done, f"{FILES} imports and the report refresh", timeout=timeout,
-                           interval=0.5, log=stack.log)
+                wait_for_progress(done, stack.log)
             finally:
                 elapsed = time.monotonic() - started
                 loaded = sql("SELECT count(*), min(started_at), max(finished_at)"
