@@ -1,0 +1,97 @@
+"""The COPY text of cells the row parser has already read, so a row of known cells skips it.
+
+A CSV export repeats the same products, sellers, carriers, prices, quantities, days and times
+of day on many rows, and reading a text cell is a pure function of the cell (per table: the
+decimal-comma reader and the date order are the table's). So once ``RowParser`` has read a row
+into a SalesLine, its cells' COPY text is remembered here, keyed by the raw cell text; a later
+row made only of remembered cells is written from them (copy_lines.py's hot loop) without
+calling the parser: about a quarter of the per-row cost. Nothing is ever derived here: every
+entry is the parser's own output for that exact cell, so a fast row's line is the line the
+parser would have written (tests/core/extract/test_known_cells.py compares both on every CSV
+fixture and on generated files with planted bad values). A cell never seen, or seen only in a
+row that did not parse, sends its row to the parser as before.
+
+Sale times are remembered by their two halves: ``YYYY-MM-DD`` and ``HH:MM:SS`` as the parser's
+``datetime.isoformat()`` wrote them for a ``YYYY-MM-DD HH:MM:SS`` (or ``…T…``) cell. Any known
+day with any known time is a valid ISO 8601 date-time of year ≥ 1900 that the parser reads with
+``datetime.fromisoformat`` (rows/cells.py), whose ``isoformat()`` is the day, ``T``, the time.
+
+Only text cells are remembered (CSV/TSV tables, ``cells_are_text``): numbers from workbooks
+compare equal across types (``True == 1 == 1.0``), so a key would not name one cell.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from salesops_pipeline.core.extract.rows.sales_line import SalesLine
+
+__all__ = ["NULL", "KnownCells", "copy_text"]
+
+NULL = "\\N"  # COPY text format's NULL
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_SOLD_AT_LENGTH = 19  # "2026-03-02 14:05:09"
+
+
+def copy_text(value: str) -> str:
+    """Text in COPY text format (backslash, tab and line breaks escaped)."""
+    return value.translate(_ESCAPES)
+
+
+class KnownCells:
+    """Remembered cells of one table, by column kind; bounded (each map starts afresh past
+    ``max_entries``, like RowParser's memory)."""
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self.max_entries = max_entries
+        self.names: dict[str, str] = {}  # product or seller cell → COPY text of to_name
+        self.carriers: dict[str | None, str] = {None: NULL, "": NULL}  # absent / empty: NULL
+        self.money: dict[str, str] = {}  # unit or total price cell → str(Decimal)
+        self.units: dict[str, str] = {}  # units cell → str(Decimal)
+        self.days: set[str] = set()
+        self.times: set[str] = set()
+
+    def line(self, cells: tuple[Any, ...]) -> str | None:
+        """The COPY columns after the row number (sold_at … total_price) of a row of known
+        cells, or None. The hot loop in copy_lines.py inlines this; tests call it."""
+        sold, product, seller, price, units, total, carrier = cells
+        name, money = self.names, self.money
+        p, s, c = name.get(product), name.get(seller), self.carriers.get(carrier)
+        up, u, t = money.get(price), self.units.get(units), money.get(total)
+        if (p is None or s is None or c is None or up is None or u is None or t is None
+                or len(sold) != _SOLD_AT_LENGTH or sold[10] not in " T"
+                or sold[:10] not in self.days or sold[11:] not in self.times):
+            return None
+        return f"{sold[:10]}T{sold[11:]}\t{p}\t{s}\t{c}\t{up}\t{u}\t{t}\n"
+
+    def learn(self, cells: tuple[Any, ...], line: SalesLine) -> None:
+        """Remember the cells of a row the parser read as ``line``."""
+        sold, product, seller, price, units, total, carrier = cells
+        if len(self.names) >= self.max_entries:
+            self.names.clear()
+        if len(self.money) >= self.max_entries:
+            self.money.clear()
+        if len(self.units) >= self.max_entries:
+            self.units.clear()
+        if len(self.carriers) >= self.max_entries:
+            self.carriers = {None: NULL, "": NULL}
+        if len(self.days) >= self.max_entries:
+            self.days.clear()
+        if type(product) is str:
+            self.names[product] = copy_text(line.product)
+        if type(seller) is str:
+            self.names[seller] = copy_text(line.seller)
+        if type(carrier) is str:
+            ship = line.shipping_company
+            self.carriers[carrier] = NULL if ship is None else copy_text(ship)
+        if type(price) is str:
+            self.money[price] = str(line.unit_price)
+        if type(total) is str:
+            self.money[total] = str(line.total_price)
+        if type(units) is str:
+            self.units[units] = str(line.units)
+        if type(sold) is str and len(sold) == _SOLD_AT_LENGTH and sold[10] in " T":
+            day, clock = sold[:10], sold[11:]
+            if line.sold_at.isoformat() == f"{day}T{clock}":
+                self.days.add(day)
+                self.times.add(clock)
