@@ -15,6 +15,7 @@ import json
 import resource
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,7 +26,12 @@ from salesops_pipeline.core.extract.header.shape import decimal_separator, heade
 from salesops_pipeline.core.extract.rows.date_order import NONE_NEEDED, ConfiguredOrder, TableDates
 from salesops_pipeline.core.extract.rows.known_cells import NULL, KnownCells, copy_text
 from salesops_pipeline.core.extract.rows.non_sales import RowSorter, SkippedRow, StatedTotal
-from salesops_pipeline.core.extract.rows.sales_line import RejectedRow, RowParser, SalesLine
+from salesops_pipeline.core.extract.rows.sales_line import (
+    MIN_YEAR,
+    RejectedRow,
+    RowParser,
+    SalesLine,
+)
 
 __all__ = ["ParsedFile", "TableResult", "parse_to_copy"]
 
@@ -153,7 +159,7 @@ def parse_to_copy(out: BinaryIO, path: Path, import_id: int, column_map: ColumnM
 
     ``date_order`` is the configured order for numeric text dates that nothing in a table
     decides (SALESOPS_DATE_ORDER or the column map; default auto). ``known_cells``: write rows
-    of text cells the parser has already read without parsing them again (rows/known_cells.py);
+    of cells the parser has already read without parsing them again (rows/known_cells.py);
     False parses every row (the differential test's reference).
 
     Raises a WorkbookError when the file as a whole is unusable.
@@ -176,12 +182,13 @@ def parse_to_copy(out: BinaryIO, path: Path, import_id: int, column_map: ColumnM
             parse_row = RowParser(decimal_comma=table.decimal_comma, dates=dates)
             sorter = RowSorter(layout.sheet_name, layout.header_row, column_map, parse_row.number)
             rows = 0
-            known = (KnownCells() if known_cells and table.cells_are_text and layout.split is None
-                     else None)
+            known = (KnownCells(text=table.cells_are_text)
+                     if known_cells and layout.split is None else None)
             if known is not None:
+                text = known.text
                 names, carriers, money, units, days, times = (
                     known.names, known.carriers, known.money, known.units, known.days, known.times)
-            # The hot loop: ~1 µs per row of it is formatting. A row of known text cells is
+            # The hot loop: ~1 µs per row of it is formatting. A row of known cells is
             # KnownCells.line, inlined (a call costs a tenth of the row).
             for row_number, cells in table.iter_rows():
                 rows += 1
@@ -189,13 +196,22 @@ def parse_to_copy(out: BinaryIO, path: Path, import_id: int, column_map: ColumnM
                     sold, product, seller, price, count, total, carrier = cells
                     p, s, c = names.get(product), names.get(seller), carriers.get(carrier)
                     up, u, t = money.get(price), units.get(count), money.get(total)
-                    if not (p is None or s is None or c is None or up is None or u is None
-                            or t is None or len(sold) != 19 or sold[10] not in " T"
-                            or sold[:10] not in days or sold[11:] not in times):
+                    if p is None or s is None or c is None or up is None or u is None or t is None:
+                        moment = None
+                    elif text:
+                        moment = (f"{sold[:10]}T{sold[11:]}" if len(sold) == 19
+                                  and sold[10] in " T" and sold[:10] in days
+                                  and sold[11:] in times else None)
+                    else:
+                        moment = (sold.isoformat() if type(sold) is datetime
+                                  and sold.tzinfo is None and sold.year >= MIN_YEAR
+                                  and type(price) is float and type(count) is float
+                                  and type(total) is float else None)
+                    if moment is not None:
                         if sorter.pending:
                             verdicts.settle(sorter.sale(), done)
-                        batch.append(f"{prefix}{row_number}\t{sold[:10]}T{sold[11:]}\t{p}\t{s}"
-                                     f"\t{c}\t{up}\t{u}\t{t}\n")
+                        batch.append(f"{prefix}{row_number}\t{moment}\t{p}\t{s}\t{c}\t{up}\t"
+                                     f"{u}\t{t}\n")
                         if len(batch) >= _BATCH:
                             out.write("".join(batch).encode())
                             batch.clear()

@@ -1,16 +1,19 @@
 """The known-cells fast path (rows/known_cells.py) against the row parser: the same staged lines,
 quarantined and skipped rows with the same reasons, control totals and table facts, on every CSV
-fixture (as is, and doubled so its rows repeat) and on generated files with planted bad values."""
+fixture (as is, and doubled so its rows repeat) and on generated CSV files and workbooks with
+planted bad values."""
 
 from __future__ import annotations
 
 import tempfile
 from dataclasses import replace
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
 
 from salesops_pipeline.core.extract.copy_lines import ParsedFile, parse_to_copy
 from salesops_pipeline.core.extract.header.columns import default_column_map
@@ -121,3 +124,71 @@ def test_generated_files_read_the_same(rows: list[tuple[str, ...]], delimiter: s
         path = Path(work) / ("sales.tsv" if delimiter == "\t" else "sales.csv")
         path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
         assert_same(path)
+
+
+# Workbook cells: typed values, where a number key may equal a bool (True == 1.0) or an int.
+WHEN = [datetime(2026, 3, 2, 14, 5), datetime(2026, 3, 2, 14, 5, 9, 500000),
+        datetime(1899, 12, 31, 10, 0), date(2026, 3, 2), time(14, 5), "2026-03-02 14:05:09",
+        "02/03/2026", 46083.5, 5, None, "Total"]
+WORKBOOK_NAMES = ["Widget", " Widget", "Zoë", 123.0, 7, True, None, "", "Total", "a\\b"]
+WORKBOOK_AMOUNTS = [12.5, 1.0, 1, True, False, 0.0, 0.1 + 0.2, 1e15, 1e13, -3.0, "12.50",
+                    "1,234.50", "abc", None, 1.0000001]
+WORKBOOK_CARRIERS = [None, "", "DHL", " ", 5.0, True]
+
+GOOD_WORKBOOK_ROWS = [
+    (datetime(2026, 3, 2, 14, 5), "Widget", "Ana", 12.5, 1.0, 12.5, "DHL"),
+    (datetime(2026, 3, 3, 9, 30), "Zoë", "Bob", 1.0, 2.0, 2.0, None),
+]
+
+
+def planted(good: list[tuple[object, ...]], pools: list[list[object]]
+            ) -> st.SearchStrategy[tuple[object, ...]]:
+    """Rows of good values with at most one cell replaced from its column's pool: most cells
+    are known after a few rows, so a planted cell meets the fast path's lookups."""
+    return st.tuples(st.sampled_from(good), st.integers(-1, 6)).flatmap(
+        lambda pair: st.tuples(
+            st.just(pair[0]), st.just(pair[1]),
+            st.sampled_from(pools[pair[1]]) if pair[1] >= 0 else st.none())).map(plant)
+
+
+def plant(drawn: tuple[tuple[object, ...], int, object]) -> tuple[object, ...]:
+    row, column, value = drawn
+    return row if column < 0 else (*row[:column], value, *row[column + 1:])
+
+
+workbook_rows = st.lists(
+    planted(GOOD_WORKBOOK_ROWS, [WHEN, WORKBOOK_NAMES, WORKBOOK_NAMES, WORKBOOK_AMOUNTS,
+                                 WORKBOOK_AMOUNTS, WORKBOOK_AMOUNTS, WORKBOOK_CARRIERS]
+            ),
+    min_size=1, max_size=25)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=workbook_rows, repeat=st.integers(1, 3))
+def test_generated_workbooks_read_the_same(rows: list[tuple[object, ...]], repeat: int) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER)
+    for row in rows * repeat:
+        sheet.append(list(row))
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "sales.xlsx"
+        book.save(path)
+        assert_same(path)
+
+
+@pytest.mark.parametrize("column, value", [(3, True), (4, True), (5, 1), (1, 123.0), (6, 5.0),
+                                           (0, date(2026, 3, 3)), (0, 46083.5)])
+def test_workbook_cells_equal_to_known_ones_are_not_taken_for_them(
+        column: int, value: object, tmp_path: Path) -> None:
+    """1.0 is known; True and 1 compare equal to it but read otherwise (or not at all)."""
+    good = (datetime(2026, 3, 3, 9, 30), "123", "Bob", 1.0, 1.0, 1.0, "5")
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER)
+    sheet.append(list(good))
+    sheet.append(list(plant((good, column, value))))
+    book.save(tmp_path / "sales.xlsx")
+    assert_same(tmp_path / "sales.xlsx")

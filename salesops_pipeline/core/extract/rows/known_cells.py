@@ -16,15 +16,19 @@ Sale times are remembered by their two halves: ``YYYY-MM-DD`` and ``HH:MM:SS`` a
 day with any known time is a valid ISO 8601 date-time of year ≥ 1900 that the parser reads with
 ``datetime.fromisoformat`` (rows/cells.py), whose ``isoformat()`` is the day, ``T``, the time.
 
-Only text cells are remembered (CSV/TSV tables, ``cells_are_text``): numbers from workbooks
-compare equal across types (``True == 1 == 1.0``), so a key would not name one cell.
+In a CSV/TSV table (``cells_are_text``) every cell is text. In a workbook (``text=False``)
+names are remembered only from text cells and numbers only from float cells, and a number is
+looked up only for a float cell: ``True == 1 == 1.0`` as dict keys, so a key alone would not
+name one cell. A workbook's sale time needs no memory: a naive datetime of year ≥ 1900 is
+taken as it is by the parser (rows/sales_line.py) and written as its ``isoformat()``.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from salesops_pipeline.core.extract.rows.sales_line import SalesLine
+from salesops_pipeline.core.extract.rows.sales_line import MIN_YEAR, SalesLine
 
 __all__ = ["NULL", "KnownCells", "copy_text"]
 
@@ -42,12 +46,14 @@ class KnownCells:
     """Remembered cells of one table, by column kind; bounded (each map starts afresh past
     ``max_entries``, like RowParser's memory)."""
 
-    def __init__(self, max_entries: int = 100_000) -> None:
+    def __init__(self, max_entries: int = 100_000, *, text: bool = True) -> None:
         self.max_entries = max_entries
+        self.text = text
+        self._number_type: type = str if text else float
         self.names: dict[str, str] = {}  # product or seller cell → COPY text of to_name
         self.carriers: dict[str | None, str] = {None: NULL, "": NULL}  # absent / empty: NULL
-        self.money: dict[str, str] = {}  # unit or total price cell → str(Decimal)
-        self.units: dict[str, str] = {}  # units cell → str(Decimal)
+        self.money: dict[object, str] = {}  # unit or total price cell → str(Decimal)
+        self.units: dict[object, str] = {}  # units cell → str(Decimal)
         self.days: set[str] = set()
         self.times: set[str] = set()
 
@@ -58,8 +64,15 @@ class KnownCells:
         name, money = self.names, self.money
         p, s, c = name.get(product), name.get(seller), self.carriers.get(carrier)
         up, u, t = money.get(price), self.units.get(units), money.get(total)
-        if (p is None or s is None or c is None or up is None or u is None or t is None
-                or len(sold) != _SOLD_AT_LENGTH or sold[10] not in " T"
+        if p is None or s is None or c is None or up is None or u is None or t is None:
+            return None
+        if not self.text:
+            if (type(price) is not float or type(units) is not float
+                    or type(total) is not float or type(sold) is not datetime
+                    or sold.tzinfo is not None or sold.year < MIN_YEAR):
+                return None
+            return f"{sold.isoformat()}\t{p}\t{s}\t{c}\t{up}\t{u}\t{t}\n"
+        if (len(sold) != _SOLD_AT_LENGTH or sold[10] not in " T"
                 or sold[:10] not in self.days or sold[11:] not in self.times):
             return None
         return f"{sold[:10]}T{sold[11:]}\t{p}\t{s}\t{c}\t{up}\t{u}\t{t}\n"
@@ -84,13 +97,14 @@ class KnownCells:
         if type(carrier) is str:
             ship = line.shipping_company
             self.carriers[carrier] = NULL if ship is None else copy_text(ship)
-        if type(price) is str:
+        number = self._number_type
+        if type(price) is number:
             self.money[price] = str(line.unit_price)
-        if type(total) is str:
+        if type(total) is number:
             self.money[total] = str(line.total_price)
-        if type(units) is str:
+        if type(units) is number:
             self.units[units] = str(line.units)
-        if type(sold) is str and len(sold) == _SOLD_AT_LENGTH and sold[10] in " T":
+        if self.text and type(sold) is str and len(sold) == _SOLD_AT_LENGTH and sold[10] in " T":
             day, clock = sold[:10], sold[11:]
             if line.sold_at.isoformat() == f"{day}T{clock}":
                 self.days.add(day)
