@@ -192,3 +192,19 @@ def test_workbook_cells_equal_to_known_ones_are_not_taken_for_them(
     sheet.append(list(plant((good, column, value))))
     book.save(tmp_path / "sales.xlsx")
     assert_same(tmp_path / "sales.xlsx")
+
+
+def test_memory_is_bounded_and_starts_afresh_in_place() -> None:
+    known = KnownCells(max_entries=3)
+    carriers, names = known.carriers, known.names
+    parse_row = RowParser()
+    for i in range(10):
+        cells = (f"2026-03-{i + 1:02d} 14:05:09", f"P{i}", f"S{i}", f"{i + 1}.5", str(i + 1),
+                 f"{i + 1}.5", f"C{i}")
+        line = parse_row(i + 2, cells)
+        assert isinstance(line, SalesLine)
+        known.learn(cells, line)
+        assert known.line(cells) is not None
+    assert known.carriers is carriers and known.names is names
+    assert len(carriers) <= 3 and len(names) <= 4 and len(known.days) <= 3
+    assert carriers[None] == carriers[""] == "\\N"

@@ -86,8 +86,9 @@ class KnownCells:
             self.money.clear()
         if len(self.units) >= self.max_entries:
             self.units.clear()
-        if len(self.carriers) >= self.max_entries:
-            self.carriers = {None: NULL, "": NULL}
+        if len(self.carriers) >= self.max_entries:  # in place: the hot loop holds the dicts
+            self.carriers.clear()
+            self.carriers.update({None: NULL, "": NULL})
         if len(self.days) >= self.max_entries:
             self.days.clear()
         if type(product) is str:
