@@ -75,6 +75,13 @@ def test_repeated_rows_take_the_fast_path(tmp_path: Path) -> None:
         "2026-03-02T14:05:09\tCrème brûlée\tAna\tDHL\t12.50\t3\t37.50\n")
     other_day = ("2026-03-02T14:05:09", *line[1:6], "")
     assert known.line(other_day) == "2026-03-02T14:05:09\tCrème brûlée\tAna\t\\N\t12.50\t3\t37.50\n"
+    short = ("2026-03-02 14:05", *line[1:])  # LibreOffice's form, without seconds
+    assert known.line(short) is None  # 14:05 is not known yet
+    parsed = RowParser()(3, short)
+    assert isinstance(parsed, SalesLine)
+    known.learn(short, parsed)
+    assert known.line(("2026-03-02T14:05", *line[1:])) == (
+        "2026-03-02T14:05:00\tCrème brûlée\tAna\tDHL\t12.50\t3\t37.50\n")
     path = tmp_path / "sales.csv"
     path.write_text("\n".join([",".join(HEADER)] + [",".join(line)] * 50) + "\n")
     copy, _, _, result = assert_same(path)

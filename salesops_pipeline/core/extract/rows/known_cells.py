@@ -11,10 +11,12 @@ parser would have written (tests/core/extract/test_known_cells.py compares both 
 fixture and on generated files with planted bad values). A cell never seen, or seen only in a
 row that did not parse, sends its row to the parser as before.
 
-Sale times are remembered by their two halves: ``YYYY-MM-DD`` and ``HH:MM:SS`` as the parser's
-``datetime.isoformat()`` wrote them for a ``YYYY-MM-DD HH:MM:SS`` (or ``…T…``) cell. Any known
-day with any known time is a valid ISO 8601 date-time of year ≥ 1900 that the parser reads with
-``datetime.fromisoformat`` (rows/cells.py), whose ``isoformat()`` is the day, ``T``, the time.
+Sale times are remembered by their two halves: ``YYYY-MM-DD`` and ``HH:MM:SS`` (or ``HH:MM``,
+LibreOffice's form) as the parser's ``datetime.isoformat()`` wrote them for a
+``YYYY-MM-DD HH:MM:SS`` (or ``…T…``, or without seconds) cell. Any known day with any known time
+is a valid ISO 8601 date-time of year ≥ 1900 that the parser reads with
+``datetime.fromisoformat`` (rows/cells.py), whose ``isoformat()`` is the day, ``T``, the time
+(``:00`` added to ``HH:MM``).
 
 In a CSV/TSV table (``cells_are_text``) every cell is text. In a workbook (``text=False``)
 names are remembered only from text cells and numbers only from float cells, and a number is
@@ -35,6 +37,7 @@ __all__ = ["NULL", "KnownCells", "copy_text"]
 NULL = "\\N"  # COPY text format's NULL
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _SOLD_AT_LENGTH = 19  # "2026-03-02 14:05:09"
+_SHORT_SOLD_AT_LENGTH = 16  # "2026-03-02 14:05"
 
 
 def copy_text(value: str) -> str:
@@ -55,7 +58,8 @@ class KnownCells:
         self.money: dict[object, str] = {}  # unit or total price cell → str(Decimal)
         self.units: dict[object, str] = {}  # units cell → str(Decimal)
         self.days: set[str] = set()
-        self.times: set[str] = set()
+        self.times: set[str] = set()  # "HH:MM:SS": at most 86,400
+        self.minutes: set[str] = set()  # "HH:MM": at most 1,440
 
     def line(self, cells: tuple[Any, ...]) -> str | None:
         """The COPY columns after the row number (sold_at … total_price) of a row of known
@@ -72,10 +76,13 @@ class KnownCells:
                     or sold.tzinfo is not None or sold.year < MIN_YEAR):
                 return None
             return f"{sold.isoformat()}\t{p}\t{s}\t{c}\t{up}\t{u}\t{t}\n"
-        if (len(sold) != _SOLD_AT_LENGTH or sold[10] not in " T"
-                or sold[:10] not in self.days or sold[11:] not in self.times):
+        if len(sold) < _SHORT_SOLD_AT_LENGTH or sold[10] not in " T" or sold[:10] not in self.days:
             return None
-        return f"{sold[:10]}T{sold[11:]}\t{p}\t{s}\t{c}\t{up}\t{u}\t{t}\n"
+        if len(sold) == _SOLD_AT_LENGTH and sold[11:] in self.times:
+            return f"{sold[:10]}T{sold[11:]}\t{p}\t{s}\t{c}\t{up}\t{u}\t{t}\n"
+        if len(sold) == _SHORT_SOLD_AT_LENGTH and sold[11:] in self.minutes:
+            return f"{sold[:10]}T{sold[11:]}:00\t{p}\t{s}\t{c}\t{up}\t{u}\t{t}\n"
+        return None
 
     def learn(self, cells: tuple[Any, ...], line: SalesLine) -> None:
         """Remember the cells of a row the parser read as ``line``."""
@@ -105,8 +112,12 @@ class KnownCells:
             self.money[total] = str(line.total_price)
         if type(units) is number:
             self.units[units] = str(line.units)
-        if self.text and type(sold) is str and len(sold) == _SOLD_AT_LENGTH and sold[10] in " T":
-            day, clock = sold[:10], sold[11:]
-            if line.sold_at.isoformat() == f"{day}T{clock}":
-                self.days.add(day)
-                self.times.add(clock)
+        if not self.text or type(sold) is not str or sold[10:11] not in (" ", "T"):
+            return
+        day, clock, moment = sold[:10], sold[11:], line.sold_at.isoformat()
+        if len(sold) == _SOLD_AT_LENGTH and moment == f"{day}T{clock}":
+            self.days.add(day)
+            self.times.add(clock)
+        elif len(sold) == _SHORT_SOLD_AT_LENGTH and moment == f"{day}T{clock}:00":
+            self.days.add(day)
+            self.minutes.add(clock)
