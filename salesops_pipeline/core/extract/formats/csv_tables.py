@@ -73,6 +73,8 @@ _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 class CsvTable:
     """An open CSV/TSV file positioned on its sales table (a SalesTable); a context manager."""
 
+    cells_are_text = True
+
     def __init__(self, path: Path, encoding: str, delimiter: str, layout: TableLayout,
                  max_rows: int) -> None:
         self.path = path

@@ -48,6 +48,9 @@ class SalesTable(Protocol):
     decimal_comma: bool
     # Rows with values only outside the sales columns (counted while iterating: skipped rows).
     rows_outside_columns: int
+    # Every cell is text or None (CSV/TSV): staging may remember cells by their text
+    # (rows/known_cells.py); workbook cells are typed values.
+    cells_are_text: bool
 
     def iter_rows(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
         """Yield (row number as a spreadsheet shows it, cells in CANONICAL_ORDER) for each row

@@ -57,6 +57,7 @@ class SalesSheet:
     """One worksheet's sales table (a SalesTable): its layout and its rows."""
 
     decimal_comma = False  # calamine gives numbers as numbers; text amounts use the usual rules
+    cells_are_text = False  # typed cells: numbers, datetimes, text
 
     def __init__(self, sheet: CalamineSheet, layout: TableLayout) -> None:
         self._sheet = sheet
