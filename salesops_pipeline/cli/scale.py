@@ -6,9 +6,10 @@ production):
 * **Redis** (core/redis_server.py) on 127.0.0.1:SALESOPS_REDIS_PORT is the Celery broker and
   result backend, unless SALESOPS_CELERY_BROKER_URL names another.
 * **Dagster instance**: ``SALESOPS_HOME/scale/dagster.yaml`` is the instance config in use (the
-  project's, or DAGSTER_HOME's) plus dagster-celery's ``CeleryRunLauncher``: the daemon's run
-  queue (same limits) hands each run to the broker as one task instead of starting a local
-  process.
+  project's, or DAGSTER_HOME's) plus dagster-celery's ``CeleryRunLauncher`` (with a health check
+  that notices a lost worker: defs/celery_launcher.py): the daemon's run queue (same limits)
+  hands each run to the broker as one task instead of starting a local process; its
+  ``run_monitoring`` block is replaced by the same settings polled every 10 s.
 * **N workers**: ``celery worker`` processes of ``salesops_pipeline.defs.celery_worker``, one
   run at a time each, in the worker's own process; a worker keeps the code it loaded, so a
   deploy restarts the workers too (SIGTERM: each finishes its current run first).
