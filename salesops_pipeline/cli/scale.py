@@ -6,9 +6,10 @@ production):
 * **Redis** (core/redis_server.py) on 127.0.0.1:SALESOPS_REDIS_PORT is the Celery broker and
   result backend, unless SALESOPS_CELERY_BROKER_URL names another.
 * **Dagster instance**: ``SALESOPS_HOME/scale/dagster.yaml`` is the instance config in use (the
-  project's, or DAGSTER_HOME's) plus dagster-celery's ``CeleryRunLauncher``: the daemon's run
-  queue (same limits) hands each run to the broker as one task instead of starting a local
-  process.
+  project's, or DAGSTER_HOME's) plus dagster-celery's ``CeleryRunLauncher`` (with a health check
+  that notices a lost worker: defs/celery_launcher.py): the daemon's run queue (same limits)
+  hands each run to the broker as one task instead of starting a local process; its
+  ``run_monitoring`` block is replaced by the same settings polled every 10 s.
 * **N workers**: ``celery worker`` processes of ``salesops_pipeline.defs.celery_worker``, one
   run at a time each, in the worker's own process; a worker keeps the code it loaded, so a
   deploy restarts the workers too (SIGTERM: each finishes its current run first).
@@ -32,15 +33,25 @@ CODE_MODULE = "salesops_pipeline.definitions"
 WORKER_APP = "salesops_pipeline.defs.celery_worker"
 LAUNCHER = """
 # --- added by `salesops up --workers N` (salesops_pipeline/cli/scale.py) ---
-# Each run is one task on the Celery broker; a worker of the pool executes it.
+# Each run is one task on the Celery broker; a worker of the pool executes it. The launcher is
+# dagster-celery's, with a health check that notices a worker lost mid-run
+# (salesops_pipeline/defs/celery_launcher.py).
 run_launcher:
-  module: dagster_celery.launcher
-  class: CeleryRunLauncher
+  module: salesops_pipeline.defs.celery_launcher
+  class: MonitoredCeleryRunLauncher
   config:
     broker:
       env: SALESOPS_CELERY_BROKER_URL
     backend:
       env: SALESOPS_CELERY_BROKER_URL
+# Run monitoring asks the launcher every 10 s whether each started run's worker still holds it;
+# a run whose worker was lost is failed and run_retries launches it again (replaces the
+# project's run_monitoring block, whose 30 s poll suits local processes).
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  max_resume_run_attempts: 0
+  poll_interval_seconds: 10
 """
 
 
@@ -56,12 +67,27 @@ def write_instance(settings: Settings, source_home: Path) -> Path:
     """The profile's DAGSTER_HOME: the instance config of ``source_home`` plus the launcher."""
     home = profile_home(settings)
     home.mkdir(parents=True, exist_ok=True)
-    base = (source_home / "dagster.yaml").read_text()
+    base = _without_block((source_home / "dagster.yaml").read_text(), "run_monitoring")
     if "run_launcher:" in base:
         raise ValueError(f"{source_home / 'dagster.yaml'} names a run launcher already; the "
                          "scale-out profile adds its own")
     (home / "dagster.yaml").write_text(base.rstrip("\n") + "\n" + LAUNCHER)
     return home
+
+
+def _without_block(text: str, key: str) -> str:
+    """``text`` (a dagster.yaml) without its top-level ``key:`` block, which LAUNCHER replaces."""
+    out: list[str] = []
+    skipping = False
+    for line in text.splitlines(keepends=True):
+        if line.startswith(f"{key}:"):
+            skipping = True
+            continue
+        if skipping and line.strip() and not line[0].isspace():
+            skipping = False
+        if not skipping:
+            out.append(line)
+    return "".join(out)
 
 
 def write_workspace(settings: Settings) -> Path:
@@ -101,8 +127,11 @@ def start_standby(settings: Settings) -> tuple[LocalCluster, str]:
 
 
 def worker_command(bindir: Path, n: int) -> list[str]:
-    """Worker ``n``: one run at a time, in the worker's own process (``--pool solo``: a prefork
-    pool's children are daemonic and may not start the capped parser process a run needs)."""
+    """Worker ``n``: one run at a time, on one thread of the worker's own process (a prefork
+    pool's children are daemonic and may not start the capped parser process a run needs; the
+    solo pool would stop answering control commands during a run, and the launcher's health
+    check asks the workers which task each holds: defs/celery_launcher.py)."""
     return [str(bindir / "celery"), "-A", WORKER_APP, "worker", "--queues", "dagster",
-            "--hostname", f"worker{n}@%h", "--pool", "solo", "--prefetch-multiplier", "1",
+            "--hostname", f"worker{n}@%h", "--pool", "threads", "--concurrency", "1",
+            "--prefetch-multiplier", "1",
             "--without-gossip", "--without-mingle", "--loglevel", "INFO"]

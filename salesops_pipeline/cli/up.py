@@ -192,7 +192,7 @@ def run_stack(settings: Settings, *, workers: int = 0, replica: bool = False) ->
     code = 0
     try:
         workspace = str(PROJECT_ROOT / "workspace.yaml")
-        restartable: dict[str, list[str]] = {}  # the profile's code server and workers
+        restartable: dict[str, list[str]] = {}  # the profile's code server, workers, Redis
         if workers:
             workspace = str(_scale_out(settings, env, procs, restartable, bindir, workers))
         procs["dagster-daemon"] = _spawn(
@@ -249,16 +249,18 @@ def _scale_out(settings: Settings, env: dict[str, str], procs: dict[str, subproc
     """Start Redis (unless SALESOPS_CELERY_BROKER_URL), the code server and the workers; point
     ``env`` at the profile's Dagster instance; return the workspace that names the code server.
 
-    The code server and the workers are ``restartable``: when one exits (a deploy stops it, or
-    it died) it is started again with the same command and a new pid file in
+    The code server, the workers and Redis are ``restartable``: when one exits (a deploy stops
+    it, or it died) it is started again with the same command and a new pid file in
     SALESOPS_HOME/scale/ (docs/deploy.md); the rest of the stack keeps running."""
     from salesops_pipeline.cli import scale
     from salesops_pipeline.core.redis_server import find_redis_server
 
     broker = settings.celery_broker_url.get_secret_value()
+    redis_command: list[str] = []
     if not broker:
         redis = scale.local_redis(settings)
-        procs["redis"] = _spawn("redis", redis.command(find_redis_server()), env)
+        redis_command = redis.command(find_redis_server())
+        procs["redis"] = _spawn("redis", redis_command, env)
         redis.wait(30)
         broker = redis.url()
     env["SALESOPS_CELERY_BROKER_URL"] = broker
@@ -270,6 +272,9 @@ def _scale_out(settings: Settings, env: dict[str, str], procs: dict[str, subproc
     for name, command in restartable.items():
         procs[name] = _spawn(name, command, env)
         _write_pid(settings, name, procs[name])
+    if redis_command:  # restarted like the others (its append-only file keeps the queue)
+        restartable["redis"] = redis_command
+        _write_pid(settings, "redis", procs["redis"])
     return workspace
 
 

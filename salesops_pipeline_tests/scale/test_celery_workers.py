@@ -114,3 +114,59 @@ def test_the_code_server_killed_comes_back_and_the_sensor_imports_again(scale: S
     failed = scale.dsql("SELECT run_id FROM runs WHERE status = 'FAILURE'")
     assert failed == []
     print(f"\ncode server killed: files dropped meanwhile imported {seconds:.1f} s later")
+
+
+def _started_run(scale: Scale, after: float) -> tuple[str, str]:
+    """The first ingest run STARTED on a worker since ``after`` (epoch): its id and worker."""
+    found: list[tuple[str, str]] = []
+
+    def started() -> bool:
+        found[:] = scale.dsql(
+            "SELECT r.run_id, t.value FROM runs r JOIN run_tags t ON t.run_id = r.run_id"
+            " AND t.key = %s WHERE r.pipeline_name = 'ingest_file' AND r.status = 'STARTED'"
+            " AND r.create_timestamp > to_timestamp(%s) AT TIME ZONE 'UTC'", (WORKER_TAG, after))
+        return bool(found)
+
+    wait_until(started, "an ingest run started on a worker", timeout=BOUND_SECONDS,
+               interval=0.1, log=scale.stack.log)
+    return found[0]
+
+
+def test_a_worker_killed_mid_run_its_run_is_failed_and_retried_exactly(scale: Scale) -> None:
+    """SIGKILL to the worker running an import: run monitoring sees that no worker holds the
+    run's task (defs/celery_launcher.py), fails the run, run_retries launches it again, and the
+    file is imported once with exact figures."""
+    after = time.time()
+    scale.stack.drop("kill-worker.xlsx", generate_lines(1100, 4000), scale.expected)
+    run_id, worker = _started_run(scale, after)
+    name = worker.split("@")[0]
+    pid = scale.pid(name)
+    os.kill(pid, signal.SIGKILL)
+    seconds = scale.drain("the killed worker's import, failed and retried")
+    assert_warehouse(scale.sql, scale.expected)
+    assert scale.dsql("SELECT status FROM runs WHERE run_id = %s", (run_id,)) == [("FAILURE",)]
+    assert scale.dsql("SELECT count(*) FROM event_logs WHERE run_id = %s AND event LIKE %s",
+                      (run_id, "%no live worker has held it%"))[0][0] >= 1, "failed as worker lost"
+    retried = scale.dsql("SELECT r.status FROM runs r JOIN run_tags t ON t.run_id = r.run_id"
+                         " WHERE t.key = 'dagster/parent_run_id' AND t.value = %s", (run_id,))
+    assert retried == [("SUCCESS",)], "the failed run was retried once and succeeded"
+    assert scale.pid(name) != pid, "`salesops up` started the killed worker again"
+    print(f"\n{worker} killed mid-run: retried and imported {seconds:.1f} s later")
+
+
+def test_redis_restarted_while_files_arrive_loses_and_doubles_nothing(scale: Scale) -> None:
+    """Redis stopped (SIGTERM: its append-only file is flushed) between drops and started
+    again by `salesops up`: the queued and later runs all import, each file exactly once."""
+    scale.drop(["redis-1.xlsx", "redis-2.xlsx"], 1200)
+    old = scale.pid("redis")
+    os.kill(old, signal.SIGTERM)
+    scale.drop(["redis-3.xlsx"], 1300)
+    wait_until(lambda: scale.pid("redis") != old, "Redis started again", timeout=30,
+               log=scale.stack.log)
+    scale.drop(["redis-4.xlsx"], 1400)
+    seconds = scale.drain("the files dropped around the Redis restart")
+    assert_warehouse(scale.sql, scale.expected)
+    wait_until(lambda: scale.dsql("SELECT count(*) FROM runs WHERE status NOT IN"
+                                  " ('SUCCESS', 'FAILURE', 'CANCELED')") == [(0,)],
+               "no run left queued or started", timeout=30, log=scale.stack.log)
+    print(f"\nRedis restarted: every file imported once, drained {seconds:.1f} s later")
