@@ -11,7 +11,7 @@ from typing import Any
 
 from salesops_pipeline.core.db.connect import Cursor
 from salesops_pipeline.core.report.anomalies import TRAILING_WEEKS, FigureFinding, Limits, assess
-from salesops_pipeline.core.report.weeks import WEEK, week_start
+from salesops_pipeline.core.report.weeks import WEEK, week_end, week_start
 
 __all__ = ["TOTAL", "figure_findings", "weekly_series"]
 
@@ -22,15 +22,15 @@ _SERIES_SQL = {
     "total": """SELECT %(total)s::text AS name, date_trunc('week', day)::date AS week,
                        sum(revenue) AS revenue
                   FROM salesops.report_daily_sales
-                 WHERE day >= %(first)s AND day < %(after)s GROUP BY 2""",
+                 WHERE day >= %(first)s AND day <= %(last)s GROUP BY 2""",
     "seller": """SELECT seller AS name, date_trunc('week', day)::date AS week,
                         sum(revenue) AS revenue
                    FROM salesops.report_daily_seller
-                  WHERE day >= %(first)s AND day < %(after)s GROUP BY 1, 2""",
+                  WHERE day >= %(first)s AND day <= %(last)s GROUP BY 1, 2""",
     "product": """SELECT product AS name, date_trunc('week', day)::date AS week,
                          sum(revenue) AS revenue
                     FROM salesops.report_daily_product
-                   WHERE day >= %(first)s AND day < %(after)s GROUP BY 1, 2""",
+                   WHERE day >= %(first)s AND day <= %(last)s GROUP BY 1, 2""",
 }
 
 
@@ -40,7 +40,7 @@ def weekly_series(cur: Cursor, scope: str, week: date
     oldest first, 0 without sales; the week's revenue)."""
     monday = week_start(week)
     first = monday - TRAILING_WEEKS * WEEK
-    params: dict[str, Any] = {"first": first, "after": monday + WEEK, "total": TOTAL}
+    params: dict[str, Any] = {"first": first, "last": week_end(monday), "total": TOTAL}
     cur.execute(_SERIES_SQL[scope], params)
     by_name: dict[str, dict[date, Decimal]] = defaultdict(dict)
     for name, start, revenue in cur.fetchall():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 import psycopg
@@ -24,7 +24,7 @@ from salesops_pipeline.core.db.connect import Connection, Cursor
 from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.core.report import history, restatements
 from salesops_pipeline.core.report.rules import FACT_RULES
-from salesops_pipeline.core.report.weeks import week_start
+from salesops_pipeline.core.report.weeks import week_days, week_start
 from salesops_pipeline.settings import sql_dir
 
 LOCK_REPORTS = "SELECT pg_advisory_xact_lock(hashtext('salesops.reports'))"  # history.py too
@@ -93,7 +93,7 @@ def _refresh_once(conn: Connection, *, tolerance: Decimal, full: bool, weeks: li
         cur.execute(CREATE_REFRESH_DAY)
         cur.execute("WITH taken AS (DELETE FROM salesops.report_dirty_day RETURNING day)"
                     " INSERT INTO refresh_day SELECT day FROM taken")
-        forced = [week_start(w) + timedelta(days=i) for w in weeks for i in range(7)]
+        forced = [day for week in weeks for day in week_days(week)]
         if forced:
             cur.execute("INSERT INTO refresh_day SELECT unnest(%s::date[]) ON CONFLICT DO NOTHING",
                         (forced,))

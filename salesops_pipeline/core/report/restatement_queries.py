@@ -15,7 +15,7 @@ from typing import Any
 
 from salesops_pipeline.core.report.queries import Fetcher, Row
 from salesops_pipeline.core.report.render import FigureKind
-from salesops_pipeline.core.report.weeks import LAST_DAY, iso_week
+from salesops_pipeline.core.report.weeks import iso_week, week_end
 
 # Weeks overlapping [start, end], newest first; after a moment (``since``) when given.
 RESTATEMENTS_SQL = """
@@ -73,7 +73,7 @@ def assemble(main: Sequence[Row], figures: Sequence[Row], files: Sequence[Row]) 
     for row in main:
         item = _with_changes(row)
         item.pop("alerted_at", None)
-        item.update(week_end=row["week_start"] + LAST_DAY, iso_week=iso_week(row["week_start"]),
+        item.update(week_end=week_end(row["week_start"]), iso_week=iso_week(row["week_start"]),
                     reported=row["reported_at"] is not None,
                     changes=changes[row["restatement_id"]], files=by_id[row["restatement_id"]])
         out.append(item)

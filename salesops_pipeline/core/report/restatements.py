@@ -15,12 +15,12 @@ the reports restate nothing. A week the weekly job had exported or e-mailed
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from salesops_pipeline.core.db.connect import Cursor
-from salesops_pipeline.core.report.weeks import WEEK, week_start
+from salesops_pipeline.core.report.weeks import week_days, week_end, week_start
 
 #: One row per day, dimension and name: the figures every report shows (units NULL for
 #: shipping), with the day's week as core/report/weeks.py says (bound with the days).
@@ -56,15 +56,10 @@ Key = tuple[str, str]  # dimension, name
 Figures = dict[Key, tuple[Decimal, Decimal | None, int]]
 
 
-def week_days(weeks: list[date]) -> list[date]:
-    """Every day of the ISO weeks starting on ``weeks``."""
-    return [w + timedelta(days=i) for w in weeks for i in range(WEEK.days)]
-
-
 def snapshot(cur: Cursor, table: str, weeks: list[date]) -> None:
     """The figures of ``weeks`` now, into temp table ``table`` (figure_before/figure_after)."""
     assert table in ("figure_before", "figure_after"), "fixed names from this module"
-    days = week_days(weeks)
+    days = [day for week in weeks for day in week_days(week)]
     cur.execute(f"CREATE TEMP TABLE {table} ON COMMIT DROP AS {FIGURES}",
                 {"days": days, "weeks": [week_start(d) for d in days]})
 
@@ -126,9 +121,9 @@ def _write(cur: Cursor, refresh: tuple[int, datetime], week: date, before: Figur
                   " lines_after) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
-    end = week + WEEK
+    last = week_end(week)
     files = [(restatement_id, *c[:5], c[6]) for c in changes
-             if any(week <= day < end for day in c[5])]
+             if any(week <= day <= last for day in c[5])]
     cur.executemany(
         "INSERT INTO salesops.restatement_file (restatement_id, change_id, import_id,"
         " source_file, action, replaced_import, changed_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",

@@ -26,8 +26,16 @@ def week_start(day: date) -> date:
 
 
 def week_end(day: date) -> date:
-    """Sunday (the last day, inclusive) of the ISO week holding ``day``."""
-    return week_start(day) + LAST_DAY
+    """Sunday (the last day, inclusive) of the ISO week holding ``day``; the calendar's last
+    day for its last week (9999-12-27 to 12-31: Python's dates stop there, sale times may not)."""
+    start = week_start(day)
+    return start + min(LAST_DAY, date.max - start)
+
+
+def week_days(day: date) -> list[date]:
+    """Every day of the ISO week holding ``day``, Monday first (to ``week_end``)."""
+    start = week_start(day)
+    return [start + timedelta(days=i) for i in range((week_end(start) - start).days + 1)]
 
 
 def week_range(day: date) -> tuple[date, date]:

@@ -12,6 +12,7 @@ from salesops_pipeline.core.report.weeks import (
     last_complete_week,
     previous_week,
     today_in,
+    week_days,
     week_end,
     week_range,
     week_start,
@@ -84,3 +85,13 @@ def test_an_unknown_timezone_names_the_setting(name: str) -> None:
         zone(name)
     with pytest.raises(ConfigError):
         today_in(name, datetime(2026, 3, 2, tzinfo=UTC))
+
+
+def test_the_calendars_last_week_ends_on_its_last_day() -> None:
+    """Sale times reach 9999-12-31 (a Friday); the week holding it ends there, not past it."""
+    assert week_end(date(9999, 12, 29)) == date.max
+    assert week_days(date(9999, 12, 31)) == [date(9999, 12, 27) + timedelta(days=i)
+                                             for i in range(5)]
+    assert week_days(date(2026, 12, 6)) == [date(2026, 11, 30) + timedelta(days=i)
+                                            for i in range(7)]
+    assert week_end(date(2026, 12, 6)) == date(2026, 12, 6)
