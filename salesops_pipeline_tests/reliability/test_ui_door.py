@@ -122,6 +122,9 @@ def logged_in(context: BrowserContext, stack: Stack, admin_key: str) -> BrowserC
     page = log_in(context, stack, admin_key, "/runs")
     assert page.url.startswith(stack.dagster + "/runs"), (page.url, page.content())
     page.close()
+    # nginx logs a websocket when it closes: let the UI page's own /graphql socket (101) reach
+    # the log before a test starts reading it, so it is never taken for the attacker's.
+    AccessLog(stack).settle()
     return context
 
 
@@ -144,6 +147,17 @@ class AccessLog:
         with self.path.open() as fh:
             fh.seek(self.offset)
             return fh.read().splitlines()
+
+    def settle(self, quiet: float = 0.5, timeout: float = 10) -> None:
+        """Wait until the log has not grown for ``quiet`` seconds."""
+        size, still, deadline = -1, time.monotonic(), time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            now = self.path.stat().st_size
+            if now != size:
+                size, still = now, time.monotonic()
+            elif time.monotonic() - still >= quiet:
+                return
+            time.sleep(0.05)
 
     def wait_for(self, fragment: str, count: int = 1) -> list[tuple[str, int]]:
         """The ``(request line, status)`` of the new requests containing ``fragment``."""
