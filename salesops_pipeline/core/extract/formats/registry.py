@@ -49,7 +49,9 @@ class SalesFile:
         self.close()
 
 
-Opener = Callable[[Path, ColumnMap | None, int], SalesFile]
+# An opener finds a file's sales tables: (tables, skipped worksheets, close).
+Opened = tuple[Sequence[SalesTable], list[SkippedSheet], Callable[[], None]]
+Opener = Callable[[Path, ColumnMap | None, int], Opened]
 
 
 @dataclass(frozen=True)
@@ -64,14 +66,14 @@ class FileFormat:
     open: Opener  # finds its sales tables
 
 
-def _workbook(path: Path, column_map: ColumnMap | None, max_rows: int) -> SalesFile:
+def _workbook(path: Path, column_map: ColumnMap | None, max_rows: int) -> Opened:
     book = open_workbook_tables(path, column_map=column_map, max_rows=max_rows)
-    return SalesFile(book.tables, book.skipped_sheets, "workbook", book.close)
+    return book.tables, book.skipped_sheets, book.close
 
 
-def _csv(path: Path, column_map: ColumnMap | None, max_rows: int) -> SalesFile:
+def _csv(path: Path, column_map: ColumnMap | None, max_rows: int) -> Opened:
     table = open_csv_table(path, column_map=column_map, max_rows=max_rows)
-    return SalesFile([table], [], "csv", table.close)
+    return [table], [], table.close
 
 
 # In the order users read them in messages ("accepted: .xlsx, .xlsm, …"): workbooks first.
@@ -105,4 +107,5 @@ def open_sales_file(path: Path, *, column_map: ColumnMap | None = None,
     path = Path(path)
     found = format_of(path)
     found.guard(path)
-    return found.open(path, column_map, max_rows)
+    tables, skipped, close = found.open(path, column_map, max_rows)
+    return SalesFile(tables, skipped, found.kind, close)
