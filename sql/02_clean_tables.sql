@@ -17,6 +17,7 @@ TRUNCATE
     salesops.control_total,
     salesops.stage_sales_line,
     salesops.stage_rejected_row,
+    salesops.stage_name,
     salesops.report_dirty_day,
     salesops.import_log,
     salesops.dim_product,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from dagster import Config, OpExecutionContext, RunsFilter, job, op
 
-from salesops_pipeline.core.load import partitions
+from salesops_pipeline.core.load import partitions, staging
 from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.defs.logs import RUN_CONFIG
 from salesops_pipeline.defs.resources import WarehouseResource
@@ -32,13 +32,16 @@ class MaintenanceConfig(Config):
 def analyze_warehouse(context: OpExecutionContext, config: MaintenanceConfig,
                       warehouse: WarehouseResource) -> None:
     with warehouse.connection() as conn, conn.cursor() as cur:
-        cur.execute(
-            "DELETE FROM salesops.stage_sales_line s USING salesops.import_log i"
-            " WHERE s.import_id = i.import_id AND i.status = ANY(%s)"
-            " AND i.started_at < now() - make_interval(hours => %s)",
-            ([ImportStatus.FAILED, ImportStatus.RUNNING, ImportStatus.REJECTED],
-             config.stale_staging_hours))
-        context.log.info(f"dropped {cur.rowcount} abandoned staging row(s)")
+        dropped_rows = 0
+        for table in staging.UNTIL_PUBLISHED:  # fixed identifiers
+            cur.execute(
+                f"DELETE FROM salesops.{table} s USING salesops.import_log i"
+                " WHERE s.import_id = i.import_id AND i.status = ANY(%s)"
+                " AND i.started_at < now() - make_interval(hours => %s)",
+                ([ImportStatus.FAILED, ImportStatus.RUNNING, ImportStatus.REJECTED],
+                 config.stale_staging_hours))
+            dropped_rows += cur.rowcount
+        context.log.info(f"dropped {dropped_rows} abandoned staging row(s)")
     with warehouse.connection(autocommit=True) as conn:
         dropped = partitions.retire(conn)
     context.log.info(f"dropped {len(dropped)} retired fact table(s) {', '.join(dropped)}".strip())

@@ -151,7 +151,8 @@ class Bench:
             assert after.refreshes == before.refreshes, "a rejected file made reports recompute"
             assert after.facts == before.facts
         assert self.sql("SELECT (SELECT count(*) FROM salesops.stage_sales_line),"
-                        " (SELECT count(*) FROM salesops.stage_rejected_row)") == [(0, 0)]
+                        " (SELECT count(*) FROM salesops.stage_rejected_row),"
+                        " (SELECT count(*) FROM salesops.stage_name)") == [(0, 0, 0)]
         assert self.sql("SELECT count(*) FROM salesops.import_log"
                         " WHERE status IN ('running', 'staged')") == [(0,)]
 

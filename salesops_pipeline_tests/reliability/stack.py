@@ -396,7 +396,8 @@ def assert_warehouse(sql: Callable[..., list[tuple]], expected: Expected) -> Non
     assert {r[0]: list(r[1:4]) for r in facts} == dict(expected.files)
     assert all(r[3] == r[4] for r in facts), "a source row was loaded twice"
     assert sql("SELECT (SELECT count(*) FROM salesops.stage_sales_line),"
-               " (SELECT count(*) FROM salesops.report_dirty_day)") == [(0, 0)]
+               " (SELECT count(*) FROM salesops.stage_name),"
+               " (SELECT count(*) FROM salesops.report_dirty_day)") == [(0, 0, 0)]
     assert _by_key(sql("SELECT day, revenue, units, line_count"
                        " FROM salesops.report_daily_sales"), 1) == dict(expected.daily)
     assert _by_key(sql("SELECT day, seller, revenue, units, line_count"

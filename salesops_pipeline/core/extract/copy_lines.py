@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import resource
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -107,15 +108,32 @@ def _text(value: str) -> str:
     return copy_text(value)
 
 
-def _escape(escaped: dict[str | None, str], name: str | None) -> str:
-    """Remember a name's COPY text (bounded: a file of endless distinct names starts afresh)."""
-    if name is None:  # the hot loop finds None in ``escaped``; this is for the type checker
-        return _NULL
-    if len(escaped) > 100_000:
-        escaped.clear()
-        escaped[None] = _NULL
-    text = escaped[name] = _text(name)
-    return text
+class _StagedNames:
+    """Each staged name's COPY text, remembered per dimension, and written once to the names
+    spool (``stage_name``): the dimension upserts then read a file's few distinct names instead
+    of scanning its staged lines. Only the row parser's good rows come here, and a row of known
+    cells only carries names the parser read from an earlier good row, so the spool holds
+    exactly the staged lines' names. Bounded: past 100,000 a map starts afresh (a name may then
+    be spooled twice; the upsert's DISTINCT absorbs it)."""
+
+    def __init__(self, import_id: int, spool: BinaryIO | None) -> None:
+        self.prefix, self.spool = f"{import_id}\t", spool
+        self.product: dict[str | None, str] = {}
+        self.seller: dict[str | None, str] = {}
+        self.shipping_company: dict[str | None, str] = {None: _NULL}
+
+    def text(self, dimension: str, name: str | None) -> str:
+        """The COPY text of a name not met yet in ``dimension`` (one of the three maps)."""
+        known: dict[str | None, str] = getattr(self, dimension)
+        if name is None:  # the hot loop finds None in the map; this is for the type checker
+            return _NULL
+        if len(known) > 100_000:
+            known.clear()
+            known[None] = _NULL
+        text = known[name] = _text(name)
+        if self.spool is not None:
+            self.spool.write(f"{self.prefix}{dimension}\t{text}\n".encode())
+        return text
 
 
 def _pg_array(items: Iterable[str]) -> str:
@@ -153,23 +171,27 @@ class _Verdicts:
 def parse_to_copy(out: BinaryIO, path: Path, import_id: int, column_map: ColumnMap,
                   max_rows: int, rejects_path: Path, skipped_path: Path,
                   sample_size: int = 20, date_order: ConfiguredOrder | None = None,
-                  known_cells: bool = True) -> ParsedFile:
+                  known_cells: bool = True, names_path: Path | None = None) -> ParsedFile:
     """Write the COPY lines of ``path``'s good rows to ``out`` (stage_sales_line's columns),
     its quarantined and skipped rows to the two files; return what was found.
 
     ``date_order`` is the configured order for numeric text dates that nothing in a table
     decides (SALESOPS_DATE_ORDER or the column map; default auto). ``known_cells``: write rows
     of cells the parser has already read without parsing them again (rows/known_cells.py);
-    False parses every row (the differential test's reference).
+    False parses every row (the differential test's reference). ``names_path``: where to write
+    the staged names, each once per dimension (``stage_name``'s COPY lines).
 
     Raises a WorkbookError when the file as a whole is unusable.
     """
     result = ParsedFile()
     with open_sales_file(path, column_map=column_map, max_rows=max_rows) as source, \
-            rejects_path.open("wb") as rejects, skipped_path.open("wb") as skipped:
+            rejects_path.open("wb") as rejects, skipped_path.open("wb") as skipped, \
+            (names_path.open("wb") if names_path else nullcontext()) as names_spool:
         result.skipped_sheets = list(source.skipped_sheets)
         verdicts = _Verdicts(result, import_id, rejects, skipped, sample_size)
-        escaped: dict[str | None, str] = {None: _NULL}  # names repeat: escape each once
+        staged = _StagedNames(import_id, names_spool)  # names repeat: escape each once
+        staged_products, staged_sellers, staged_carriers = (
+            staged.product, staged.seller, staged.shipping_company)
         batch: list[str] = []
         for table in source.tables:
             layout = table.layout
@@ -186,8 +208,8 @@ def parse_to_copy(out: BinaryIO, path: Path, import_id: int, column_map: ColumnM
                      if known_cells and layout.split is None else None)
             if known is not None:
                 text = known.text
-                names, carriers, money, units = (
-                    known.names, known.carriers, known.money, known.units)
+                products, sellers, carriers, money, units = (
+                    known.products, known.sellers, known.carriers, known.money, known.units)
                 days, times, minutes = known.days, known.times, known.minutes
             # The hot loop: ~1 µs per row of it is formatting. A row of known cells is
             # KnownCells.line, inlined (a call costs a tenth of the row).
@@ -195,7 +217,7 @@ def parse_to_copy(out: BinaryIO, path: Path, import_id: int, column_map: ColumnM
                 rows += 1
                 if known is not None:
                     sold, product, seller, price, count, total, carrier = cells
-                    p, s, c = names.get(product), names.get(seller), carriers.get(carrier)
+                    p, s, c = products.get(product), sellers.get(seller), carriers.get(carrier)
                     up, u, t = money.get(price), units.get(count), money.get(total)
                     if p is None or s is None or c is None or up is None or u is None or t is None:
                         moment = None
@@ -226,10 +248,12 @@ def parse_to_copy(out: BinaryIO, path: Path, import_id: int, column_map: ColumnM
                         known.learn(cells, parsed)
                     if sorter.pending:
                         verdicts.settle(sorter.sale(), done)
-                    product = escaped.get(parsed.product) or _escape(escaped, parsed.product)
-                    seller = escaped.get(parsed.seller) or _escape(escaped, parsed.seller)
-                    ship = (escaped.get(parsed.shipping_company)
-                            or _escape(escaped, parsed.shipping_company))
+                    product = (staged_products.get(parsed.product)
+                               or staged.text("product", parsed.product))
+                    seller = (staged_sellers.get(parsed.seller)
+                              or staged.text("seller", parsed.seller))
+                    ship = (staged_carriers.get(parsed.shipping_company)
+                            or staged.text("shipping_company", parsed.shipping_company))
                     batch.append(f"{prefix}{row_number}\t{parsed.sold_at.isoformat()}\t{product}"
                                  f"\t{seller}\t{ship}\t{parsed.unit_price!s}\t{parsed.units!s}\t"
                                  f"{parsed.total_price!s}\n")

@@ -15,7 +15,7 @@ from datetime import date
 from psycopg import sql
 
 from salesops_pipeline.core.db.connect import Connection, Cursor
-from salesops_pipeline.core.load import import_log, partitions, report_change
+from salesops_pipeline.core.load import import_log, partitions, report_change, staging
 from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.errors import ImportConflict
 
@@ -39,17 +39,19 @@ DIMENSIONS = {
 def upsert_dimension(conn: Connection, *, import_id: int, table: str) -> tuple[int, int]:
     """Insert the staged names missing from one dimension; return (distinct names, new names).
 
-    Staged names are already in their one spelling (the row parser writes each through
+    The names come from ``stage_name`` (staging spools each staged line's names there, so no
+    scan of the lines is needed; the fact insert's count check would catch one missing). They
+    are already in their one spelling (the row parser writes each through
     core/extract/rows/names.py), so equal text is the same name."""
-    column = DIMENSIONS[table]  # fixed identifiers, never user input
+    table_name = f"salesops.{table}"  # fixed identifiers, never user input
     cur = conn.cursor()
-    cur.execute(  # one scan of the staged rows both inserts and counts
-        f"WITH names AS (SELECT DISTINCT {column} AS name FROM salesops.stage_sales_line"
-        f"               WHERE import_id = %s AND {column} IS NOT NULL),"
-        f" added AS (INSERT INTO salesops.{table} (name) SELECT name FROM names ORDER BY name"
+    cur.execute(
+        f"WITH names AS (SELECT DISTINCT name FROM salesops.stage_name"
+        f"               WHERE import_id = %s AND dimension = %s),"
+        f" added AS (INSERT INTO {table_name} (name) SELECT name FROM names ORDER BY name"
         f"           ON CONFLICT (name) DO NOTHING RETURNING 1)"
         f" SELECT (SELECT count(*) FROM names), (SELECT count(*) FROM added)",
-        (import_id,),
+        (import_id, DIMENSIONS[table]),
     )
     row = cur.fetchone()
     assert row is not None, "a SELECT without FROM returns one row"
@@ -143,8 +145,7 @@ def publish(conn: Connection, *, import_id: int, key: str,
     report_change.record(cur, import_id=import_id, key=key, replaced_import=previous, days=days,
                          action=report_change.ChangeAction.REPLACED if previous
                          else report_change.ChangeAction.NEW)
-    cur.execute("DELETE FROM salesops.stage_sales_line WHERE import_id = %s", (import_id,))
-    cur.execute("DELETE FROM salesops.stage_rejected_row WHERE import_id = %s", (import_id,))
+    _drop_staged(cur, import_id)
     return PublishResult(True, loaded, replaced, previous, days)
 
 
@@ -197,6 +198,11 @@ def _outdated(cur: Cursor, import_id: int, now: str | None) -> bool:
         cur, import_id, f"not published: the file changed (now sha256 {now[:12]}…) after this "
         "version was staged; the newer version is imported instead")
     partitions.drop_built(cur, import_id)
-    cur.execute("DELETE FROM salesops.stage_sales_line WHERE import_id = %s", (import_id,))
-    cur.execute("DELETE FROM salesops.stage_rejected_row WHERE import_id = %s", (import_id,))
+    _drop_staged(cur, import_id)
     return True
+
+
+def _drop_staged(cur: Cursor, import_id: int) -> None:
+    """Delete what staging kept only until publish (skipped rows and control totals stay)."""
+    for table in staging.UNTIL_PUBLISHED:  # fixed identifiers
+        cur.execute(f"DELETE FROM salesops.{table} WHERE import_id = %s", (import_id,))

@@ -4,10 +4,12 @@ The first step of a file version's load (see loader.py for the rest). The file i
 extract/copy_lines.parse_to_copy in a child process whose address space is capped
 (SALESOPS_PARSE_MEMORY_MB, extract/memory_cap.py): a decompression bomb or a parser gone wild
 kills only that child, and the import is rejected with the reason. The child streams the good rows'
-COPY lines straight into ``stage_sales_line``; its quarantined rows go to ``stage_rejected_row``
-and its skipped rows (totals, notes, repeated headers) to ``skipped_row``. The totals a file
-states about itself are then compared with the staged lines they cover (``control_total``),
-and its header with the file's last version and its folder (drift.py: ``import_log.drift``).
+COPY lines straight into ``stage_sales_line``; its quarantined rows go to ``stage_rejected_row``,
+its skipped rows (totals, notes, repeated headers) to ``skipped_row``, and the staged lines'
+distinct names, per dimension, to ``stage_name`` (what the dimension upserts read). The
+totals a file states about itself are then compared with the staged lines they cover
+(``control_total``), and its header with the file's last version and its folder (drift.py:
+``import_log.drift``).
 Staging is keyed by the import, idempotent (a rerun deletes and re-stages) and never read by
 reports; a failure anywhere rolls the whole transaction back.
 """
@@ -55,6 +57,11 @@ COPY_REJECTS = ("COPY salesops.stage_rejected_row (import_id, source_sheet, sour
                 " raw_values, reasons) FROM STDIN")
 COPY_SKIPPED = ("COPY salesops.skipped_row (import_id, source_sheet, source_row_number, kind,"
                 " reason, raw_values) FROM STDIN")
+COPY_NAMES = "COPY salesops.stage_name (import_id, dimension, name) FROM STDIN"
+# What staging writes for an import: a rerun deletes it all first. The first three live only
+# until publish (publish.py deletes them); skipped rows and control totals are kept for good.
+UNTIL_PUBLISHED = ("stage_sales_line", "stage_rejected_row", "stage_name")
+STAGE_TABLES = (*UNTIL_PUBLISHED, "skipped_row", "control_total")
 # The parser's modules are imported once in the fork server, not in every child (~60 ms each).
 preload(["salesops_pipeline.core.extract.copy_lines"])
 
@@ -108,13 +115,15 @@ def stage_file(conn: Connection, *, import_id: int, key: str, path: Path,
     import_log.lock_file(cur, key)
     # Another run may have staged, published or refused this version while we waited.
     import_log.ensure_can_become(cur, import_id, import_log.ImportStatus.STAGED)
-    for table in ("stage_sales_line", "stage_rejected_row", "skipped_row", "control_total"):
+    for table in STAGE_TABLES:  # fixed identifiers
         cur.execute(f"DELETE FROM salesops.{table} WHERE import_id = %s", (import_id,))
     with TemporaryDirectory(prefix="salesops-stage-") as tmp:
         rejects, skipped = Path(tmp) / "rejects.copy", Path(tmp) / "skipped.copy"
+        names = Path(tmp) / "names.copy"
         reader, call = run_capped(
             parse_to_copy, (path, import_id, column_map, max_rows, rejects, skipped, sample_size,
-                            configured_for(key, column_map.date_orders, date_order)),
+                            configured_for(key, column_map.date_orders, date_order), True,
+                            names),
             memory_bytes=memory_mb << 20, stream=True)
         try:
             copy_in(cur, COPY_STAGE, _Counting(reader, progress, key))  # type: ignore[arg-type]
@@ -128,7 +137,8 @@ def stage_file(conn: Connection, *, import_id: int, key: str, path: Path,
         if progress:
             rows = result.rows_read + result.rows_skipped
             progress(key, Stage.PARSE, rows, rows)
-        for copy, spool in ((COPY_REJECTS, rejects), (COPY_SKIPPED, skipped)):
+        for copy, spool in ((COPY_REJECTS, rejects), (COPY_SKIPPED, skipped),
+                            (COPY_NAMES, names)):
             with spool.open("rb") as handle:
                 copy_in(cur, copy, handle)
     result.control_totals = control_totals.record(cur, import_id, result.stated_totals)

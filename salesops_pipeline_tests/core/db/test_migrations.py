@@ -70,9 +70,12 @@ def loaded_baseline(pg_cluster: LocalCluster, tmp_path_factory) -> Iterator[str]
     folder.mkdir()
     with fresh_database(pg_cluster) as url:
         assert upgrade(url, revision=BASELINE) == [BASELINE]
-        # Today's jobs record each import's drift (revision 0004); the jobs of 0001 did not.
+        # Today's jobs record each import's drift (revision 0004) and spool staged names
+        # (0007); the jobs of 0001 did neither.
         with runner(url) as run:
             run("ALTER TABLE salesops.import_log ADD COLUMN drift jsonb")
+            run("CREATE UNLOGGED TABLE salesops.stage_name"
+                " (import_id bigint, dimension text, name text)")
         with DagsterInstance.ephemeral() as instance:
             ingest = Ingestor(url, folder, instance, own_partition_rows=150)
             write_sample_workbook(folder / "sample.xlsx", rows=200)
@@ -85,6 +88,7 @@ def loaded_baseline(pg_cluster: LocalCluster, tmp_path_factory) -> Iterator[str]
             assert ingest.refresh(full=True).success
         with runner(url) as run:
             run("ALTER TABLE salesops.import_log DROP COLUMN drift")
+            run("DROP TABLE salesops.stage_name")
         create_key(url, name="analyst", role="viewer")
         yield url.rsplit("/", 1)[1]
 
@@ -307,3 +311,24 @@ def test_concurrent_upgrades_wait_for_each_other(pg_cluster, head_shape, tmp_pat
         assert sorted(applied) == [0, total], outputs
         assert version(run) == [(head_revision(),)]
         assert shape(run) == head_shape
+
+
+def test_versions_staged_before_0007_get_their_names_spooled(pg_cluster) -> None:
+    """A version staged by older code has lines but no spooled names: revision 0007 takes them
+    from its lines, so its dimension upserts (which read only the spool) still find them."""
+    with fresh_database(pg_cluster) as url:
+        upgrade(url, revision="0006")
+        with runner(url) as run:
+            run("INSERT INTO salesops.import_log (source_file, sha256, size_bytes, status)"
+                " VALUES ('old.xlsx', %s, 1, 'staged')", ("a" * 64,))
+            run("INSERT INTO salesops.stage_sales_line (import_id, source_row_number, sold_at,"
+                " product, seller, shipping_company, unit_price, units, total_price) VALUES"
+                " (1, 2, '2026-03-02', 'Dock', 'Ada', NULL, 1, 1, 1),"
+                " (1, 3, '2026-03-02', 'Dock', 'Grace', 'DHL', 1, 1, 1),"
+                " (1, 4, '2026-03-02', 'Ada', 'Ada', 'DHL', 1, 1, 1)")
+        assert upgrade(url) == ["0007"]
+        with runner(url) as run:
+            assert sorted(run("SELECT dimension, name FROM salesops.stage_name"
+                              " WHERE import_id = 1")) == [
+                ("product", "Ada"), ("product", "Dock"), ("seller", "Ada"), ("seller", "Grace"),
+                ("shipping_company", "DHL")]

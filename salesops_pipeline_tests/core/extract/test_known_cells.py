@@ -25,29 +25,47 @@ FIXTURES = Path(__file__).parents[2] / "fixtures" / "csv"
 CSV_FIXTURES = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".csv", ".tsv"))
 HEADER = ["Time", "Product", "Seller", "Unit Price", "Units", "Total Price", "Shipping Company"]
 
-Outcome = tuple[bytes, bytes, bytes, ParsedFile | str]
+Outcome = tuple[bytes, bytes, bytes, ParsedFile | str, set[tuple[str, str]]]
+DIMENSION_FIELDS = {"product": 4, "seller": 5, "shipping_company": 6}  # in a staged COPY line
 
 
 def parse(path: Path, known_cells: bool) -> Outcome:
-    """Everything parse_to_copy writes and returns (timings and memory aside), or its error."""
+    """Everything parse_to_copy writes and returns (timings and memory aside), or its error;
+    the names spool as a set (a name may be spooled twice after a map starts afresh)."""
     work = path.parent
     copy, rejects, skipped = work / "copy", work / "rejects", work / "skipped"
+    names = work / "names"
+    names.unlink(missing_ok=True)
     try:
         with copy.open("wb") as out:
             result: ParsedFile | str = parse_to_copy(
                 out, path, 7, default_column_map(), 1_000_000, rejects, skipped,
-                sample_size=1000, known_cells=known_cells)
+                sample_size=1000, known_cells=known_cells, names_path=names)
     except WorkbookError as exc:
         result = f"{type(exc).__name__}: {exc}"
     if isinstance(result, ParsedFile):
         result = replace(result, seconds=0.0, parser_peak_rss_mb=0.0)
     files = tuple(p.read_bytes() if p.exists() else b"" for p in (copy, rejects, skipped))
-    return (*files, result)  # type: ignore[return-value]
+    spooled = set()
+    for line in (names.read_text().splitlines() if names.exists() else []):
+        import_id, dimension, name = line.split("\t")
+        assert import_id == "7"
+        spooled.add((dimension, name))
+    return (*files, result, spooled)  # type: ignore[return-value]
+
+
+def staged_names(copy: bytes) -> set[tuple[str, str]]:
+    """The distinct names of the staged COPY lines, per dimension (NULL is no name)."""
+    lines = [line.split("\t") for line in copy.decode().splitlines()]
+    return {(dimension, fields[i]) for fields in lines
+            for dimension, i in DIMENSION_FIELDS.items() if fields[i] != "\\N"}
 
 
 def assert_same(path: Path) -> Outcome:
     fast = parse(path, known_cells=True)
     assert fast == parse(path, known_cells=False)
+    # The spooled names are exactly the staged lines' names, each under its own dimension.
+    assert fast[4] == staged_names(fast[0])
     return fast
 
 
@@ -84,7 +102,7 @@ def test_repeated_rows_take_the_fast_path(tmp_path: Path) -> None:
         "2026-03-02T14:05:00\tCrème brûlée\tAna\tDHL\t12.50\t3\t37.50\n")
     path = tmp_path / "sales.csv"
     path.write_text("\n".join([",".join(HEADER)] + [",".join(line)] * 50) + "\n")
-    copy, _, _, result = assert_same(path)
+    copy, _, _, result, _ = assert_same(path)
     assert isinstance(result, ParsedFile) and result.rows_staged == 50
     assert copy.count(b"\t2026-03-02T14:05:09\t") == 50
 
@@ -203,7 +221,7 @@ def test_workbook_cells_equal_to_known_ones_are_not_taken_for_them(
 
 def test_memory_is_bounded_and_starts_afresh_in_place() -> None:
     known = KnownCells(max_entries=3)
-    carriers, names = known.carriers, known.names
+    carriers, products = known.carriers, known.products
     parse_row = RowParser()
     for i in range(10):
         cells = (f"2026-03-{i + 1:02d} 14:05:09", f"P{i}", f"S{i}", f"{i + 1}.5", str(i + 1),
@@ -212,6 +230,19 @@ def test_memory_is_bounded_and_starts_afresh_in_place() -> None:
         assert isinstance(line, SalesLine)
         known.learn(cells, line)
         assert known.line(cells) is not None
-    assert known.carriers is carriers and known.names is names
-    assert len(carriers) <= 3 and len(names) <= 4 and len(known.days) <= 3
+    assert known.carriers is carriers and known.products is products
+    assert len(carriers) <= 3 and len(products) <= 3 and len(known.sellers) <= 3
+    assert len(known.days) <= 3
     assert carriers[None] == carriers[""] == "\\N"
+
+
+def test_a_name_read_in_one_column_is_spooled_for_the_other(tmp_path: Path) -> None:
+    """A seller's name met later as a product is a new product: its row goes to the parser and
+    the name is spooled under ``product`` too (the dimension upserts read the spool)."""
+    rows = ["2026-03-02 14:05:09,Widget,Ana,1.00,1,1.00,DHL",
+            "2026-03-02 14:05:09,Ana,Widget,1.00,1,1.00,DHL"]
+    path = tmp_path / "sales.csv"
+    path.write_text("\n".join([",".join(HEADER), *rows]) + "\n")
+    *_, names = assert_same(path)
+    assert names == {("product", "Widget"), ("product", "Ana"), ("seller", "Ana"),
+                     ("seller", "Widget"), ("shipping_company", "DHL")}

@@ -53,7 +53,10 @@ class KnownCells:
         self.max_entries = max_entries
         self.text = text
         self._number_type: type = str if text else float
-        self.names: dict[str, str] = {}  # product or seller cell → COPY text of to_name
+        # product / seller cell → COPY text of to_name; apart, so that a fast row's product was
+        # read as a product (the staged names are spooled per dimension: copy_lines.py)
+        self.products: dict[str, str] = {}
+        self.sellers: dict[str, str] = {}
         self.carriers: dict[str | None, str] = {None: NULL, "": NULL}  # absent / empty: NULL
         self.money: dict[object, str] = {}  # unit or total price cell → str(Decimal)
         self.units: dict[object, str] = {}  # units cell → str(Decimal)
@@ -65,8 +68,8 @@ class KnownCells:
         """The COPY columns after the row number (sold_at … total_price) of a row of known
         cells, or None. The hot loop in copy_lines.py inlines this; tests call it."""
         sold, product, seller, price, units, total, carrier = cells
-        name, money = self.names, self.money
-        p, s, c = name.get(product), name.get(seller), self.carriers.get(carrier)
+        money = self.money
+        p, s, c = self.products.get(product), self.sellers.get(seller), self.carriers.get(carrier)
         up, u, t = money.get(price), self.units.get(units), money.get(total)
         if p is None or s is None or c is None or up is None or u is None or t is None:
             return None
@@ -87,8 +90,10 @@ class KnownCells:
     def learn(self, cells: tuple[Any, ...], line: SalesLine) -> None:
         """Remember the cells of a row the parser read as ``line``."""
         sold, product, seller, price, units, total, carrier = cells
-        if len(self.names) >= self.max_entries:
-            self.names.clear()
+        if len(self.products) >= self.max_entries:
+            self.products.clear()
+        if len(self.sellers) >= self.max_entries:
+            self.sellers.clear()
         if len(self.money) >= self.max_entries:
             self.money.clear()
         if len(self.units) >= self.max_entries:
@@ -99,9 +104,9 @@ class KnownCells:
         if len(self.days) >= self.max_entries:
             self.days.clear()
         if type(product) is str:
-            self.names[product] = copy_text(line.product)
+            self.products[product] = copy_text(line.product)
         if type(seller) is str:
-            self.names[seller] = copy_text(line.seller)
+            self.sellers[seller] = copy_text(line.seller)
         if type(carrier) is str:
             ship = line.shipping_company
             self.carriers[carrier] = NULL if ship is None else copy_text(ship)
