@@ -1,7 +1,7 @@
 """The peer contender of ``benchmarks/ingest.py``: dlt loading the same file, in dlt's own venv.
 
     BENCH_DATABASE_URL=postgresql://… benchmarks/.venv-dlt/bin/python benchmarks/dlt_contender.py \
-        PATH ROWS --sheet Sales --header-row 3
+        PATH ROWS --sheet Sales --header-row 3 [--loader-file-format csv]
 
 Runs with the python of ``benchmarks/.venv-dlt`` (see ``dlt_venv.py``), so it imports nothing
 of salesops nor of the project's benchmark files: the sheet name and header row come as
@@ -9,8 +9,9 @@ arguments from the runner (``ingest_data.py`` holds them once).
 
 What a dlt user would write: one ``@dlt.resource`` generator over the file's rows, the lines
 yielded as dicts in lists of ``BATCH`` (dlt's performance guide: yield pages, not single rows),
-and ``pipeline.run`` into PostgreSQL with dlt's defaults otherwise (``insert_values`` load
-files, one normalize worker, parallel load jobs).
+and ``pipeline.run`` into PostgreSQL with dlt's defaults otherwise: ``insert_values`` load
+files (multi-row INSERTs; ``--loader-file-format csv`` makes dlt load with COPY instead, which
+dlt's PostgreSQL page calls the faster one), one normalize worker, parallel load jobs.
 
 * CSV: the ``csv`` module's rows (dlt's filesystem ``read_csv`` would add pandas and fsspec for
   a local file); each cell converted in the generator: ``datetime.fromisoformat``, ``Decimal``
@@ -111,7 +112,7 @@ def xlsx_lines(path: Path, sheet: str, header_row: int) -> Iterator[list[dict]]:
         yield batch
 
 
-def run(url: str, path: Path, sheet: str, header_row: int) -> dict:
+def run(url: str, path: Path, sheet: str, header_row: int, file_format: str) -> dict:
     """Extract, normalize and load the file with one dlt pipeline; each stage timed."""
     lines = (csv_lines(path, header_row) if path.suffix == ".csv"
              else xlsx_lines(path, sheet, header_row))
@@ -125,7 +126,7 @@ def run(url: str, path: Path, sheet: str, header_row: int) -> dict:
         for stage in ("extract", "normalize", "load"):
             begun = time.perf_counter()
             if stage == "extract":
-                pipeline.extract(resource)
+                pipeline.extract(resource, loader_file_format=file_format)
             else:
                 getattr(pipeline, stage)()
             stages[f"{stage}_s"] = round(time.perf_counter() - begun, 3)
@@ -135,7 +136,7 @@ def run(url: str, path: Path, sheet: str, header_row: int) -> dict:
         loaded = int(cur.fetchone()[0])
     conn.close()
     return {"seconds": seconds, "rows_loaded": loaded, "startup_s": started - _BOOT,
-            "detail": stages}
+            "detail": {**stages, "file_format": file_format}}
 
 
 def main() -> None:
@@ -145,8 +146,11 @@ def main() -> None:
     parser.add_argument("--sheet", required=True)
     parser.add_argument("--header-row", type=int, required=True,
                         help="1-based row (xlsx) or record (CSV) of the header")
+    parser.add_argument("--loader-file-format", default="insert_values",
+                        choices=["insert_values", "csv"], help="dlt's load files (default: dlt's)")
     args = parser.parse_args()
-    result = run(os.environ["BENCH_DATABASE_URL"], args.path, args.sheet, args.header_row)
+    result = run(os.environ["BENCH_DATABASE_URL"], args.path, args.sheet, args.header_row,
+                 args.loader_file_format)
     print(json.dumps(result), flush=True)
     if result["rows_loaded"] != args.rows:
         sys.exit(f"dlt: {result['rows_loaded']} rows loaded, expected {args.rows}")

@@ -1,7 +1,7 @@
 """Ingest throughput and memory: our Dagster import against the classic script and the floor.
 
     python benchmarks/ingest.py [--rows 100000,1000000] [--skip-classic] [--quick] [--repeat N]
-                                [--formats xlsx,csv] [--with-dlt]
+                                [--formats xlsx,csv] [--with-dlt [--dlt-file-format csv]]
 
 Starts a throwaway PostgreSQL (removed at the end), writes a workbook of each size, and measures
 three contenders per size, each in its own process after emptying the warehouse:
@@ -22,7 +22,8 @@ With ``--with-dlt``, both formats also get the peer a user would pick instead:
 
 * dlt      — a dlt pipeline (``dlt_contender.py``) loading the same lines into its own schema,
   run with the python of a separate venv (``dlt_venv.py``, built once; needs PyPI then), so
-  dlt never enters the project's lock.
+  dlt never enters the project's lock. dlt's default load files are ``insert_values``;
+  ``--dlt-file-format csv`` has it load with COPY.
 
 Peak RSS is the contender process's own (the PostgreSQL server is not counted). With
 ``--repeat N`` ours and the floor run N times each and the fastest run counts (the classic script
@@ -93,6 +94,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--with-dlt", action="store_true",
                         help="add the peer dlt (its own venv, benchmarks/.venv-dlt, built once "
                              "from PyPI) for every format")
+    parser.add_argument("--dlt-file-format", default="insert_values",
+                        choices=["insert_values", "csv"],
+                        help="dlt's load files: insert_values (dlt's default) or csv (COPY)")
     args = parser.parse_args(argv)
     chosen = {f.strip() for f in args.formats.split(",") if f.strip()}
     if not chosen or chosen - FORMATS.keys():
@@ -102,22 +106,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def command(contender: str, path: Path, rows: int) -> list[str]:
+def command(contender: str, path: Path, rows: int, dlt_format: str) -> list[str]:
     """The child's command line: dlt runs with its own venv's python, the others with ours."""
     if contender == "dlt":
         header_row = CSV_HEADER_ROW if path.suffix == ".csv" else HEADER_ROW
         return [str(dlt_python()), str(HERE / "dlt_contender.py"), str(path), str(rows),
-                "--sheet", SHEET, "--header-row", str(header_row)]
+                "--sheet", SHEET, "--header-row", str(header_row),
+                "--loader-file-format", dlt_format]
     return [sys.executable, str(HERE / "ingest_contenders.py"), contender, str(path), str(rows)]
 
 
-def run_contender(contender: str, path: Path, rows: int, url: str, logs: Path) -> Measure:
+def run_contender(contender: str, path: Path, rows: int, url: str, logs: Path,
+                  dlt_format: str = "insert_values") -> Measure:
     """Run one contender in a child process; its peak RSS comes from wait4()."""
     fmt = path.suffix.lstrip(".")
     log = logs / f"{contender}-{fmt}-{rows}.log"
     with log.open("w") as err, (logs / "out.json").open("w+") as out:
         child = subprocess.Popen(
-            command(contender, path, rows), stdout=out, stderr=err, cwd=HERE.parent,
+            command(contender, path, rows, dlt_format), stdout=out, stderr=err, cwd=HERE.parent,
             env={**os.environ, "BENCH_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"},
         )
         _, status, usage = os.wait4(child.pid, 0)
@@ -183,7 +189,8 @@ def measure_format(args: argparse.Namespace, fmt: str, url: str, work: Path) -> 
             tries = []
             for _ in range(runs):
                 prepare(url)
-                tries.append(run_contender(contender, path, rows, url, logs))
+                tries.append(run_contender(contender, path, rows, url, logs,
+                                           args.dlt_file_format))
             best = min(tries, key=lambda m: m.seconds)
             best.peak_rss_mb = max(m.peak_rss_mb or 0.0 for m in tries)
             measures.append(best)
@@ -234,7 +241,7 @@ def verdicts(measures: list[Measure]) -> list[tuple[str, bool]]:
     return found
 
 
-def against_peer(measures: list[Measure]) -> list[str]:
+def against_peer(measures: list[Measure], dlt_format: str) -> list[str]:
     """Ours against dlt, per size (informational: no target)."""
     found = []
     for ours in (m for m in measures if m.contender == "ours"):
@@ -243,7 +250,8 @@ def against_peer(measures: list[Measure]) -> list[str]:
             found.append(f"{ours.format}, {ours.rows:,} rows: ours "
                          + (f"{ratio:.1f}× faster than dlt" if ratio >= 1
                             else f"{1 / ratio:.1f}× slower than dlt")
-                         + f" ({ours.seconds:.1f} s against {peer.seconds:.1f} s)")
+                         + f" ({ours.seconds:.1f} s against {peer.seconds:.1f} s; dlt's "
+                            f"{dlt_format} load files)")
     return found
 
 
@@ -280,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for statement, met in verdicts(measures):
         print(f"{'MET   ' if met else 'MISSED'}  {statement}")
-    for statement in against_peer(measures):
+    for statement in against_peer(measures, args.dlt_file_format):
         print(f"INFO    {statement}")
     return 0
 
