@@ -1,7 +1,7 @@
 """Ingest throughput and memory: our Dagster import against the classic script and the floor.
 
     python benchmarks/ingest.py [--rows 100000,1000000] [--skip-classic] [--quick] [--repeat N]
-                                [--formats xlsx,csv]
+                                [--formats xlsx,csv] [--with-dlt [--dlt-file-format csv]]
 
 Starts a throwaway PostgreSQL (removed at the end), writes a workbook of each size, and measures
 three contenders per size, each in its own process after emptying the warehouse:
@@ -17,6 +17,13 @@ Then the CSV section: a CSV of the same lines per size (Excel's "CSV UTF-8"), an
 * floor    — the csv module's rows + one plain COPY into the same unconstrained table;
 * copy-csv — a second reference: the file's bytes straight into ``COPY … (FORMAT csv)``, no
   parsing in Python at all.
+
+With ``--with-dlt``, both formats also get the peer a user would pick instead:
+
+* dlt      — a dlt pipeline (``dlt_contender.py``) loading the same lines into its own schema,
+  run with the python of a separate venv (``dlt_venv.py``, built once; needs PyPI then), so
+  dlt never enters the project's lock. dlt's default load files are ``insert_values``;
+  ``--dlt-file-format csv`` has it load with COPY.
 
 Peak RSS is the contender process's own (the PostgreSQL server is not counted). With
 ``--repeat N`` ours and the floor run N times each and the fastest run counts (the classic script
@@ -36,7 +43,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest_data import TABLES_SQL, write_csv, write_workbook
+from dlt_venv import dlt_python
+from ingest_data import CSV_HEADER_ROW, HEADER_ROW, SHEET, TABLES_SQL, write_csv, write_workbook
+from psycopg import sql
 
 from salesops_pipeline.core.db.connect import connect
 from salesops_pipeline.core.db.migrations import upgrade
@@ -51,7 +60,8 @@ TARGET_RSS_MB = 1536.0  # 1.5 GB
 RSS_TARGET_ROWS = 1_000_000
 FORMATS = {"xlsx": write_workbook, "csv": write_csv}  # run in this order
 CONTENDERS = {"xlsx": ["floor", "ours"], "csv": ["floor", "copy-csv", "ours"]}
-ORDER = {"ours": 0, "classic": 1, "floor": 2, "copy-csv": 3}
+ORDER = {"ours": 0, "classic": 1, "floor": 2, "copy-csv": 3, "dlt": 4}
+DLT_SCHEMAS = ("bench_dlt", "bench_dlt_staging")  # dlt_contender.py's dataset (+ its staging)
 
 
 @dataclass
@@ -81,6 +91,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--formats", default=",".join(FORMATS),
                         help=f"comma-separated file formats to measure (default: "
                              f"{','.join(FORMATS)}); the classic script runs with xlsx only")
+    parser.add_argument("--with-dlt", action="store_true",
+                        help="add the peer dlt (its own venv, benchmarks/.venv-dlt, built once "
+                             "from PyPI) for every format")
+    parser.add_argument("--dlt-file-format", default="insert_values",
+                        choices=["insert_values", "csv"],
+                        help="dlt's load files: insert_values (dlt's default) or csv (COPY)")
     args = parser.parse_args(argv)
     chosen = {f.strip() for f in args.formats.split(",") if f.strip()}
     if not chosen or chosen - FORMATS.keys():
@@ -90,14 +106,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def run_contender(contender: str, path: Path, rows: int, url: str, logs: Path) -> Measure:
+def command(contender: str, path: Path, rows: int, dlt_format: str) -> list[str]:
+    """The child's command line: dlt runs with its own venv's python, the others with ours."""
+    if contender == "dlt":
+        header_row = CSV_HEADER_ROW if path.suffix == ".csv" else HEADER_ROW
+        return [str(dlt_python()), str(HERE / "dlt_contender.py"), str(path), str(rows),
+                "--sheet", SHEET, "--header-row", str(header_row),
+                "--loader-file-format", dlt_format]
+    return [sys.executable, str(HERE / "ingest_contenders.py"), contender, str(path), str(rows)]
+
+
+def run_contender(contender: str, path: Path, rows: int, url: str, logs: Path,
+                  dlt_format: str = "insert_values") -> Measure:
     """Run one contender in a child process; its peak RSS comes from wait4()."""
     fmt = path.suffix.lstrip(".")
     log = logs / f"{contender}-{fmt}-{rows}.log"
     with log.open("w") as err, (logs / "out.json").open("w+") as out:
         child = subprocess.Popen(
-            [sys.executable, str(HERE / "ingest_contenders.py"), contender, str(path), str(rows)],
-            stdout=out, stderr=err, cwd=HERE.parent,
+            command(contender, path, rows, dlt_format), stdout=out, stderr=err, cwd=HERE.parent,
             env={**os.environ, "BENCH_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"},
         )
         _, status, usage = os.wait4(child.pid, 0)
@@ -121,10 +147,13 @@ def run_contender(contender: str, path: Path, rows: int, url: str, logs: Path) -
 
 
 def prepare(url: str) -> None:
-    """Empty the warehouse and the reference tables, then flush dirty pages before the next run."""
+    """Empty the warehouse and the reference tables, drop dlt's schemas, then flush dirty pages
+    before the next run."""
     reset(url)
     with connect(url) as conn, conn.cursor() as cur:
         cur.execute("TRUNCATE bench.floor_sales_line, bench.classic_sales_line")
+        for schema in DLT_SCHEMAS:
+            cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
     with connect(url, autocommit=True) as conn, conn.cursor() as cur:
         cur.execute("CHECKPOINT")
 
@@ -151,7 +180,8 @@ def measure_format(args: argparse.Namespace, fmt: str, url: str, work: Path) -> 
         FORMATS[fmt](path, rows)
         print(f"{rows:,} rows: {fmt} written in {time.perf_counter() - started:.1f} s "
               f"({path.stat().st_size / 1e6:.1f} MB)", flush=True)
-        contenders = list(CONTENDERS[fmt]) if rows in args.sizes else []
+        contenders = list(CONTENDERS[fmt]) + (["dlt"] if args.with_dlt else [])
+        contenders = contenders if rows in args.sizes else []
         if with_classic and rows == classic_at:
             contenders.append("classic")
         for contender in contenders:
@@ -159,7 +189,8 @@ def measure_format(args: argparse.Namespace, fmt: str, url: str, work: Path) -> 
             tries = []
             for _ in range(runs):
                 prepare(url)
-                tries.append(run_contender(contender, path, rows, url, logs))
+                tries.append(run_contender(contender, path, rows, url, logs,
+                                           args.dlt_file_format))
             best = min(tries, key=lambda m: m.seconds)
             best.peak_rss_mb = max(m.peak_rss_mb or 0.0 for m in tries)
             measures.append(best)
@@ -210,6 +241,20 @@ def verdicts(measures: list[Measure]) -> list[tuple[str, bool]]:
     return found
 
 
+def against_peer(measures: list[Measure], dlt_format: str) -> list[str]:
+    """Ours against dlt, per size (informational: no target)."""
+    found = []
+    for ours in (m for m in measures if m.contender == "ours"):
+        if peer := _ref(measures, ours, "dlt"):
+            ratio = peer.seconds / ours.seconds
+            found.append(f"{ours.format}, {ours.rows:,} rows: ours "
+                         + (f"{ratio:.1f}× faster than dlt" if ratio >= 1
+                            else f"{1 / ratio:.1f}× slower than dlt")
+                         + f" ({ours.seconds:.1f} s against {peer.seconds:.1f} s; dlt's "
+                            f"{dlt_format} load files)")
+    return found
+
+
 def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -222,6 +267,8 @@ def _ref(measures: list[Measure], of: Measure, contender: str) -> Measure | None
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.with_dlt:
+        dlt_python()  # build (or check) its venv before any file is written
     with tempfile.TemporaryDirectory(prefix="salesops-bench-") as folder:
         work = Path(folder)
         with throwaway_cluster("salesops-bench-pg-") as cluster:
@@ -241,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for statement, met in verdicts(measures):
         print(f"{'MET   ' if met else 'MISSED'}  {statement}")
+    for statement in against_peer(measures, args.dlt_file_format):
+        print(f"INFO    {statement}")
     return 0
 
 
