@@ -16,6 +16,7 @@ from salesops_pipeline.core.db.schema import reset
 from salesops_pipeline.core.extract.intake.file_keys import file_version
 from salesops_pipeline.core.load import import_log, partitions, staging
 from salesops_pipeline.core.load import publish as loader
+from salesops_pipeline.errors import ImportConflict
 from salesops_pipeline_tests.defs.test_ingest import line
 from salesops_pipeline_tests.ingest_support import Ingestor, checks_by_name, fact_rows, imports
 from salesops_pipeline_tests.workbooks import write_clean_workbook, write_messy_workbook
@@ -174,3 +175,27 @@ def test_reset_drops_own_partitions(big, folder, sql, db) -> None:
     big.run("jul.xlsx")  # import 1 again, after the identities restarted
     assert own_tables(sql) == [("fact_sales_line_import_1", True)]
     assert len(fact_rows(sql)) == 3
+
+
+@pytest.mark.parametrize("min_rows", [3, 0], ids=["own partition", "shared partition"])
+@pytest.mark.parametrize(("emptied", "lost"), [("stage_sales_line", "reached the facts"),
+                                                ("stage_rejected_row", "reached the quarantine")])
+def test_staging_emptied_by_a_crash_never_publishes(big, folder, sql, db, min_rows: int,
+                                                    emptied: str, lost: str) -> None:
+    """A database crash empties the unlogged staging tables while the import log (logged) still
+    says staged: publishing must refuse, not replace the file's facts by what is left."""
+    path = folder / "may.xlsx"
+    write_clean_workbook(path, [line(2), line(3), line(4)])
+    big.run("may.xlsx")
+    write_messy_workbook(path, seed=11, rows=60)
+    import_id = _stage(db, folder, "may.xlsx")
+    assert sql("SELECT count(*) FROM salesops.stage_rejected_row") != [(0,)]
+    with connect(db) as conn:
+        for table in loader.DIMENSIONS:  # the dimension steps ran, then the database crashed
+            loader.upsert_dimension(conn, import_id=import_id, table=table)
+        conn.execute(f"TRUNCATE salesops.{emptied}")  # what crash recovery does to it
+    with pytest.raises(ImportConflict, match=f"{lost}.*rerun the import"), connect(db) as conn:
+        loader.build_own_partition(conn, import_id=import_id, key="may.xlsx", min_rows=min_rows)
+        loader.publish(conn, import_id=import_id, key="may.xlsx")
+    assert {v[0].day for v in fact_rows(sql).values()} == {2, 3, 4}  # the old version, whole
+    assert [r[1] for r in imports(sql)] == ["loaded", "staged"]

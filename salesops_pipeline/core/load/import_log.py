@@ -294,10 +294,16 @@ def staged_import(cur: Cursor, key: str, run_id: str) -> int | None:
 
 def rows_staged(cur: Cursor, import_id: int) -> int | None:
     """The rows a staged version will publish (None: it is not staged)."""
-    cur.execute("SELECT rows_read - rows_rejected FROM salesops.import_log"
+    counts = staged_counts(cur, import_id)
+    return counts[0] if counts else None
+
+
+def staged_counts(cur: Cursor, import_id: int) -> tuple[int, int] | None:
+    """(good rows, quarantined rows) as staging recorded them (None: not staged)."""
+    cur.execute("SELECT rows_read - rows_rejected, rows_rejected FROM salesops.import_log"
                 " WHERE import_id = %s AND status = %s", (import_id, ImportStatus.STAGED))
     row = cur.fetchone()
-    return row[0] if row else None
+    return (int(row[0]), int(row[1])) if row else None
 
 
 def failed_files(cur: Cursor, keys: list[str]) -> list[tuple[str, str]]:

@@ -120,7 +120,7 @@ def publish(conn: Connection, *, import_id: int, key: str,
     days = sorted(r[0] for r in cur.fetchall())
     cur.execute("DELETE FROM salesops.fact_sales_line WHERE source_file = %s", (key,))
     replaced = cur.rowcount
-    staged = _staged_count(cur, import_id)
+    staged, rejected = _recorded(cur, import_id)
     if built:
         loaded = partitions.row_count(cur, import_id)
     else:
@@ -140,6 +140,10 @@ def publish(conn: Connection, *, import_id: int, key: str,
         " ON CONFLICT (import_id, source_sheet, source_row_number) DO NOTHING",
         (key, import_id),
     )
+    if cur.rowcount != rejected:
+        raise ImportConflict(
+            f"{key}: {rejected} rows were quarantined but {cur.rowcount} reached the quarantine "
+            "(staging emptied by a database crash?); nothing was changed — rerun the import")
     previous = import_log.supersede_loaded(cur, key, by=import_id)
     import_log.mark_loaded(cur, import_id, loaded)
     report_change.record(cur, import_id=import_id, key=key, replaced_import=previous, days=days,
@@ -162,7 +166,7 @@ def build_own_partition(conn: Connection, *, import_id: int, key: str,
     if import_log.status_of(cur, import_id) != ImportStatus.STAGED:
         return None  # published, superseded or failed meanwhile: nothing to build
     partitions.drop_built(cur, import_id)  # an earlier attempt's, possibly incomplete
-    staged = _staged_count(cur, import_id)
+    staged, _ = _recorded(cur, import_id)
     if not min_rows or staged < min_rows:
         return None
     target = partitions.create(cur, import_id)
@@ -175,16 +179,20 @@ def build_own_partition(conn: Connection, *, import_id: int, key: str,
 
 
 def _unmatched(key: str, staged: int, matched: int) -> ImportConflict:
-    return ImportConflict(f"{key}: {staged} rows staged but only {matched} matched their "
-                          "dimensions; nothing was changed — rerun the import")
+    return ImportConflict(
+        f"{key}: {staged} rows were staged but {matched} reached the facts (a name missing "
+        "from its dimension, or staging emptied by a database crash: its tables are unlogged); "
+        "nothing was changed — rerun the import")
 
 
-def _staged_count(cur: Cursor, import_id: int) -> int:
-    cur.execute("SELECT count(*) FROM salesops.stage_sales_line WHERE import_id = %s",
-                (import_id,))
-    row = cur.fetchone()
-    assert row is not None, "SELECT count(*) returns one row"
-    return int(row[0])
+def _recorded(cur: Cursor, import_id: int) -> tuple[int, int]:
+    """(good, quarantined) rows as staging recorded them in the import log, in the staging
+    transaction. Facts and quarantine are checked against these counts, not against the
+    staged rows: a database crash empties the unlogged staging tables, and publishing what is
+    left would replace a file's facts by nothing."""
+    counts = import_log.staged_counts(cur, import_id)
+    assert counts is not None, "the caller found this import STAGED under the file lock"
+    return counts
 
 
 def _outdated(cur: Cursor, import_id: int, now: str | None) -> bool:

@@ -57,6 +57,11 @@ def publish_file(url: str, key: str, sales: list[Sale]) -> int:
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [(import_id, n + 2, s.sold_at, s.product, s.seller, s.shipping_company,
               s.total / s.units, s.units, s.total) for n, s in enumerate(sales)])
+        cur.executemany(  # the names staging spools for the dimension upserts
+            "INSERT INTO salesops.stage_name (import_id, dimension, name) VALUES (%s, %s, %s)",
+            [(import_id, dimension, name) for s in sales
+             for dimension, name in (("product", s.product), ("seller", s.seller),
+                                     ("shipping_company", s.shipping_company)) if name])
         conn.commit()
         assert publish(conn, import_id=import_id, key=key).published
     return import_id
