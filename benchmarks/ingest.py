@@ -28,7 +28,8 @@ With ``--with-dlt``, both formats also get the peer a user would pick instead:
 Peak RSS is the contender process's own (the PostgreSQL server is not counted). With
 ``--repeat N`` ours and the floor run N times each and the fastest run counts (the classic script
 runs once): on a shared machine the best run is the one least disturbed by other work.
-Targets: ≥ 20× the classic rows/s, ≤ 1.5× the floor's seconds, < 1.5 GB peak RSS at 1M rows.
+Targets: ≥ 20× the classic rows/s; ≤ 1.8× the floor's seconds for xlsx and ≤ 3× for CSV (issue 23);
+< 1.5 GB peak RSS at 1M rows. ``--profile`` sums ours' statements by kind (ingest_profile.py).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import ingest_profile
 from dlt_venv import dlt_python
 from ingest_data import CSV_HEADER_ROW, HEADER_ROW, SHEET, TABLES_SQL, write_csv, write_workbook
 from psycopg import sql
@@ -55,7 +57,7 @@ from salesops_pipeline_tests.pg import throwaway_cluster
 HERE = Path(__file__).resolve().parent
 CLASSIC_MAX_ROWS = 100_000  # above this the classic script is extrapolated, not run
 TARGET_VS_CLASSIC = 20.0
-TARGET_VS_FLOOR = 1.5
+TARGET_VS_FLOOR = {"xlsx": 1.8, "csv": 3.0}  # issue 23's targets, per format
 TARGET_RSS_MB = 1536.0  # 1.5 GB
 RSS_TARGET_ROWS = 1_000_000
 FORMATS = {"xlsx": write_workbook, "csv": write_csv}  # run in this order
@@ -97,6 +99,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dlt-file-format", default="insert_values",
                         choices=["insert_values", "csv"],
                         help="dlt's load files: insert_values (dlt's default) or csv (COPY)")
+    parser.add_argument("--profile", action="store_true",
+                        help="log ours' statements and print where the server's seconds go")
     args = parser.parse_args(argv)
     chosen = {f.strip() for f in args.formats.split(",") if f.strip()}
     if not chosen or chosen - FORMATS.keys():
@@ -117,14 +121,18 @@ def command(contender: str, path: Path, rows: int, dlt_format: str) -> list[str]
 
 
 def run_contender(contender: str, path: Path, rows: int, url: str, logs: Path,
-                  dlt_format: str = "insert_values") -> Measure:
-    """Run one contender in a child process; its peak RSS comes from wait4()."""
+                  dlt_format: str = "insert_values", server_log: Path | None = None) -> Measure:
+    """Run one contender in a child process; its peak RSS comes from wait4(). With
+    ``server_log`` (--profile), ours' statements are logged there and summed by kind."""
     fmt = path.suffix.lstrip(".")
     log = logs / f"{contender}-{fmt}-{rows}.log"
+    profiled = server_log is not None and contender == "ours"
+    offset = ingest_profile.log_size(server_log) if server_log and profiled else 0
     with log.open("w") as err, (logs / "out.json").open("w+") as out:
         child = subprocess.Popen(
             command(contender, path, rows, dlt_format), stdout=out, stderr=err, cwd=HERE.parent,
-            env={**os.environ, "BENCH_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "BENCH_DATABASE_URL": url, "PYTHONUNBUFFERED": "1",
+                 **({"PGOPTIONS": ingest_profile.PGOPTIONS} if profiled else {})},
         )
         _, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
@@ -143,6 +151,9 @@ def run_contender(contender: str, path: Path, rows: int, url: str, logs: Path,
     print(f"  {contender:<8} {measure.seconds:8.2f} s  {measure.rate:>9,.0f} rows/s  "
           f"peak RSS {measure.peak_rss_mb:,.0f} MB  (start-up {result['startup_s']:.1f} s"
           f"{'; ' + detail if detail else ''})", flush=True)
+    if server_log and profiled:
+        seconds = ingest_profile.breakdown(server_log, offset)
+        print("\n".join(ingest_profile.lines(seconds, measure.seconds)), flush=True)
     return measure
 
 
@@ -190,7 +201,7 @@ def measure_format(args: argparse.Namespace, fmt: str, url: str, work: Path) -> 
             for _ in range(runs):
                 prepare(url)
                 tries.append(run_contender(contender, path, rows, url, logs,
-                                           args.dlt_file_format))
+                                           args.dlt_file_format, args.server_log))
             best = min(tries, key=lambda m: m.seconds)
             best.peak_rss_mb = max(m.peak_rss_mb or 0.0 for m in tries)
             measures.append(best)
@@ -233,8 +244,9 @@ def verdicts(measures: list[Measure]) -> list[tuple[str, bool]]:
                           f"(target ≥ {TARGET_VS_CLASSIC:.0f}×)", speed >= TARGET_VS_CLASSIC))
         if floor:
             slower = ours.seconds / floor.seconds
+            target = TARGET_VS_FLOOR[ours.format]
             found.append((f"{at}: {slower:.2f}× the floor's time "
-                          f"(target ≤ {TARGET_VS_FLOOR}×)", slower <= TARGET_VS_FLOOR))
+                          f"(target ≤ {target}×)", slower <= target))
         if ours.rows >= RSS_TARGET_ROWS and ours.peak_rss_mb is not None:
             found.append((f"{at}: peak RSS {ours.peak_rss_mb:,.0f} MB "
                           f"(target < {TARGET_RSS_MB:,.0f} MB)", ours.peak_rss_mb < TARGET_RSS_MB))
@@ -277,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
             upgrade(url)
             with connect(url) as conn, conn.cursor() as cur:
                 cur.execute(TABLES_SQL.read_text())
+            args.server_log = cluster.log_file if args.profile else None
             print(f"throwaway PostgreSQL on port {cluster.port}; {os.cpu_count()} CPUs; "
                   f"load average {_load()}", flush=True)
             measures = measure_all(args, url, work)

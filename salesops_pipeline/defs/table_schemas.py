@@ -21,9 +21,9 @@ COLUMNS: dict[str, list[tuple[str, str, str]]] = {
         ("product", "text", "Product name as exported."),
         ("seller", "text", "Seller name as exported."),
         ("shipping_company", "text", "Shipping company; empty when the export had none."),
-        ("unit_price", "numeric", "Unit price (exact)."),
-        ("units", "numeric", "Units sold (exact)."),
-        ("total_price", "numeric", "Total price of the line (exact)."),
+        ("unit_price", "numeric(24,6)", "Unit price (exact)."),
+        ("units", "numeric(24,6)", "Units sold (exact)."),
+        ("total_price", "numeric(24,6)", "Total price of the line (exact)."),
     ],
     "dim_product": [
         ("product_id", "bigint", "Surrogate key."),

@@ -326,7 +326,7 @@ def test_versions_staged_before_0007_get_their_names_spooled(pg_cluster) -> None
                 " (1, 2, '2026-03-02', 'Dock', 'Ada', NULL, 1, 1, 1),"
                 " (1, 3, '2026-03-02', 'Dock', 'Grace', 'DHL', 1, 1, 1),"
                 " (1, 4, '2026-03-02', 'Ada', 'Ada', 'DHL', 1, 1, 1)")
-        assert upgrade(url) == ["0007"]
+        assert upgrade(url, revision="0007") == ["0007"]
         with runner(url) as run:
             assert sorted(run("SELECT dimension, name FROM salesops.stage_name"
                               " WHERE import_id = 1")) == [
