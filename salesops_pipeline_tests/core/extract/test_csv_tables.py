@@ -437,6 +437,32 @@ def test_a_long_record_within_the_limits_is_read(tmp_path: Path) -> None:
     assert (number, cells[1]) == (2, "W")
 
 
+def _record(length: int, breaks: bool) -> str:
+    """A sales record of exactly ``length`` characters (its line break included): notes fields
+    of 2000 characters, each quoted around a line break when ``breaks``."""
+    start, field = "2026-03-02,W,A,1,1,1,", ('"' + "n" * 1996 + '\n"' if breaks else "n" * 2000)
+    count, rest = divmod(length - len(start) - 1, len(field) + 1)
+    return start + f",{field}" * count + "," + "n" * (rest - 1) + "\n"
+
+
+@pytest.mark.parametrize("breaks", [False, True], ids=["one line", "quoted line breaks"])
+def test_a_record_at_the_limit_is_read_and_one_character_more_is_refused(
+        tmp_path: Path, breaks: bool) -> None:
+    at_limit, over = _record(MAX_RECORD_CHARS, breaks), _record(MAX_RECORD_CHARS + 1, breaks)
+    assert (len(at_limit), len(over)) == (MAX_RECORD_CHARS, MAX_RECORD_CHARS + 1)
+    path = write(tmp_path, f"{HEADER}\n{at_limit}2026-03-03,X,B,1,1,1,\n{over}")
+    read = []
+    with open_csv_table(path) as table, pytest.raises(WorkbookTooLarge, match="row 4 is longer"):
+        read.extend((n, cells[1]) for n, cells in table.iter_rows())
+    assert read == [(2, "W"), (3, "X")]
+
+
+def test_each_record_spanning_lines_counts_from_its_own_start(tmp_path: Path) -> None:
+    half = _record(MAX_RECORD_CHARS // 2 + 1000, breaks=True)  # two of them are over the limit
+    numbers = [n for n, _ in rows(write(tmp_path, f"{HEADER}\n{half}{half}\n{half}"))]
+    assert numbers == [2, 3, 5]
+
+
 def test_a_field_past_the_csv_field_limit_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, f'{HEADER}\n2026-03-02,"{"z" * 200_000}",A,1,1,1,\n')
     with open_csv_table(path) as table, pytest.raises(UnreadableCsv, match="row 2 has a field"):

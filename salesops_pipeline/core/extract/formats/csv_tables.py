@@ -100,34 +100,45 @@ class CsvTable:
         pick = itemgetter(*(columns.get(name, -1) for name in CANONICAL_ORDER))
         split = self.layout.split
         need = max(*columns.values(), split.time_column if split else 0) + 1
-        header_row = self.layout.header_row
-        last_row = header_row + self._max_rows
+        # Most records are as wide as the header: one test then stands for the three below.
+        width = len(self.layout.header_cells)
+        if not need <= width <= MAX_FIELDS:
+            width = -1
         records = _Records(self._handle, self.delimiter)
-        for row_number, record in islice(records, header_row, None):
-            if row_number > last_row:
-                raise WorkbookTooLarge(
-                    f"the file has more than {self._max_rows} rows below the header on row "
-                    f"{header_row}; the limit is {self._max_rows}"
-                )
-            if not record:
-                continue
-            if len(record) < need:
-                record.extend([""] * (need - len(record)))
-            if absent:
-                record.append(None)  # type: ignore[arg-type]  # what the -1 picks read
-            cells = pick(record)
-            for value in cells:
-                if value is None or value == "" or value.isspace():
-                    continue
-                break
-            else:
-                if any(value and not value.isspace() for value in record if value is not None):
-                    self.rows_outside_columns += 1
-                continue
-            if split is not None:
-                cells = (SplitMoment(cells[0], record[split.time_column], split.date_label,
-                                     split.time_label), *cells[1:])
-            yield row_number, cells
+        for _ in islice(records, self.layout.header_row):  # bounds checked like any record
+            pass
+        # The hot loop, once per record: the records come from csv.reader through enumerate
+        # (C), and a row is checked for blanks only when its first sales cell is blank.
+        try:
+            for row_number, record in islice(records.numbered, self._max_rows):
+                records.row_number = row_number  # before the reader reads on (see _Records)
+                if len(record) != width:
+                    if len(record) > MAX_FIELDS:
+                        raise records.too_wide(record)
+                    if len(record) < need:
+                        if not record:  # a blank line
+                            continue
+                        record.extend([""] * (need - len(record)))
+                if absent:
+                    record.append(None)  # type: ignore[arg-type]  # what the -1 picks read
+                cells = pick(record)
+                first = cells[0]
+                if not first or first.isspace():
+                    if not any(value and not value.isspace() for value in cells):
+                        if any(value and not value.isspace() for value in record):
+                            self.rows_outside_columns += 1
+                        continue
+                if split is not None:
+                    cells = (SplitMoment(first, record[split.time_column], split.date_label,
+                                         split.time_label), *cells[1:])
+                yield row_number, cells
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise records.unreadable(exc) from exc
+        for _ in records:  # a record past max_rows
+            raise WorkbookTooLarge(
+                f"the file has more than {self._max_rows} rows below the header on row "
+                f"{self.layout.header_row}; the limit is {self._max_rows}"
+            )
 
     def sold_at_values(self) -> Iterator[object]:
         """Yield the sold_at field of each record under the header (blank ones too), read
@@ -251,61 +262,70 @@ def _open_text(path: Path, encoding: str) -> IO[str]:
         raise UnreadableCsv(f"cannot read the file: {exc}") from exc
 
 
-class _Lines:
-    """The physical lines of a text file, none longer than MAX_RECORD_CHARS; counts the
-    characters of the record being read so one record cannot grow past the limit."""
-
-    def __init__(self, handle: IO[str]) -> None:
-        self._handle = handle
-        self.record_chars = 0
-        self.record_number = 1
-
-    def __iter__(self) -> _Lines:
-        return self
-
-    def __next__(self) -> str:
-        line = self._handle.readline(MAX_RECORD_CHARS + 1)
-        if not line:
-            raise StopIteration
-        self.record_chars += len(line)
-        if self.record_chars > MAX_RECORD_CHARS:
-            raise WorkbookTooLarge(
-                f"row {self.record_number} is longer than {MAX_RECORD_CHARS} characters; is a "
-                "quote left open, or is this not a CSV file?")
-        return line
-
-
 class _Records:
-    """(row number, fields) of every record, from the start of the file, bounds checked."""
+    """(row number, fields) of every record, from the start of the file, bounds checked.
+
+    csv.reader (C) pulls the physical lines from ``_lines``, and ``numbered`` (C) numbers the
+    records it returns: per line or record, the only Python code is the bound check. Whoever
+    loops over ``numbered`` stores each number in ``row_number`` before asking for the next
+    record (that is how ``_lines`` tells one record's lines apart), checks the fields with
+    ``too_wide`` and turns reading errors into ``unreadable``, as ``__iter__`` does; the hot
+    loop in CsvTable.iter_rows does it inline.
+    """
 
     def __init__(self, handle: IO[str], delimiter: str) -> None:
         try:
             handle.seek(0)
         except OSError as exc:
             raise UnreadableCsv(f"cannot read the file: {exc}") from exc
-        self._lines = _Lines(handle)
-        self._reader = csv.reader(self._lines, delimiter=delimiter, strict=True)
+        self.row_number = 0  # records read; the lines being read belong to row_number + 1
+        reader = csv.reader(self._lines(handle), delimiter=delimiter, strict=True)
+        self.numbered: Iterator[tuple[int, list[str]]] = enumerate(reader, 1)
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
-        lines = self._lines
-        reader = self._reader
-        row_number = 0
-        while True:
-            row_number += 1
-            lines.record_chars = 0
-            lines.record_number = row_number
-            try:
-                record = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise UnreadableCsv(_csv_error_message(row_number, exc)) from exc
-            except UnicodeDecodeError as exc:  # the file changed since its encoding was decided
-                raise UnreadableCsv(f"row {row_number} is not {exc.encoding} text") from exc
-            if len(record) > MAX_FIELDS:
+        try:
+            for row_number, fields in self.numbered:
+                self.row_number = row_number
+                if len(fields) > MAX_FIELDS:
+                    raise self.too_wide(fields)
+                yield row_number, fields
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise self.unreadable(exc) from exc
+
+    def too_wide(self, fields: list[str]) -> WorkbookTooLarge:
+        """The error for a record of more than MAX_FIELDS fields."""
+        return WorkbookTooLarge(
+            f"row {self.row_number} has {len(fields)} fields; the limit is {MAX_FIELDS}")
+
+    def unreadable(self, exc: csv.Error | UnicodeDecodeError) -> UnreadableCsv:
+        """The error for what the reader raised while reading the next record."""
+        row_number = self.row_number + 1
+        if isinstance(exc, UnicodeDecodeError):  # the file changed since its encoding was decided
+            return UnreadableCsv(f"row {row_number} is not {exc.encoding} text")
+        return UnreadableCsv(_csv_error_message(row_number, exc))
+
+    def _lines(self, handle: IO[str]) -> Iterator[str]:
+        """The physical lines, none longer than MAX_RECORD_CHARS, and no record longer either.
+
+        A line is read at most MAX_RECORD_CHARS + 1 long, so a longer one trips the check
+        without being read whole. The reader asks for another line before it returns a record
+        only inside a quoted field that spans lines: the lengths of those lines add up.
+        """
+        readline = handle.readline
+        limit = MAX_RECORD_CHARS
+        record = -1  # the row_number the line before was read under
+        chars = 0
+        while line := readline(limit + 1):
+            if record == self.row_number:  # no record came out since the line before
+                chars += len(line)
+            else:
+                record = self.row_number
+                chars = len(line)
+            if chars > limit:
                 raise WorkbookTooLarge(
-                    f"row {row_number} has {len(record)} fields; the limit is {MAX_FIELDS}")
-            yield row_number, record
+                    f"row {record + 1} is longer than {limit} characters; is a quote left "
+                    "open, or is this not a CSV file?")
+            yield line
 
 
 def _csv_error_message(row_number: int, exc: csv.Error) -> str:
