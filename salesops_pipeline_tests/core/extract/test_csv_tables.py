@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import time
 import tracemalloc
@@ -17,6 +18,7 @@ from salesops_pipeline.core.extract.formats.csv_tables import (
     MAX_FIELDS,
     MAX_RECORD_CHARS,
     CsvTable,
+    _records,
     open_csv_table,
     refuse_non_text,
 )
@@ -396,6 +398,18 @@ def test_text_after_a_closing_quote_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, f'{HEADER}\n2026-03-02,"Widget"x,Ada,1,1,1,\n')
     with open_csv_table(path) as table, pytest.raises(UnreadableCsv, match="row 2: text follows"):
         list(table.iter_rows())
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_records_are_split_as_csv_reader_splits_them(tmp_path: Path, delimiter: str) -> None:
+    """Lines without a quote are split without csv.reader (a fast path): the same fields."""
+    path = write(tmp_path, "".join([
+        "a,b;c\td\n", "\n", "\r\n", "\r", " \r\n", ",\n", ";;\r", "\t\t\n", "x\ry\n",
+        'q,"u\nv"\n', '"w"\r\n', "é, \x0bf\x0c;\u2028g\x85\n", '5" tall\n', "last, no break"]))
+    with path.open(newline="") as handle:
+        expected = list(enumerate(csv.reader(handle, delimiter=delimiter, strict=True), 1))
+        assert list(_records(handle, delimiter)) == expected
+    assert len(expected) == (15 if delimiter == "," else 16)  # "u\nv" is one field for ","
 
 
 # ---- bounds -----------------------------------------------------------------------------------

@@ -100,40 +100,29 @@ class CsvTable:
         pick = itemgetter(*(columns.get(name, -1) for name in CANONICAL_ORDER))
         split = self.layout.split
         need = max(*columns.values(), split.time_column if split else 0) + 1
-        # Most records are as wide as the header: one test then stands for the three below.
-        width = len(self.layout.header_cells)
-        if not need <= width <= MAX_FIELDS:
-            width = -1
-        records = _Records(self._handle, self.delimiter)
+        records = _records(self._handle, self.delimiter)
         for _ in islice(records, self.layout.header_row):  # bounds checked like any record
             pass
-        # The hot loop, once per record: the records come from csv.reader through enumerate
-        # (C), and a row is checked for blanks only when its first sales cell is blank.
-        try:
-            for row_number, record in islice(records.numbered, self._max_rows):
-                records.row_number = row_number  # before the reader reads on (see _Records)
-                if len(record) != width:
-                    if len(record) > MAX_FIELDS:
-                        raise records.too_wide(record)
-                    if len(record) < need:
-                        if not record:  # a blank line
-                            continue
-                        record.extend([""] * (need - len(record)))
-                if absent:
-                    record.append(None)  # type: ignore[arg-type]  # what the -1 picks read
-                cells = pick(record)
-                first = cells[0]
-                if not first or first.isspace():
-                    if not any(value and not value.isspace() for value in cells):
-                        if any(value and not value.isspace() for value in record):
-                            self.rows_outside_columns += 1
-                        continue
-                if split is not None:
-                    cells = (SplitMoment(first, record[split.time_column], split.date_label,
-                                         split.time_label), *cells[1:])
-                yield row_number, cells
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise records.unreadable(exc) from exc
+        # The hot loop, once per record: a row is checked for blanks only when its first
+        # sales cell is blank (the time, required: rarely).
+        for row_number, record in islice(records, self._max_rows):
+            if len(record) < need:
+                if not record:  # a blank line
+                    continue
+                record.extend([""] * (need - len(record)))
+            if absent:
+                record.append(None)  # type: ignore[arg-type]  # what the -1 picks read
+            cells = pick(record)
+            first = cells[0]
+            if not first or first.isspace():
+                if not any(value and not value.isspace() for value in cells):
+                    if any(value and not value.isspace() for value in record):
+                        self.rows_outside_columns += 1
+                    continue
+            if split is not None:
+                cells = (SplitMoment(first, record[split.time_column], split.date_label,
+                                     split.time_label), *cells[1:])
+            yield row_number, cells
         for _ in records:  # a record past max_rows
             raise WorkbookTooLarge(
                 f"the file has more than {self._max_rows} rows below the header on row "
@@ -146,7 +135,7 @@ class CsvTable:
         column = self.layout.columns["sold_at"]
         first = self.layout.header_row
         with _open_text(self.path, self.encoding) as handle:
-            for _, record in islice(_Records(handle, self.delimiter), first,
+            for _, record in islice(_records(handle, self.delimiter), first,
                                     first + self._max_rows):
                 if len(record) > column:
                     yield record[column]
@@ -262,70 +251,87 @@ def _open_text(path: Path, encoding: str) -> IO[str]:
         raise UnreadableCsv(f"cannot read the file: {exc}") from exc
 
 
-class _Records:
+def _records(handle: IO[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """(row number, fields) of every record, from the start of the file, bounds checked.
 
-    csv.reader (C) pulls the physical lines from ``_lines``, and ``numbered`` (C) numbers the
-    records it returns: per line or record, the only Python code is the bound check. Whoever
-    loops over ``numbered`` stores each number in ``row_number`` before asking for the next
-    record (that is how ``_lines`` tells one record's lines apart), checks the fields with
-    ``too_wide`` and turns reading errors into ``unreadable``, as ``__iter__`` does; the hot
-    loop in CsvTable.iter_rows does it inline.
+    Speed: a line without a quote is a whole record (only a quoted field spans lines), and
+    csv.reader would split it exactly as str.split does, for readline (newline="") ends a
+    line at its only line break. Such lines, nearly all, are split here at half csv.reader's
+    cost per line; the others go to csv.reader (_QuotedRecords). Lines are read at most
+    MAX_RECORD_CHARS + 1 long, so a longer one trips the bound without being read whole.
     """
+    try:
+        handle.seek(0)
+    except OSError as exc:
+        raise UnreadableCsv(f"cannot read the file: {exc}") from exc
+    readline = handle.readline
+    limit = MAX_RECORD_CHARS
+    plain = min(limit, csv.field_size_limit())  # longer lines: csv.reader's field limit error
+    quoted = _QuotedRecords(handle, delimiter)
+    row_number = 0  # records read; the line being read starts record row_number + 1
+    try:
+        while line := readline(limit + 1):
+            if len(line) > plain or '"' in line:
+                if len(line) > limit:
+                    raise _too_long(row_number + 1)
+                record = quoted.read(line, row_number + 1)
+            elif line[0] in "\r\n":  # only a line break: a blank line
+                record = []
+            else:
+                record = line.rstrip("\r\n").split(delimiter)
+            row_number += 1
+            if len(record) > MAX_FIELDS:
+                raise WorkbookTooLarge(
+                    f"row {row_number} has {len(record)} fields; the limit is {MAX_FIELDS}")
+            yield row_number, record
+    except csv.Error as exc:
+        raise UnreadableCsv(_csv_error_message(row_number + 1, exc)) from exc
+    except UnicodeDecodeError as exc:  # the file changed since its encoding was decided
+        raise UnreadableCsv(f"row {row_number + 1} is not {exc.encoding} text") from exc
+
+
+class _QuotedRecords:
+    """csv.reader for the records that start on a line with a quote: ``read`` hands it the
+    line; inside a quoted field it reads on, and the record's lines add up to the bound."""
 
     def __init__(self, handle: IO[str], delimiter: str) -> None:
-        try:
-            handle.seek(0)
-        except OSError as exc:
-            raise UnreadableCsv(f"cannot read the file: {exc}") from exc
-        self.row_number = 0  # records read; the lines being read belong to row_number + 1
-        reader = csv.reader(self._lines(handle), delimiter=delimiter, strict=True)
-        self.numbered: Iterator[tuple[int, list[str]]] = enumerate(reader, 1)
+        self._handle = handle
+        self._first: str | None = None
+        self._row_number = 0
+        self._reader = csv.reader(self._lines(), delimiter=delimiter, strict=True)
 
-    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
-        try:
-            for row_number, fields in self.numbered:
-                self.row_number = row_number
-                if len(fields) > MAX_FIELDS:
-                    raise self.too_wide(fields)
-                yield row_number, fields
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise self.unreadable(exc) from exc
+    def read(self, first: str, row_number: int) -> list[str]:
+        """The fields of record ``row_number``, whose first line is ``first``."""
+        self._first = first
+        self._row_number = row_number
+        return next(self._reader)
 
-    def too_wide(self, fields: list[str]) -> WorkbookTooLarge:
-        """The error for a record of more than MAX_FIELDS fields."""
-        return WorkbookTooLarge(
-            f"row {self.row_number} has {len(fields)} fields; the limit is {MAX_FIELDS}")
-
-    def unreadable(self, exc: csv.Error | UnicodeDecodeError) -> UnreadableCsv:
-        """The error for what the reader raised while reading the next record."""
-        row_number = self.row_number + 1
-        if isinstance(exc, UnicodeDecodeError):  # the file changed since its encoding was decided
-            return UnreadableCsv(f"row {row_number} is not {exc.encoding} text")
-        return UnreadableCsv(_csv_error_message(row_number, exc))
-
-    def _lines(self, handle: IO[str]) -> Iterator[str]:
-        """The physical lines, none longer than MAX_RECORD_CHARS, and no record longer either.
-
-        A line is read at most MAX_RECORD_CHARS + 1 long, so a longer one trips the check
-        without being read whole. The reader asks for another line before it returns a record
-        only inside a quoted field that spans lines: the lengths of those lines add up.
-        """
-        readline = handle.readline
+    def _lines(self) -> Iterator[str]:
+        """The first line ``read`` was given, then the lines of a quoted field spanning lines
+        (the reader asks for more only inside one), until the file ends."""
+        readline = self._handle.readline
         limit = MAX_RECORD_CHARS
-        record = -1  # the row_number the line before was read under
         chars = 0
-        while line := readline(limit + 1):
-            if record == self.row_number:  # no record came out since the line before
-                chars += len(line)
-            else:
-                record = self.row_number
+        while True:
+            line = self._first
+            if line is not None:
+                self._first = None
                 chars = len(line)
-            if chars > limit:
-                raise WorkbookTooLarge(
-                    f"row {record + 1} is longer than {limit} characters; is a quote left "
-                    "open, or is this not a CSV file?")
+            else:
+                line = readline(limit + 1)
+                if not line:
+                    return
+                chars += len(line)
+                if chars > limit:
+                    raise _too_long(self._row_number)
             yield line
+
+
+def _too_long(row_number: int) -> WorkbookTooLarge:
+    """The error for a record past MAX_RECORD_CHARS."""
+    return WorkbookTooLarge(
+        f"row {row_number} is longer than {MAX_RECORD_CHARS} characters; is a quote left "
+        "open, or is this not a CSV file?")
 
 
 def _csv_error_message(row_number: int, exc: csv.Error) -> str:
@@ -357,7 +363,7 @@ def _pick_delimiter(path: Path, encoding: str, column_map: ColumnMap
             rows: list[tuple[int, list[str]]] = []
             error: WorkbookError | None = None
             try:  # a wrong delimiter may break the quoting: score the records read before
-                rows.extend(islice(_Records(handle, delimiter), HEADER_SCAN_ROWS))
+                rows.extend(islice(_records(handle, delimiter), HEADER_SCAN_ROWS))
             except (UnreadableCsv, WorkbookTooLarge) as exc:
                 error = exc
             score = max((len(column_map.match(cells)) for _, cells in rows), default=0)
