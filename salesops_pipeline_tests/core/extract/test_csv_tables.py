@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import time
 import tracemalloc
@@ -17,6 +18,7 @@ from salesops_pipeline.core.extract.formats.csv_tables import (
     MAX_FIELDS,
     MAX_RECORD_CHARS,
     CsvTable,
+    _records,
     open_csv_table,
     refuse_non_text,
 )
@@ -398,6 +400,18 @@ def test_text_after_a_closing_quote_is_refused(tmp_path: Path) -> None:
         list(table.iter_rows())
 
 
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_records_are_split_as_csv_reader_splits_them(tmp_path: Path, delimiter: str) -> None:
+    """Lines without a quote are split without csv.reader (a fast path): the same fields."""
+    path = write(tmp_path, "".join([
+        "a,b;c\td\n", "\n", "\r\n", "\r", " \r\n", ",\n", ";;\r", "\t\t\n", "x\ry\n",
+        'q,"u\nv"\n', '"w"\r\n', "é, \x0bf\x0c;\u2028g\x85\n", '5" tall\n', "last, no break"]))
+    with path.open(newline="") as handle:
+        expected = list(enumerate(csv.reader(handle, delimiter=delimiter, strict=True), 1))
+        assert list(_records(handle, delimiter)) == expected
+    assert len(expected) == (15 if delimiter == "," else 16)  # "u\nv" is one field for ","
+
+
 # ---- bounds -----------------------------------------------------------------------------------
 
 
@@ -435,6 +449,32 @@ def test_a_long_record_within_the_limits_is_read(tmp_path: Path) -> None:
     assert MAX_RECORD_CHARS - 100 < len(line) < MAX_RECORD_CHARS
     (number, cells), = rows(write(tmp_path, f"{HEADER}\n{line}2026-03-03,X,B,1,1,1,\n"))[:1]
     assert (number, cells[1]) == (2, "W")
+
+
+def _record(length: int, breaks: bool) -> str:
+    """A sales record of exactly ``length`` characters (its line break included): notes fields
+    of 2000 characters, each quoted around a line break when ``breaks``."""
+    start, field = "2026-03-02,W,A,1,1,1,", ('"' + "n" * 1996 + '\n"' if breaks else "n" * 2000)
+    count, rest = divmod(length - len(start) - 1, len(field) + 1)
+    return start + f",{field}" * count + "," + "n" * (rest - 1) + "\n"
+
+
+@pytest.mark.parametrize("breaks", [False, True], ids=["one line", "quoted line breaks"])
+def test_a_record_at_the_limit_is_read_and_one_character_more_is_refused(
+        tmp_path: Path, breaks: bool) -> None:
+    at_limit, over = _record(MAX_RECORD_CHARS, breaks), _record(MAX_RECORD_CHARS + 1, breaks)
+    assert (len(at_limit), len(over)) == (MAX_RECORD_CHARS, MAX_RECORD_CHARS + 1)
+    path = write(tmp_path, f"{HEADER}\n{at_limit}2026-03-03,X,B,1,1,1,\n{over}")
+    read = []
+    with open_csv_table(path) as table, pytest.raises(WorkbookTooLarge, match="row 4 is longer"):
+        read.extend((n, cells[1]) for n, cells in table.iter_rows())
+    assert read == [(2, "W"), (3, "X")]
+
+
+def test_each_record_spanning_lines_counts_from_its_own_start(tmp_path: Path) -> None:
+    half = _record(MAX_RECORD_CHARS // 2 + 1000, breaks=True)  # two of them are over the limit
+    numbers = [n for n, _ in rows(write(tmp_path, f"{HEADER}\n{half}{half}\n{half}"))]
+    assert numbers == [2, 3, 5]
 
 
 def test_a_field_past_the_csv_field_limit_is_refused(tmp_path: Path) -> None:

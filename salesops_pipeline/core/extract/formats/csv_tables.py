@@ -100,34 +100,34 @@ class CsvTable:
         pick = itemgetter(*(columns.get(name, -1) for name in CANONICAL_ORDER))
         split = self.layout.split
         need = max(*columns.values(), split.time_column if split else 0) + 1
-        header_row = self.layout.header_row
-        last_row = header_row + self._max_rows
-        records = _Records(self._handle, self.delimiter)
-        for row_number, record in islice(records, header_row, None):
-            if row_number > last_row:
-                raise WorkbookTooLarge(
-                    f"the file has more than {self._max_rows} rows below the header on row "
-                    f"{header_row}; the limit is {self._max_rows}"
-                )
-            if not record:
-                continue
+        records = _records(self._handle, self.delimiter)
+        for _ in islice(records, self.layout.header_row):  # bounds checked like any record
+            pass
+        # The hot loop, once per record: a row is checked for blanks only when its first
+        # sales cell is blank (the time, required: rarely).
+        for row_number, record in islice(records, self._max_rows):
             if len(record) < need:
+                if not record:  # a blank line
+                    continue
                 record.extend([""] * (need - len(record)))
             if absent:
                 record.append(None)  # type: ignore[arg-type]  # what the -1 picks read
             cells = pick(record)
-            for value in cells:
-                if value is None or value == "" or value.isspace():
+            first = cells[0]
+            if not first or first.isspace():
+                if not any(value and not value.isspace() for value in cells):
+                    if any(value and not value.isspace() for value in record):
+                        self.rows_outside_columns += 1
                     continue
-                break
-            else:
-                if any(value and not value.isspace() for value in record if value is not None):
-                    self.rows_outside_columns += 1
-                continue
             if split is not None:
-                cells = (SplitMoment(cells[0], record[split.time_column], split.date_label,
+                cells = (SplitMoment(first, record[split.time_column], split.date_label,
                                      split.time_label), *cells[1:])
             yield row_number, cells
+        for _ in records:  # a record past max_rows
+            raise WorkbookTooLarge(
+                f"the file has more than {self._max_rows} rows below the header on row "
+                f"{self.layout.header_row}; the limit is {self._max_rows}"
+            )
 
     def sold_at_values(self) -> Iterator[object]:
         """Yield the sold_at field of each record under the header (blank ones too), read
@@ -135,7 +135,7 @@ class CsvTable:
         column = self.layout.columns["sold_at"]
         first = self.layout.header_row
         with _open_text(self.path, self.encoding) as handle:
-            for _, record in islice(_Records(handle, self.delimiter), first,
+            for _, record in islice(_records(handle, self.delimiter), first,
                                     first + self._max_rows):
                 if len(record) > column:
                     yield record[column]
@@ -251,61 +251,87 @@ def _open_text(path: Path, encoding: str) -> IO[str]:
         raise UnreadableCsv(f"cannot read the file: {exc}") from exc
 
 
-class _Lines:
-    """The physical lines of a text file, none longer than MAX_RECORD_CHARS; counts the
-    characters of the record being read so one record cannot grow past the limit."""
+def _records(handle: IO[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(row number, fields) of every record, from the start of the file, bounds checked.
 
-    def __init__(self, handle: IO[str]) -> None:
-        self._handle = handle
-        self.record_chars = 0
-        self.record_number = 1
-
-    def __iter__(self) -> _Lines:
-        return self
-
-    def __next__(self) -> str:
-        line = self._handle.readline(MAX_RECORD_CHARS + 1)
-        if not line:
-            raise StopIteration
-        self.record_chars += len(line)
-        if self.record_chars > MAX_RECORD_CHARS:
-            raise WorkbookTooLarge(
-                f"row {self.record_number} is longer than {MAX_RECORD_CHARS} characters; is a "
-                "quote left open, or is this not a CSV file?")
-        return line
-
-
-class _Records:
-    """(row number, fields) of every record, from the start of the file, bounds checked."""
-
-    def __init__(self, handle: IO[str], delimiter: str) -> None:
-        try:
-            handle.seek(0)
-        except OSError as exc:
-            raise UnreadableCsv(f"cannot read the file: {exc}") from exc
-        self._lines = _Lines(handle)
-        self._reader = csv.reader(self._lines, delimiter=delimiter, strict=True)
-
-    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
-        lines = self._lines
-        reader = self._reader
-        row_number = 0
-        while True:
+    Speed: a line without a quote is a whole record (only a quoted field spans lines), and
+    csv.reader would split it exactly as str.split does, for readline (newline="") ends a
+    line at its only line break. Such lines, nearly all, are split here at half csv.reader's
+    cost per line; the others go to csv.reader (_QuotedRecords). Lines are read at most
+    MAX_RECORD_CHARS + 1 long, so a longer one trips the bound without being read whole.
+    """
+    try:
+        handle.seek(0)
+    except OSError as exc:
+        raise UnreadableCsv(f"cannot read the file: {exc}") from exc
+    readline = handle.readline
+    limit = MAX_RECORD_CHARS
+    plain = min(limit, csv.field_size_limit())  # longer lines: csv.reader's field limit error
+    quoted = _QuotedRecords(handle, delimiter)
+    row_number = 0  # records read; the line being read starts record row_number + 1
+    try:
+        while line := readline(limit + 1):
+            if len(line) > plain or '"' in line:
+                if len(line) > limit:
+                    raise _too_long(row_number + 1)
+                record = quoted.read(line, row_number + 1)
+            elif line[0] in "\r\n":  # only a line break: a blank line
+                record = []
+            else:
+                record = line.rstrip("\r\n").split(delimiter)
             row_number += 1
-            lines.record_chars = 0
-            lines.record_number = row_number
-            try:
-                record = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise UnreadableCsv(_csv_error_message(row_number, exc)) from exc
-            except UnicodeDecodeError as exc:  # the file changed since its encoding was decided
-                raise UnreadableCsv(f"row {row_number} is not {exc.encoding} text") from exc
             if len(record) > MAX_FIELDS:
                 raise WorkbookTooLarge(
                     f"row {row_number} has {len(record)} fields; the limit is {MAX_FIELDS}")
             yield row_number, record
+    except csv.Error as exc:
+        raise UnreadableCsv(_csv_error_message(row_number + 1, exc)) from exc
+    except UnicodeDecodeError as exc:  # the file changed since its encoding was decided
+        raise UnreadableCsv(f"row {row_number + 1} is not {exc.encoding} text") from exc
+
+
+class _QuotedRecords:
+    """csv.reader for the records that start on a line with a quote: ``read`` hands it the
+    line; inside a quoted field it reads on, and the record's lines add up to the bound."""
+
+    def __init__(self, handle: IO[str], delimiter: str) -> None:
+        self._handle = handle
+        self._first: str | None = None
+        self._row_number = 0
+        self._reader = csv.reader(self._lines(), delimiter=delimiter, strict=True)
+
+    def read(self, first: str, row_number: int) -> list[str]:
+        """The fields of record ``row_number``, whose first line is ``first``."""
+        self._first = first
+        self._row_number = row_number
+        return next(self._reader)
+
+    def _lines(self) -> Iterator[str]:
+        """The first line ``read`` was given, then the lines of a quoted field spanning lines
+        (the reader asks for more only inside one), until the file ends."""
+        readline = self._handle.readline
+        limit = MAX_RECORD_CHARS
+        chars = 0
+        while True:
+            line = self._first
+            if line is not None:
+                self._first = None
+                chars = len(line)
+            else:
+                line = readline(limit + 1)
+                if not line:
+                    return
+                chars += len(line)
+                if chars > limit:
+                    raise _too_long(self._row_number)
+            yield line
+
+
+def _too_long(row_number: int) -> WorkbookTooLarge:
+    """The error for a record past MAX_RECORD_CHARS."""
+    return WorkbookTooLarge(
+        f"row {row_number} is longer than {MAX_RECORD_CHARS} characters; is a quote left "
+        "open, or is this not a CSV file?")
 
 
 def _csv_error_message(row_number: int, exc: csv.Error) -> str:
@@ -337,7 +363,7 @@ def _pick_delimiter(path: Path, encoding: str, column_map: ColumnMap
             rows: list[tuple[int, list[str]]] = []
             error: WorkbookError | None = None
             try:  # a wrong delimiter may break the quoting: score the records read before
-                rows.extend(islice(_Records(handle, delimiter), HEADER_SCAN_ROWS))
+                rows.extend(islice(_records(handle, delimiter), HEADER_SCAN_ROWS))
             except (UnreadableCsv, WorkbookTooLarge) as exc:
                 error = exc
             score = max((len(column_map.match(cells)) for _, cells in rows), default=0)
