@@ -59,5 +59,5 @@ def lines(seconds: dict[str, float], total: float) -> list[str]:
     shown = [f"      {kind:<50} {seconds[kind]:6.2f} s  {seconds[kind] / total:4.0%}"
              for kind in order if kind in seconds]
     server = sum(seconds.values())
-    return [*shown, f"      {'all statements (the rest: Python, Dagster)':<50} {server:6.2f} s  "
+    return [*shown, f"      {'sum (the staging COPY overlaps the parse)':<50} {server:6.2f} s  "
                     f"{server / total:4.0%}"]
