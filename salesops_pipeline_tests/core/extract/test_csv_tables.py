@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import tempfile
 import time
 import tracemalloc
 from datetime import datetime
@@ -11,6 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from salesops_pipeline.core.extract.formats.csv_tables import (
@@ -410,6 +413,28 @@ def test_records_are_split_as_csv_reader_splits_them(tmp_path: Path, delimiter: 
         expected = list(enumerate(csv.reader(handle, delimiter=delimiter, strict=True), 1))
         assert list(_records(handle, delimiter)) == expected
     assert len(expected) == (15 if delimiter == "," else 16)  # "u\nv" is one field for ","
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet='ab ,;\t"\n\ré', max_size=120),
+       delimiter=st.sampled_from([",", ";", "\t"]))
+def test_any_text_reads_as_csv_reader_reads_it(text: str, delimiter: str) -> None:
+    """Differential: on any text of delimiters, quotes and line breaks, the records (and their
+    numbers) are csv.reader's, and where csv.reader refuses the text, so does the reader."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(Path(folder), text)
+        with path.open(newline="") as handle:
+            try:
+                expected: list | type = list(
+                    enumerate(csv.reader(handle, delimiter=delimiter, strict=True), 1))
+            except csv.Error:
+                expected = UnreadableCsv
+            handle.seek(0)
+            if expected is UnreadableCsv:
+                with pytest.raises(UnreadableCsv):
+                    list(_records(handle, delimiter))
+            else:
+                assert list(_records(handle, delimiter)) == expected
 
 
 # ---- bounds -----------------------------------------------------------------------------------
