@@ -17,14 +17,13 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from salesops_pipeline.core.extract.formats.csv_tables import (
-    MAX_CSV_BYTES,
     MAX_FIELDS,
     MAX_RECORD_CHARS,
     CsvTable,
     _records,
     open_csv_table,
-    refuse_non_text,
 )
+from salesops_pipeline.core.extract.formats.csv_text import MAX_CSV_BYTES, refuse_non_text
 from salesops_pipeline.core.extract.rows.cells import MONEY_LIMIT, InvalidCell, to_decimal_comma
 from salesops_pipeline.core.extract.rows.date_order import ConfiguredOrder, DateOrder, TableDates
 from salesops_pipeline.core.extract.rows.sales_line import RejectedRow, RowParser, SalesLine

@@ -2,9 +2,8 @@
 
 Decisions, each made before any row is yielded:
 
-* **Encoding.** UTF-8 (a BOM is dropped); when the bytes are not valid UTF-8, Windows-1252 (what
-  Excel's plain "CSV" writes on Western Windows). One pass over the bytes decides, in chunks.
-  UTF-16 text, NUL bytes and Excel workbooks renamed .csv are refused with a message saying so.
+* **Encoding.** UTF-8 or Windows-1252, decided by formats/csv_text.py (which also refuses what
+  is not text at all).
 * **Delimiter.** Comma, semicolon and tab are tried on the first HEADER_SCAN_ROWS records; the
   one whose best row names the most sales columns wins (ties: tab first for .tsv/.tab, else
   comma, semicolon, tab). Quoting follows Python's csv module (Excel's rules): quoted fields may
@@ -14,7 +13,7 @@ Decisions, each made before any row is yielded:
 * **Row numbers** are record ordinals (1-based) as LibreOffice/Excel show them after opening the
   file: blank lines count, and a quoted line break does not shift the rows after it.
 
-Limits, so a hostile file cannot exhaust memory or time: MAX_CSV_BYTES per file,
+Limits, so a hostile file cannot exhaust memory or time: MAX_CSV_BYTES per file (csv_text.py),
 MAX_RECORD_CHARS per record (line breaks included; lines are read at most that long),
 MAX_FIELDS fields per record, ``max_rows`` records below the header, and csv.field_size_limit()
 (128 KiB by default) per field. Size limits raise WorkbookTooLarge, the rest UnreadableCsv.
@@ -23,7 +22,6 @@ The record limits also apply while iterating, so iter_rows may raise them mid-fi
 
 from __future__ import annotations
 
-import codecs
 import csv
 from collections.abc import Iterator
 from itertools import islice
@@ -32,9 +30,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from salesops_pipeline.core.extract.formats.csv_text import detect_encoding, open_text
 from salesops_pipeline.core.extract.formats.sales_table import TableLayout
-from salesops_pipeline.core.extract.formats.workbook_guard import OLE2_SIGNATURE
-from salesops_pipeline.core.extract.formats.zip_bounds import ZIP_SIGNATURE
 from salesops_pipeline.core.extract.header.columns import (
     CANONICAL_ORDER,
     DISPLAY_NAMES,
@@ -54,20 +51,16 @@ from salesops_pipeline.errors import (
 )
 
 __all__ = [
-    "MAX_CSV_BYTES",
     "MAX_FIELDS",
     "MAX_RECORD_CHARS",
     "CsvTable",
     "open_csv_table",
 ]
 
-MAX_CSV_BYTES = 2 << 30  # 2 GiB: 5 million export rows take ~0.5 GB
 MAX_RECORD_CHARS = 1 << 20  # 1 Mi characters per record; real sales records are < 1 KiB
 MAX_FIELDS = 1000  # fields per record
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 _TAB_SUFFIXES = frozenset({".tsv", ".tab"})
-_CHUNK = 1 << 20
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 class CsvTable:
@@ -84,7 +77,7 @@ class CsvTable:
         self.decimal_comma = delimiter == ";"
         self.rows_outside_columns = 0
         self._max_rows = max_rows
-        self._handle: IO[str] | None = _open_text(path, encoding)
+        self._handle: IO[str] | None = open_text(path, encoding)
 
     def iter_rows(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
         """Yield (row number, cells in CANONICAL_ORDER) for each non-blank row under the header.
@@ -134,7 +127,7 @@ class CsvTable:
         through a second handle with the same bounds (rows/date_order.py's evidence)."""
         column = self.layout.columns["sold_at"]
         first = self.layout.header_row
-        with _open_text(self.path, self.encoding) as handle:
+        with open_text(self.path, self.encoding) as handle:
             for _, record in islice(_records(handle, self.delimiter), first,
                                     first + self._max_rows):
                 if len(record) > column:
@@ -162,7 +155,7 @@ def open_csv_table(path: Path, *, column_map: ColumnMap | None = None,
     """
     path = Path(path)
     column_map = column_map or default_column_map()
-    encoding = _detect_encoding(path)
+    encoding = detect_encoding(path)
     delimiter, rows, error = _pick_delimiter(path, encoding, column_map)
     header = find_header(rows, column_map=column_map, sheet=None)
     if header is None:
@@ -172,83 +165,6 @@ def open_csv_table(path: Path, *, column_map: ColumnMap | None = None,
     layout = TableLayout(sheet_name=None, header_row=header.row_number,
                          columns=header.columns, header_cells=header.cells, split=header.split)
     return CsvTable(path, encoding, delimiter, layout, max_rows)
-
-
-def refuse_non_text(path: Path) -> None:
-    """The CSV format's guard (formats/registry.py): refuse an empty or oversized file, and name
-    what a file that is not text really is."""
-    try:
-        size = path.stat().st_size
-        if size == 0:
-            raise UnreadableCsv("not readable as CSV: the file is empty (0 bytes)")
-        if size > MAX_CSV_BYTES:
-            raise WorkbookTooLarge(
-                f"the file is {size} bytes; CSV files are limited to {MAX_CSV_BYTES} bytes")
-        with path.open("rb") as handle:
-            _check_signature(handle.read(8))
-    except OSError as exc:
-        raise UnreadableCsv(f"cannot read the file: {exc}") from exc
-
-
-def _detect_encoding(path: Path) -> str:
-    """"utf-8-sig" or "cp1252" for the file's bytes (after the guard, refuse_non_text)."""
-    try:
-        with path.open("rb") as handle:
-            if _decodes(handle, "utf-8"):
-                return "utf-8-sig"
-            handle.seek(0)
-            if _decodes(handle, "cp1252"):
-                return "cp1252"
-    except OSError as exc:
-        raise UnreadableCsv(f"cannot read the file: {exc}") from exc
-    raise UnreadableCsv(
-        "not readable as CSV: the text is neither UTF-8 nor Windows-1252; save it as "
-        "\"CSV UTF-8\"")
-
-
-def _check_signature(head: bytes) -> None:
-    """Name what a file that is not text really is."""
-    if head.startswith(ZIP_SIGNATURE):
-        raise UnreadableCsv(
-            "this is an Excel workbook (.xlsx, a zip file) named .csv; rename it to .xlsx or "
-            "save it as CSV")
-    if head.startswith(OLE2_SIGNATURE):
-        raise UnreadableCsv(
-            "this is an Excel 97-2003 workbook (.xls) named .csv; rename it to .xls or save it "
-            "as CSV")
-    if head.startswith(_UTF16_BOMS):
-        raise UnreadableCsv(
-            "the file is UTF-16 text (Excel's \"Unicode Text\"); save it as \"CSV UTF-8\"")
-
-
-def _decodes(handle: IO[bytes], encoding: str) -> bool:
-    """Whether all the bytes decode (chunk by chunk); NUL bytes mean a binary file."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    offset = 0
-    while chunk := handle.read(_CHUNK):
-        nul = chunk.find(b"\x00")
-        if nul >= 0:
-            raise UnreadableCsv(
-                f"not readable as CSV: a NUL byte at byte {offset + nul + 1}; this is a binary "
-                "file, not text")
-        try:
-            decoder.decode(chunk)
-        except UnicodeDecodeError:
-            return False
-        offset += len(chunk)
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _open_text(path: Path, encoding: str) -> IO[str]:
-    """The file as text with line breaks kept as written (the csv module needs newline="")."""
-    try:
-        return path.open(encoding=encoding, newline="")
-    except OSError as exc:
-        raise UnreadableCsv(f"cannot read the file: {exc}") from exc
 
 
 def _records(handle: IO[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
@@ -358,7 +274,7 @@ def _pick_delimiter(path: Path, encoding: str, column_map: ColumnMap
         order.remove("\t")
         order.insert(0, "\t")
     best: tuple[int, str, list[tuple[int, list[str]]], WorkbookError | None] | None = None
-    with _open_text(path, encoding) as handle:
+    with open_text(path, encoding) as handle:
         for delimiter in order:
             rows: list[tuple[int, list[str]]] = []
             error: WorkbookError | None = None

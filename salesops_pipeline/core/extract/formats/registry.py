@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from salesops_pipeline.core.extract.formats.csv_tables import open_csv_table, refuse_non_text
+from salesops_pipeline.core.extract.formats.csv_tables import open_csv_table
+from salesops_pipeline.core.extract.formats.csv_text import refuse_non_text
 from salesops_pipeline.core.extract.formats.sales_table import SalesTable, SkippedSheet
 from salesops_pipeline.core.extract.formats.workbook_guard import (
     OLE2_SIGNATURE,
