@@ -266,7 +266,7 @@ def restricted_url(database_url: str) -> str:
         f"GRANT SELECT ON ALL TABLES IN SCHEMA salesops TO {role}",
         f"GRANT SELECT, INSERT, UPDATE ON salesops.import_log TO {role}",
         f"GRANT SELECT, INSERT, DELETE ON salesops.stage_sales_line, salesops.stage_rejected_row,"
-        f" salesops.skipped_row, salesops.control_total,"
+        f" salesops.stage_name, salesops.skipped_row, salesops.control_total,"
         f" salesops.dim_product, salesops.dim_seller, salesops.dim_shipping_company TO {role}",
     ]
     with open_sql(database_url) as sql:

@@ -140,7 +140,8 @@ def publish(conn: Connection, *, import_id: int, key: str,
         " ON CONFLICT (import_id, source_sheet, source_row_number) DO NOTHING",
         (key, import_id),
     )
-    if cur.rowcount != rejected:
+    if cur.rowcount != rejected and _quarantined(cur, import_id) != rejected:
+        # (a re-import of a withdrawn version finds its rows there already: not a loss)
         raise ImportConflict(
             f"{key}: {rejected} rows were quarantined but {cur.rowcount} reached the quarantine "
             "(staging emptied by a database crash?); nothing was changed — rerun the import")
@@ -183,6 +184,13 @@ def _unmatched(key: str, staged: int, matched: int) -> ImportConflict:
         f"{key}: {staged} rows were staged but {matched} reached the facts (a name missing "
         "from its dimension, or staging emptied by a database crash: its tables are unlogged); "
         "nothing was changed — rerun the import")
+
+
+def _quarantined(cur: Cursor, import_id: int) -> int:
+    cur.execute("SELECT count(*) FROM salesops.rejected_row WHERE import_id = %s", (import_id,))
+    row = cur.fetchone()
+    assert row is not None, "SELECT count(*) returns one row"
+    return int(row[0])
 
 
 def _recorded(cur: Cursor, import_id: int) -> tuple[int, int]:
