@@ -12,9 +12,7 @@ per batch, not per file). Each file still has its own import, lock, transaction 
 
 import time
 import warnings
-from collections.abc import Callable
 
-import psycopg
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -26,19 +24,25 @@ from dagster import (
     DynamicPartitionsDefinition,
     Failure,
     MaterializeResult,
-    OpExecutionContext,
     asset,
     define_asset_job,
     in_process_executor,
 )
 
 from salesops_pipeline.core.extract.intake.file_keys import FileVersion, private_copy, sha256_inside
-from salesops_pipeline.core.load import import_log, partitions, progress, staging
+from salesops_pipeline.core.load import import_log, staging
 from salesops_pipeline.core.load import publish as loader
 from salesops_pipeline.core.load.drift import Drift
 from salesops_pipeline.core.load.import_log import ImportStatus
 from salesops_pipeline.core.load.progress import Stage
 from salesops_pipeline.defs.drift_check import SHAPE_SPEC, shape_result
+from salesops_pipeline.defs.ingest_steps import (
+    for_each_file,
+    progress_reporter,
+    record_failure,
+    retire_partitions,
+    staged_import,
+)
 from salesops_pipeline.defs.location import SETTINGS
 from salesops_pipeline.defs.logs import RUN_CONFIG
 from salesops_pipeline.defs.metadata import (
@@ -93,7 +97,7 @@ def raw_sales_rows(context: AssetExecutionContext, warehouse: WarehouseResource,
     """
     keys = list(context.partition_keys)
     drifts: dict[str, Drift | None] = {}
-    problems, last = _for_each_file(
+    problems, last = for_each_file(
         context, "staged", lambda key: _extract(context, warehouse, sales_folder, key, drifts))
     shape = shape_result(drifts)
     if len(keys) == 1:
@@ -104,44 +108,6 @@ def raw_sales_rows(context: AssetExecutionContext, warehouse: WarehouseResource,
     return MaterializeResult(
         metadata={"files": len(keys), "files_not_staged": len(problems)},
         check_results=[_readable(not problems, detail), shape])
-
-
-def _for_each_file(context: AssetExecutionContext, verb: str,
-                   work: Callable[[str], tuple[dict[str, object], str | None]]
-                   ) -> tuple[dict[str, str], dict[str, object]]:
-    """Do one step's ``work`` for each file of the run, recording each file's metadata on its
-    partition; return the files' problems and the last file's metadata.
-
-    A lost connection retries the step (every file's work is idempotent). Any other error fails
-    a lone file's run at once; in a batch it is logged and the other files go on (the import
-    log says which failed; fact_sales_line fails the run for them at the end).
-    """
-    keys = list(context.partition_keys)
-    problems: dict[str, str] = {}
-    metadata: dict[str, object] = {}
-    for n, key in enumerate(keys, 1):
-        with retry_transient_db_errors():
-            try:
-                metadata, problem = work(key)
-            except TRANSIENT:
-                raise
-            except Exception as exc:
-                if len(keys) == 1:
-                    raise
-                problem = _reason(exc)
-                metadata = {"file": key, "action": ImportStatus.FAILED.value, "error": problem}
-                context.log.error(f"{key}: not {verb}: {problem}")
-        context.add_asset_metadata(metadata, partition_key=key)
-        if problem:
-            problems[key] = problem
-        if len(keys) > 1 and (n % 10 == 0 or n == len(keys)):
-            context.log.info(f"{n}/{len(keys)} files {verb}")
-    return problems, metadata
-
-
-def _reason(exc: Exception) -> str:
-    return exc.description if isinstance(exc, Failure) and exc.description else (
-        f"{type(exc).__name__}: {exc}"[:2000])
 
 
 def _extract(context: AssetExecutionContext, warehouse: WarehouseResource,
@@ -173,7 +139,7 @@ def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource
         context.log.info(f"{key}: {decision.detail}")
         return {**base, "detail": decision.detail}, None
     context.log.info(f"{key}: staging import {decision.import_id} ({version.size:,} bytes)")
-    report = _progress(context)
+    report = progress_reporter(context)
     try:
         with warehouse.connection() as conn:
             staged = staging.stage_file(
@@ -190,7 +156,7 @@ def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource
         context.log.info(f"{key}: {exc}")
         return {**base, "detail": str(exc)}, None
     except Exception as exc:
-        _record_failure(warehouse, decision.import_id, exc)
+        record_failure(warehouse, decision.import_id, exc)
         raise
     report(key, Stage.STAGE, staged.rows_staged, staged.rows_staged)  # committed
     if staged.dates_needed_order:
@@ -201,33 +167,9 @@ def _import_version(context: AssetExecutionContext, warehouse: WarehouseResource
     return {**base, **stage_metadata(staged)}, None
 
 
-def _progress(context: AssetExecutionContext) -> progress.Throttle:
-    """Where one file's row counts go: the run log (UI, JSON logs: with the file) and the
-    listeners of this process (`salesops ingest`), at most every ~0.5 s per stage."""
-    def report(file: str, stage: Stage, done: int, total: int | None) -> None:
-        context.log.info(progress.describe(file, stage, done, total), extra={"file": file})
-        progress.tell_listeners(file, stage, done, total)
-
-    return progress.Throttle(report)
-
-
 def _readable(passed: bool, detail: str) -> AssetCheckResult:
     return AssetCheckResult(check_name=READABLE_CHECK, passed=passed,
                             severity=AssetCheckSeverity.ERROR, metadata={"detail": detail})
-
-
-def _record_failure(warehouse: WarehouseResource, import_id: int, exc: Exception) -> None:
-    """Best effort: the database may be the thing that failed."""
-    try:
-        with warehouse.connection() as conn:
-            import_log.mark_failed(conn.cursor(), import_id, f"{type(exc).__name__}: {exc}"[:2000])
-    except Exception:  # noqa: BLE001 - the original error is what matters
-        pass
-
-
-def _staged_import(warehouse: WarehouseResource, key: str, run_id: str) -> int | None:
-    with warehouse.connection() as conn:
-        return import_log.staged_import(conn.cursor(), key, run_id)
 
 
 def _dimension_asset(table: str):
@@ -242,7 +184,7 @@ def _dimension_asset(table: str):
         total_inserted = 0
         for key in context.partition_keys:
             with retry_transient_db_errors():
-                import_id = _staged_import(warehouse, key, context.run_id)
+                import_id = staged_import(warehouse, key, context.run_id)
                 if import_id is None:
                     context.add_asset_metadata({"detail": "nothing staged for this file"},
                                                partition_key=key)
@@ -274,7 +216,7 @@ dim_shipping_company = _dimension_asset("dim_shipping_company")
 def fact_sales_line(context: AssetExecutionContext, warehouse: WarehouseResource,
                     sales_folder: SalesFolderResource) -> MaterializeResult:
     keys = list(context.partition_keys)
-    _for_each_file(context, "published",
+    for_each_file(context, "published",
                    lambda key: (_publish(context, warehouse, sales_folder, key), None))
     if len(keys) > 1:
         failed = _failed_files(warehouse, keys)
@@ -288,10 +230,10 @@ def fact_sales_line(context: AssetExecutionContext, warehouse: WarehouseResource
 
 def _publish(context: AssetExecutionContext, warehouse: WarehouseResource,
              sales_folder: SalesFolderResource, key: str) -> dict[str, object]:
-    import_id = _staged_import(warehouse, key, context.run_id)
+    import_id = staged_import(warehouse, key, context.run_id)
     if import_id is None:
         return {"file": key, "detail": "nothing staged for this file"}
-    report = _progress(context)
+    report = progress_reporter(context)
     staged = _rows_staged(warehouse, import_id)
     if staged:
         report(key, Stage.PUBLISH, 0, staged)
@@ -307,13 +249,13 @@ def _publish(context: AssetExecutionContext, warehouse: WarehouseResource,
     except TRANSIENT:
         raise  # the step is retried; the staged version stays staged
     except Exception as exc:
-        _record_failure(warehouse, import_id, exc)
+        record_failure(warehouse, import_id, exc)
         raise
     seconds = time.perf_counter() - built
     if result.published:
         report(key, Stage.PUBLISH, result.rows_loaded, result.rows_loaded)  # committed
     if result.superseded_import:
-        _retire_partitions(context, warehouse)
+        retire_partitions(context, warehouse)
     with warehouse.connection() as conn:
         metadata = import_metadata(conn, import_id)
     metadata.update({
@@ -333,20 +275,6 @@ def _publish(context: AssetExecutionContext, warehouse: WarehouseResource,
 def _rows_staged(warehouse: WarehouseResource, import_id: int) -> int | None:
     with warehouse.connection() as conn:
         return import_log.rows_staged(conn.cursor(), import_id)
-
-
-def _retire_partitions(context: AssetExecutionContext | OpExecutionContext,
-                       warehouse: WarehouseResource) -> None:
-    """Best effort: drop the emptied partition of a replaced large version now rather than at
-    the nightly maintenance (which retries whatever is left)."""
-    try:
-        with warehouse.connection(autocommit=True) as conn:
-            dropped = partitions.retire(conn)
-    except psycopg.Error as exc:
-        context.log.warning(f"retired partitions not dropped yet (nightly retries): {exc}")
-        return
-    if dropped:
-        context.log.info(f"dropped retired fact tables: {', '.join(dropped)}")
 
 
 def _current_sha(sales_folder: SalesFolderResource, key: str) -> str | None:

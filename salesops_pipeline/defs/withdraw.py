@@ -17,7 +17,8 @@ from dagster import (
 
 from salesops_pipeline.core.load import withdraw
 from salesops_pipeline.core.load.import_log import ImportStatus
-from salesops_pipeline.defs.ingest import _retire_partitions, fact_sales_line, sales_files
+from salesops_pipeline.defs.ingest import fact_sales_line, sales_files
+from salesops_pipeline.defs.ingest_steps import retire_partitions
 from salesops_pipeline.defs.logs import RUN_CONFIG
 from salesops_pipeline.defs.metadata import MetadataItem
 from salesops_pipeline.defs.resources import WarehouseResource
@@ -36,7 +37,7 @@ def withdraw_loaded_version(context: OpExecutionContext, warehouse: WarehouseRes
     except NothingToWithdraw as exc:
         raise Failure(str(exc), allow_retries=False) from None
     if result.own_partition:
-        _retire_partitions(context, warehouse)  # best effort; the nightly maintenance retries
+        retire_partitions(context, warehouse)  # best effort; the nightly maintenance retries
     for import_id in result.pending:
         context.log.warning(f"{key}: import {import_id} of newer bytes is in progress and will "
                             "load as usual")
