@@ -3,7 +3,7 @@
     BENCH_DATABASE_URL=postgresql://… benchmarks/.venv-dlt/bin/python benchmarks/dlt_contender.py \
         PATH ROWS --sheet Sales --header-row 3 [--loader-file-format csv]
 
-Runs with the python of ``benchmarks/.venv-dlt`` (see ``dlt_venv.py``), so it imports nothing
+Runs with the python of ``benchmarks/.venv-dlt`` (see ``side_venv.py``), so it imports nothing
 of salesops nor of the project's benchmark files: the sheet name and header row come as
 arguments from the runner (``ingest_data.py`` holds them once).
 

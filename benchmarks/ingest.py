@@ -21,7 +21,7 @@ Then the CSV section: a CSV of the same lines per size (Excel's "CSV UTF-8"), an
 With ``--with-dlt``, both formats also get the peer a user would pick instead:
 
 * dlt      — a dlt pipeline (``dlt_contender.py``) loading the same lines into its own schema,
-  run with the python of a separate venv (``dlt_venv.py``, built once; needs PyPI then), so
+  run with the python of a separate venv (``side_venv.py``, built once; needs PyPI then), so
   dlt never enters the project's lock. dlt's default load files are ``insert_values``;
   ``--dlt-file-format csv`` has it load with COPY.
 
@@ -45,9 +45,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ingest_profile
-from dlt_venv import dlt_python
 from ingest_data import CSV_HEADER_ROW, HEADER_ROW, SHEET, TABLES_SQL, write_csv, write_workbook
 from psycopg import sql
+from side_venv import dlt_python
 
 from salesops_pipeline.core.db.connect import connect
 from salesops_pipeline.core.db.migrations import upgrade
