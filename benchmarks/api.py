@@ -31,11 +31,9 @@ import argparse
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from datetime import date, timedelta
@@ -44,14 +42,13 @@ from urllib.parse import urlencode
 
 import psycopg
 from api_load import Result, closed_loop, cpu_seconds, open_loop, pct, requests_for
+from bench_warehouse import BenchWarehouse, bench_warehouse
 from psycopg import sql
 
 from salesops_pipeline.api.keys import create_key
 from salesops_pipeline.cli.up import stack_environment
-from salesops_pipeline.core.db.bootstrap import init_databases
-from salesops_pipeline.core.db.pgcluster import LocalCluster
 from salesops_pipeline.settings import Settings
-from salesops_pipeline_tests.pg import destroy, free_port
+from salesops_pipeline_tests.pg import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_DAY, DAYS = date(2024, 1, 1), 730
@@ -332,68 +329,63 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # SIGTERM ends the run through the finally below: the APIs, the daemon and the cluster go.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    work = Path(tempfile.mkdtemp(prefix="salesops-bench-api-"))
-    cluster = LocalCluster(home=work / "pg", port=free_port())
     procs: dict[str, subprocess.Popen[bytes] | None] = {}
-    try:
-        cluster.init()
-        cluster.start()
-        cluster.wait_ready()
-        url = cluster.url("salesops_bench")
-        settings = Settings(DATABASE_URL=url, SALESOPS_HOME=work / "salesops",
-                            SALES_DATA_DIR=work / "incoming", SALESOPS_EXPORT_DIR=work / "exports")
-        (work / "incoming").mkdir()
-        for line in init_databases(settings):
-            print(line, flush=True)
-        print(f"generating {args.lines:,} fact lines over {DAYS} days …", flush=True)
-        build_warehouse(url, args.lines)
-        key = create_key(url, name="bench", role="admin")
-        before_dir = work / "before"
-        before_dir.mkdir()
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.before],
-                                 check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(before_dir)], input=archive, check=True)
-        env = {**os.environ, "DATABASE_URL": url, "SALESOPS_HOME": str(work / "salesops")}
-        ports = {"before": free_port(), "after": free_port()}
-        procs["before"] = start_api("before", ports["before"],
-                                    {**env, "PYTHONPATH": str(before_dir)}, before_dir,
-                                    work / "api-before.log")
-        procs["after"] = start_api("after", ports["after"], env, ROOT, work / "api-after.log")
-        probe = request_targets("weekly-summary", periods())[0]
-        assert "x-cache" in get(ports["before"], key, probe)[0], "the before API is not before"
-        assert "etag" in get(ports["after"], key, probe)[0], "the after API is not after"
-        if not args.no_daemon:
-            procs["daemon"] = start_daemon(settings, work / "dagster-daemon.log")
-        postmaster = int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
-        pids = {v: p.pid for v, p in procs.items() if p is not None}
-        bench = Bench(args, key, ports, pids, postmaster)
-        names, spans = args.endpoints.split(","), periods()
-        dagster_commits, started = commits(settings.dagster_url()), time.monotonic()
-        print(f"\n{args.lines:,} fact lines, {os.cpu_count()} CPUs, {args.seconds:g} s per run "
-              f"(+1 s warm-up), {args.clients} connections, one-week periods, before = "
-              f"{args.before}, Dagster daemon: {'no' if args.no_daemon else 'running'}")
-        # Every connection both APIs will use opened before anything is measured.
-        warm_up = requests_for(request_targets("weekly-summary", spans), key,
-                               dict.fromkeys(request_targets("weekly-summary", spans), FRESH))
-        for version in ("before", "after"):
-            closed_loop(ports[version], warm_up, args.clients, 3)
-        measure(bench, spans, names)
-        rate = (commits(settings.dagster_url()) - dagster_commits) / (time.monotonic() - started)
-        print(f"\nDagster storage database: {rate:.1f} commits/s during the run")
-        same = same_answers(ports, key, names, spans)
-        print("same answers before and after: " + ", ".join(
-            f"{n} {'yes' if ok else 'NO'}" for n, ok in same.items()))
-        summary = verdicts(bench.results, args)
-        print("\n".join(summary))
-        print(json.dumps({"args": vars(args),
-                          "dagster_commits_per_s": rate, "same_answers": same,
-                          "verdicts": summary, "results": bench.results}))
-        return 0
-    finally:
-        for proc in procs.values():
-            stop(proc)
-        destroy(cluster)
-        shutil.rmtree(work, ignore_errors=True)
+    with bench_warehouse("salesops-bench-api-") as warehouse:
+        try:
+            return _run(args, warehouse, procs)
+        finally:
+            for proc in procs.values():
+                stop(proc)
+
+
+def _run(args: argparse.Namespace, warehouse: BenchWarehouse,
+         procs: dict[str, subprocess.Popen[bytes] | None]) -> int:
+    """Both APIs (and the daemon) on the generated warehouse; ``procs`` collects what starts."""
+    work, url, settings = warehouse.work, warehouse.url, warehouse.settings
+    print(f"generating {args.lines:,} fact lines over {DAYS} days …", flush=True)
+    build_warehouse(url, args.lines)
+    key = create_key(url, name="bench", role="admin")
+    before_dir = work / "before"
+    before_dir.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.before],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(before_dir)], input=archive, check=True)
+    env = {**os.environ, "DATABASE_URL": url, "SALESOPS_HOME": str(work / "salesops")}
+    ports = {"before": free_port(), "after": free_port()}
+    procs["before"] = start_api("before", ports["before"],
+                                {**env, "PYTHONPATH": str(before_dir)}, before_dir,
+                                work / "api-before.log")
+    procs["after"] = start_api("after", ports["after"], env, ROOT, work / "api-after.log")
+    probe = request_targets("weekly-summary", periods())[0]
+    assert "x-cache" in get(ports["before"], key, probe)[0], "the before API is not before"
+    assert "etag" in get(ports["after"], key, probe)[0], "the after API is not after"
+    if not args.no_daemon:
+        procs["daemon"] = start_daemon(settings, work / "dagster-daemon.log")
+    postmaster = int((warehouse.cluster.data_dir / "postmaster.pid").read_text().split()[0])
+    pids = {v: p.pid for v, p in procs.items() if p is not None}
+    bench = Bench(args, key, ports, pids, postmaster)
+    names, spans = args.endpoints.split(","), periods()
+    dagster_commits, started = commits(settings.dagster_url()), time.monotonic()
+    print(f"\n{args.lines:,} fact lines, {os.cpu_count()} CPUs, {args.seconds:g} s per run "
+          f"(+1 s warm-up), {args.clients} connections, one-week periods, before = "
+          f"{args.before}, Dagster daemon: {'no' if args.no_daemon else 'running'}")
+    # Every connection both APIs will use opened before anything is measured.
+    warm_up = requests_for(request_targets("weekly-summary", spans), key,
+                           dict.fromkeys(request_targets("weekly-summary", spans), FRESH))
+    for version in ("before", "after"):
+        closed_loop(ports[version], warm_up, args.clients, 3)
+    measure(bench, spans, names)
+    rate = (commits(settings.dagster_url()) - dagster_commits) / (time.monotonic() - started)
+    print(f"\nDagster storage database: {rate:.1f} commits/s during the run")
+    same = same_answers(ports, key, names, spans)
+    print("same answers before and after: " + ", ".join(
+        f"{n} {'yes' if ok else 'NO'}" for n, ok in same.items()))
+    summary = verdicts(bench.results, args)
+    print("\n".join(summary))
+    print(json.dumps({"args": vars(args),
+                      "dagster_commits_per_s": rate, "same_answers": same,
+                      "verdicts": summary, "results": bench.results}))
+    return 0
 
 
 if __name__ == "__main__":

@@ -16,20 +16,16 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tempfile
 import time
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import psycopg
 from api import DAYS, FIRST_DAY, build_warehouse
+from bench_warehouse import bench_warehouse
 
-from salesops_pipeline.core.db.bootstrap import init_databases
-from salesops_pipeline.core.db.pgcluster import LocalCluster
 from salesops_pipeline.core.report.lines import LineFilter, lines_query
-from salesops_pipeline.settings import Settings, sql_dir
-from salesops_pipeline_tests.pg import destroy, free_port
+from salesops_pipeline.settings import sql_dir
 
 WEEK = (date(2025, 3, 3), date(2025, 3, 9))
 ALL = (FIRST_DAY, date.fromordinal(FIRST_DAY.toordinal() + DAYS - 1))
@@ -72,18 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="salesops-bench-drill-"))
-    cluster = LocalCluster(home=work / "pg", port=free_port())
-    try:
-        cluster.init()
-        cluster.start()
-        cluster.wait_ready()
-        url = cluster.url("salesops_bench")
-        settings = Settings(DATABASE_URL=url, SALESOPS_HOME=work / "salesops",
-                            SALES_DATA_DIR=work / "incoming", SALESOPS_EXPORT_DIR=work / "exports")
-        (work / "incoming").mkdir()
-        for line in init_databases(settings):
-            print(line, flush=True)
+    with bench_warehouse("salesops-bench-drill-") as warehouse:
+        url = warehouse.url
         print(f"generating {args.lines:,} fact lines …", flush=True)
         build_warehouse(url, args.lines)  # builds every index, 0006's included
         with psycopg.connect(url, autocommit=True) as conn:
@@ -105,8 +91,6 @@ def main(argv: list[str] | None = None) -> int:
         print("|---|---:|---:|")
         for name in CASES:
             print(f"| {name} | {before[name]:.1f} ms | {after[name]:.1f} ms |")
-    finally:
-        destroy(cluster)
     return 0
 
 
