@@ -140,10 +140,10 @@ def publish(conn: Connection, *, import_id: int, key: str,
         " ON CONFLICT (import_id, source_sheet, source_row_number) DO NOTHING",
         (key, import_id),
     )
-    if cur.rowcount != rejected and _quarantined(cur, import_id) != rejected:
-        # (a re-import of a withdrawn version finds its rows there already: not a loss)
+    # (a re-import of a withdrawn version finds its rows there already: not a loss)
+    if cur.rowcount != rejected and (kept := _quarantined(cur, import_id)) != rejected:
         raise ImportConflict(
-            f"{key}: {rejected} rows were quarantined but {cur.rowcount} reached the quarantine "
+            f"{key}: {rejected} rows were quarantined but {kept} reached the quarantine "
             "(staging emptied by a database crash?); nothing was changed — rerun the import")
     previous = import_log.supersede_loaded(cur, key, by=import_id)
     import_log.mark_loaded(cur, import_id, loaded)
